@@ -1,0 +1,41 @@
+//! Reading response bodies with a size cap.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{TransportError, TransportErrorKind};
+
+/// Reads the whole body of `response`, refusing more than `cap` bytes.
+///
+/// The declared `Content-Length` is checked first, so an oversized answer is refused
+/// before it is read; a body without one is read chunk by chunk and refused as soon
+/// as it passes the cap.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Bytes, TransportError> {
+    if let Some(len) = response.content_length() {
+        if len > cap as u64 {
+            return Err(too_large(cap));
+        }
+    }
+    let mut buf = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > cap {
+                    return Err(too_large(cap));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(err) => return Err(TransportError::from_reqwest(&err)),
+        }
+    }
+}
+
+fn too_large(cap: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Body,
+        format!("the response body is larger than the limit of {cap} bytes"),
+    )
+}

@@ -1,0 +1,414 @@
+//! The token cache: single-flight fetches, refresh-ahead and compare-and-invalidate.
+//!
+//! # Semantics
+//!
+//! For each [`CacheKey`] the cache holds at most one token. A call to
+//! [`TokenCache::get`] then does one of three things, by the token's
+//! [`Freshness`]:
+//!
+//! - **Fresh** (more than `min(5 min, lifetime / 2)` left, less a little jitter):
+//!   returns it.
+//! - **Refresh-ahead** (less than that, but more than `min(30 s, lifetime / 4)`):
+//!   returns it at once and makes sure exactly one background fetch runs.
+//! - **Expired or empty**: waits for the one fetch in flight, starting it if none.
+//!
+//! Fetches run in their own task, detached from every caller: a caller that is
+//! dropped (a timeout, a cancelled request) neither cancels nor stalls the others.
+//! A failed fetch is handed to every waiter; after it the cache answers
+//! [`TokenError::BackingOff`] until a short, growing delay has passed, so a broken
+//! credential does not hammer the token endpoint. A failed background refresh keeps
+//! the still-valid token in service.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use async_trait::async_trait;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::error::TokenError;
+use crate::token::{AccessToken, Freshness, TokenInner};
+
+/// Identifies one kind of token: token endpoint, client, grant, user and scopes.
+///
+/// Never contains a secret. Built by [`crate::TokenClient::cache_key`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey(Arc<str>);
+
+impl CacheKey {
+    /// A key from its parts; scopes are sorted so that their order does not matter.
+    pub fn new(
+        token_url: &str,
+        client_id: &str,
+        grant: &str,
+        username: Option<&str>,
+        scopes: &[String],
+    ) -> Self {
+        let mut sorted: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        Self(Arc::from(format!(
+            "{token_url}|{client_id}|{grant}|{}|{}",
+            username.unwrap_or(""),
+            sorted.join(" ")
+        )))
+    }
+
+    /// A key made from any text (for custom token sources).
+    pub fn custom(text: impl Into<String>) -> Self {
+        Self(Arc::from(text.into()))
+    }
+
+    /// The key as text (for shared caches that hash it).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CacheKey").field(&self.0).finish()
+    }
+}
+
+/// Something that fetches a fresh token: normally a [`crate::TokenClient`].
+#[async_trait]
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// Fetches a new token. `replacing` is the token about to be replaced, if any,
+    /// so that a shared cache can skip a copy of it.
+    async fn fetch(&self, replacing: Option<&AccessToken>) -> Result<AccessToken, TokenError>;
+}
+
+/// A store of tokens that providers share.
+///
+/// [`MemoryTokenCache`] is the default; a cache shared by several processes (for
+/// example on Redis) implements this trait too, with a memory cache in front.
+#[async_trait]
+pub trait TokenCache: Send + Sync + fmt::Debug {
+    /// Returns a usable token for `key`, fetching it from `source` when needed.
+    async fn get(
+        &self,
+        key: &CacheKey,
+        source: &Arc<dyn TokenSource>,
+    ) -> Result<AccessToken, TokenError>;
+
+    /// Drops `token` for `key`, but only if it is still the cached one, so that
+    /// many callers that saw the same token rejected cause one new fetch.
+    async fn invalidate(&self, key: &CacheKey, token: &AccessToken);
+}
+
+/// Slot result shared with every waiter.
+type Shared = Option<Result<AccessToken, TokenError>>;
+
+/// The in-memory, bounded, single-flight token cache.
+///
+/// Clone-free to share: wrap it in an `Arc` and hand it to several providers so
+/// that providers with the same key share one token.
+pub struct MemoryTokenCache {
+    slots: Mutex<HashMap<CacheKey, Arc<Slot>>>,
+    capacity: usize,
+    failure_backoff: Duration,
+    max_failure_backoff: Duration,
+}
+
+impl fmt::Debug for MemoryTokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryTokenCache")
+            .field("keys", &lock(&self.slots).len())
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryTokenCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryTokenCache {
+    /// Default number of keys held.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A cache holding up to [`Self::DEFAULT_CAPACITY`] keys.
+    pub fn new() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
+
+    /// A cache holding up to `capacity` keys (at least 1). When full, a key whose
+    /// token expired, or else the one expiring first, makes room.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            slots: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            failure_backoff: Duration::from_millis(250),
+            max_failure_backoff: Duration::from_secs(30),
+        }
+    }
+
+    /// The wait after the first failed fetch before the cache asks again (doubling
+    /// with each further failure, up to `max`). Default 250 ms, up to 30 s.
+    #[must_use]
+    pub fn failure_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.failure_backoff = first;
+        self.max_failure_backoff = max.max(first);
+        self
+    }
+
+    /// Number of keys held.
+    pub fn len(&self) -> usize {
+        lock(&self.slots).len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The token cached for `key` if it can be used now, without fetching.
+    pub fn peek(&self, key: &CacheKey) -> Option<AccessToken> {
+        let slot = lock(&self.slots).get(key).cloned()?;
+        let token = slot.current()?;
+        (token.freshness(Instant::now()) != Freshness::Expired).then_some(token)
+    }
+
+    fn slot(&self, key: &CacheKey) -> Arc<Slot> {
+        let mut slots = lock(&self.slots);
+        if let Some(slot) = slots.get(key) {
+            return slot.clone();
+        }
+        if slots.len() >= self.capacity {
+            evict_one(&mut slots);
+        }
+        let slot = Arc::new(Slot::default());
+        slots.insert(key.clone(), slot.clone());
+        slot
+    }
+
+    /// Starts the fetch for `slot` unless one runs; returns a receiver for its result,
+    /// or the backoff error. Called with the slot's state locked.
+    fn start_fetch(
+        &self,
+        key: &CacheKey,
+        slot: &Arc<Slot>,
+        state: &mut SlotState,
+        source: &Arc<dyn TokenSource>,
+        replacing: Option<AccessToken>,
+        now: Instant,
+    ) -> Result<watch::Receiver<Shared>, TokenError> {
+        if let Some(rx) = &state.inflight {
+            return Ok(rx.clone());
+        }
+        if let (Some(not_before), Some(last)) = (state.retry_not_before, &state.last_error) {
+            if now < not_before {
+                return Err(TokenError::BackingOff {
+                    retry_in: not_before - now,
+                    last: Box::new(last.clone()),
+                });
+            }
+        }
+        let (tx, rx) = watch::channel(None);
+        state.inflight = Some(rx.clone());
+        let task = FetchTask {
+            key: key.clone(),
+            slot: slot.clone(),
+            source: source.clone(),
+            tx,
+            windows: FailureWindows {
+                first: self.failure_backoff,
+                max: self.max_failure_backoff,
+            },
+        };
+        tracing::debug!(key = %key.as_str(), background = replacing.is_some(), "token cache: fetch started");
+        tokio::spawn(task.run(replacing));
+        Ok(rx)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave the data inconsistent (each
+    // critical section is a few assignments), so poisoning is ignored.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn evict_one(slots: &mut HashMap<CacheKey, Arc<Slot>>) {
+    let now = Instant::now();
+    let victim = slots
+        .iter()
+        .filter(|(_, s)| Arc::strong_count(s) == 1 && lock(&s.state).inflight.is_none())
+        .min_by_key(|(_, s)| match s.current() {
+            Some(t) if t.freshness(now) != Freshness::Expired => (1, Some(t.expires_at())),
+            _ => (0, None),
+        })
+        .map(|(k, _)| k.clone());
+    if let Some(key) = victim {
+        tracing::debug!(key = %key.as_str(), "token cache: evicted");
+        slots.remove(&key);
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    token: ArcSwapOption<TokenInner>,
+    state: Mutex<SlotState>,
+}
+
+impl Slot {
+    fn current(&self) -> Option<AccessToken> {
+        self.token.load_full().map(AccessToken::from_inner)
+    }
+}
+
+#[derive(Default)]
+struct SlotState {
+    inflight: Option<watch::Receiver<Shared>>,
+    failures: u32,
+    retry_not_before: Option<Instant>,
+    last_error: Option<TokenError>,
+}
+
+#[derive(Clone, Copy)]
+struct FailureWindows {
+    first: Duration,
+    max: Duration,
+}
+
+struct FetchTask {
+    key: CacheKey,
+    slot: Arc<Slot>,
+    source: Arc<dyn TokenSource>,
+    tx: watch::Sender<Shared>,
+    windows: FailureWindows,
+}
+
+impl FetchTask {
+    async fn run(self, replacing: Option<AccessToken>) {
+        // If this task is dropped before it finishes (runtime shutdown, a panic in
+        // the source), the guard clears the in-flight marker so the next caller can
+        // start a new fetch instead of waiting forever.
+        let guard = InflightGuard {
+            slot: self.slot.clone(),
+        };
+        let started = Instant::now();
+        let result = self.source.fetch(replacing.as_ref()).await;
+        {
+            let mut state = lock(&self.slot.state);
+            match &result {
+                Ok(token) => {
+                    self.slot.token.store(Some(token.inner_arc()));
+                    state.failures = 0;
+                    state.retry_not_before = None;
+                    state.last_error = None;
+                    tracing::debug!(
+                        key = %self.key.as_str(),
+                        latency_ms = started.elapsed().as_millis() as u64,
+                        lifetime_s = token.lifetime().as_secs(),
+                        "token cache: fetch succeeded"
+                    );
+                }
+                Err(err) => {
+                    state.failures = state.failures.saturating_add(1);
+                    let window = failure_window(self.windows, state.failures);
+                    state.retry_not_before = Some(Instant::now() + window);
+                    state.last_error = Some(err.clone());
+                    tracing::warn!(
+                        key = %self.key.as_str(),
+                        failures = state.failures,
+                        retry_in_ms = window.as_millis() as u64,
+                        error = %err,
+                        "token cache: fetch failed"
+                    );
+                }
+            }
+            state.inflight = None;
+        }
+        std::mem::forget(guard);
+        self.tx.send_replace(Some(result));
+    }
+}
+
+fn failure_window(w: FailureWindows, failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    let bound = w.first.saturating_mul(1u32 << exp).min(w.max);
+    bound / 2 + (bound / 2).mul_f64(fastrand::f64())
+}
+
+struct InflightGuard {
+    slot: Arc<Slot>,
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        lock(&self.slot.state).inflight = None;
+    }
+}
+
+#[async_trait]
+impl TokenCache for MemoryTokenCache {
+    async fn get(
+        &self,
+        key: &CacheKey,
+        source: &Arc<dyn TokenSource>,
+    ) -> Result<AccessToken, TokenError> {
+        let slot = self.slot(key);
+        let now = Instant::now();
+        let current = slot.current();
+        if let Some(token) = &current {
+            match token.freshness(now) {
+                Freshness::Fresh => {
+                    tracing::trace!(key = %key.as_str(), "token cache: hit");
+                    return Ok(token.clone());
+                }
+                Freshness::RefreshAhead => {
+                    let mut state = lock(&slot.state);
+                    if state.inflight.is_none() {
+                        tracing::debug!(key = %key.as_str(), "token cache: refresh ahead");
+                        // A backoff error here only means "not yet": keep serving.
+                        let _ = self.start_fetch(
+                            key,
+                            &slot,
+                            &mut state,
+                            source,
+                            Some(token.clone()),
+                            now,
+                        );
+                    }
+                    return Ok(token.clone());
+                }
+                Freshness::Expired => {}
+            }
+        }
+        let mut rx = {
+            let mut state = lock(&slot.state);
+            // A fetch may have finished since the first look.
+            if let Some(token) = slot.current() {
+                if token.freshness(now) != Freshness::Expired {
+                    return Ok(token);
+                }
+            }
+            tracing::debug!(key = %key.as_str(), "token cache: miss");
+            self.start_fetch(key, &slot, &mut state, source, current, now)?
+        };
+        let outcome = match rx.wait_for(Option::is_some).await {
+            Ok(shared) => shared.clone().unwrap_or(Err(TokenError::Abandoned)),
+            Err(_) => Err(TokenError::Abandoned),
+        };
+        outcome
+    }
+
+    async fn invalidate(&self, key: &CacheKey, token: &AccessToken) {
+        let Some(slot) = lock(&self.slots).get(key).cloned() else {
+            return;
+        };
+        let _state = lock(&slot.state);
+        if let Some(current) = slot.current() {
+            if current.same_as(token) {
+                slot.token.store(None);
+                tracing::debug!(key = %key.as_str(), "token cache: invalidated");
+            }
+        }
+    }
+}

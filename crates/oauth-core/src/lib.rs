@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod body;
+pub mod cache;
+pub mod endpoint;
+pub mod error;
+pub mod provider;
+pub mod retry;
+pub mod token;
+
+pub use cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
+pub use endpoint::{
+    BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,
+    DEFAULT_AUTHORITY,
+};
+pub use error::{
+    ConfigError, OAuthError, StatusError, TokenError, TransportError, TransportErrorKind,
+};
+pub use provider::{OAuthProvider, OAuthProviderBuilder, StaticTokenProvider, TokenProvider};
+pub use retry::RetryPolicy;
+pub use token::{AccessToken, Claims, Freshness};
+
+/// Re-exported so that callers can name secret types without a direct dependency.
+pub use secrecy;
