@@ -35,7 +35,7 @@ pub(crate) async fn read_capped(
 
 fn too_large(cap: usize) -> TransportError {
     TransportError::new(
-        TransportErrorKind::Body,
+        TransportErrorKind::TooLarge,
         format!("the response body is larger than the limit of {cap} bytes"),
     )
 }

@@ -318,8 +318,10 @@ pub enum TransportErrorKind {
     Connect,
     /// An attempt took longer than its timeout.
     Timeout,
-    /// Reading the body failed or the body was too large.
+    /// Reading the body failed.
     Body,
+    /// The body was larger than the configured cap.
+    TooLarge,
     /// Any other failure.
     Other,
 }
@@ -340,6 +342,7 @@ impl TransportError {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Body => "could not read the answer",
+            TransportErrorKind::TooLarge => "the answer is too large",
             TransportErrorKind::Other => "the request failed",
         };
         Self {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod api;
 mod body;
 pub mod cache;
 pub mod endpoint;
@@ -9,6 +10,7 @@ pub mod provider;
 pub mod retry;
 pub mod token;
 
+pub use api::Error;
 pub use cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
 pub use endpoint::{
     BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,

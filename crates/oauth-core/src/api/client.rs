@@ -1,0 +1,587 @@
+//! The authorized HTTP pipeline: one send path for every vendor crate.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument as _;
+use url::Url;
+
+use super::error::{classify, is_subscription_key_problem, request_id, DecodeError, Error};
+use super::request::Request;
+use crate::body::read_capped;
+use crate::endpoint::check_url;
+use crate::error::{body_snippet, ConfigError, TransportError, TransportErrorKind};
+use crate::provider::TokenProvider;
+use crate::retry::{retry_after, RetryPolicy};
+use crate::token::AccessToken;
+use crate::Timeouts;
+
+/// Default cap on a response body: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most redirects followed within one origin.
+const MAX_REDIRECTS: usize = 10;
+
+/// A complete answer of the API.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiResponse {
+    /// HTTP status (a success).
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// The request id the API sent, if any.
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+}
+
+/// The client every vendor crate sends through.
+///
+/// It holds one `reqwest::Client` (rustls, connection pooling), the base URL, the
+/// optional token provider and the static headers, and applies the same rules to
+/// every call: bearer and headers attached; a 401 invalidates the token and retries
+/// once with a fresh one; 429 and 503 wait for `Retry-After` or back off; 500, 502,
+/// 504 and network failures are retried for idempotent methods only; redirects are
+/// followed within the same origin only; bodies are capped; errors are classified.
+///
+/// Cheap to clone: clones share everything.
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    provider: Option<Arc<dyn TokenProvider>>,
+    headers: HeaderMap,
+    secrets: Vec<SecretString>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    max_body: usize,
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values are left out: some are secrets.
+        let names: Vec<&str> = self.inner.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("ApiClient")
+            .field("base_url", &self.inner.base.as_str())
+            .field("provider", &self.inner.provider)
+            .field("headers", &names)
+            .field("retry", &self.inner.retry)
+            .field("timeouts", &self.inner.timeouts)
+            .field("max_body", &self.inner.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`ApiClient`].
+#[must_use]
+pub struct ApiClientBuilder {
+    base_url: Option<String>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    headers: Vec<(String, HeaderSource)>,
+    user_agent: String,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    max_body: usize,
+    insecure_loopback: bool,
+}
+
+enum HeaderSource {
+    Plain(String),
+    Secret(SecretString),
+}
+
+impl fmt::Debug for ApiClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str(),
+                    match v {
+                        HeaderSource::Plain(v) => v.as_str(),
+                        HeaderSource::Secret(_) => "[redacted]",
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("ApiClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("provider", &self.provider)
+            .field("headers", &headers)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            provider: None,
+            headers: Vec::new(),
+            user_agent: concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            max_body: DEFAULT_MAX_RESPONSE_BYTES,
+            insecure_loopback: false,
+        }
+    }
+}
+
+impl ApiClientBuilder {
+    /// The API's base URL; request paths are joined to it (keeping its path).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The token provider (leave unset for APIs that need only a subscription key).
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// A header sent on every call.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .push((name.into(), HeaderSource::Plain(value.into())));
+        self
+    }
+
+    /// A secret header sent on every call (a subscription key): marked sensitive,
+    /// never printed, scrubbed from error snippets.
+    pub fn secret_header(mut self, name: impl Into<String>, value: SecretString) -> Self {
+        self.headers
+            .push((name.into(), HeaderSource::Secret(value)));
+        self
+    }
+
+    /// The `User-Agent`, normally `<crate>/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Retries (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Connect, per-attempt and overall timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Largest response body accepted (default 16 MiB).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Allows an `http://` base URL to a loopback host: tests and the sandbox only.
+    pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
+        self.insecure_loopback = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for a missing or non-https base URL, or a header name or
+    /// value that HTTP does not allow.
+    pub fn build(self) -> Result<ApiClient, ConfigError> {
+        let text = self
+            .base_url
+            .ok_or_else(|| ConfigError::new("base_url", "set the API's base URL"))?;
+        let mut base = check_url(&text, "base_url", self.insecure_loopback)?;
+        base.set_query(None);
+        base.set_fragment(None);
+        let mut headers = HeaderMap::new();
+        let mut secrets = Vec::new();
+        for (name, source) in self.headers {
+            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                ConfigError::new("header", format!("`{name}` is not a valid header name"))
+            })?;
+            let value = match &source {
+                HeaderSource::Plain(v) => HeaderValue::from_str(v).map_err(|_| {
+                    ConfigError::new(
+                        "header",
+                        format!("the value of `{name}` is not a valid header value"),
+                    )
+                })?,
+                HeaderSource::Secret(s) => {
+                    if s.expose_secret().is_empty() {
+                        return Err(ConfigError::new(
+                            "header",
+                            format!("the secret `{name}` is empty"),
+                        ));
+                    }
+                    let mut v = HeaderValue::from_str(s.expose_secret()).map_err(|_| {
+                        ConfigError::new(
+                            "header",
+                            format!("the secret `{name}` holds characters not allowed in a header"),
+                        )
+                    })?;
+                    v.set_sensitive(true);
+                    v
+                }
+            };
+            if let HeaderSource::Secret(s) = source {
+                secrets.push(s);
+            }
+            headers.insert(header, value);
+        }
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .redirect(same_origin_redirects())
+            .connect_timeout(self.timeouts.connect)
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| ConfigError::new("http_client", format!("could not build: {e}")))?;
+        Ok(ApiClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                provider: self.provider,
+                headers,
+                secrets,
+                retry: self.retry,
+                timeouts: self.timeouts,
+                max_body: self.max_body,
+            }),
+        })
+    }
+}
+
+/// Follows redirects within the origin of the first request only; a hop to
+/// another scheme, host or port stops there and is reported, so that no secret
+/// header (reqwest forwards custom headers across hosts) ever leaves the origin.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+enum Attempt {
+    Answer(StatusCode, HeaderMap, Bytes),
+    Failed(Error, bool),
+}
+
+impl ApiClient {
+    /// Starts building a client.
+    pub fn builder() -> ApiClientBuilder {
+        ApiClientBuilder::default()
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The token provider, if any.
+    pub fn token_provider(&self) -> Option<&Arc<dyn TokenProvider>> {
+        self.inner.provider.as_ref()
+    }
+
+    /// Sends `request` and decodes a JSON answer into `T`.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]: every failure is classified.
+    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let response = self.execute(request).await?;
+        self.decode(&response)
+    }
+
+    /// Sends `request` and returns the raw body.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`].
+    pub async fn send_bytes(&self, request: Request) -> Result<Bytes, Error> {
+        Ok(self.execute(request).await?.body)
+    }
+
+    /// Sends `request` and ignores the body (204 and the like).
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`].
+    pub async fn send_empty(&self, request: Request) -> Result<(), Error> {
+        self.execute(request).await.map(|_| ())
+    }
+
+    /// Decodes a JSON answer, reporting the serde path on failure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] with the path, serde's message and a bounded snippet.
+    pub fn decode<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<T, Error> {
+        let body: &[u8] = if response.body.is_empty() {
+            b"null"
+        } else {
+            &response.body
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            Error::Decode(Box::new(DecodeError {
+                status: response.status,
+                path: e.path().to_string(),
+                message: e.inner().to_string(),
+                request_id: response.request_id(),
+                snippet: body_snippet(&response.body, &self.secret_refs()),
+            }))
+        })
+    }
+
+    fn secret_refs(&self) -> Vec<&str> {
+        self.inner
+            .secrets
+            .iter()
+            .map(|s| s.expose_secret())
+            .collect()
+    }
+
+    /// Builds the URL of `request`: the base URL's path, then the request's path.
+    fn url_for(&self, request: &Request) -> Result<Url, Error> {
+        let mut url = self.inner.base.clone();
+        let base_path = url.path().trim_end_matches('/');
+        let rel = request.path.trim_start_matches('/');
+        if rel.contains("://") || rel.starts_with("//") {
+            return Err(Error::invalid("path", "must be relative to the base URL"));
+        }
+        let path = format!("{base_path}/{rel}");
+        url.set_path(&path);
+        url.set_query(request.query.as_deref());
+        Ok(url)
+    }
+
+    /// Sends `request` through the whole pipeline and returns the successful answer.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`].
+    pub async fn execute(&self, request: Request) -> Result<ApiResponse, Error> {
+        request.check()?;
+        let span = tracing::info_span!(
+            "api.request",
+            operation = request.operation,
+            method = %request.method,
+            path = %request.path,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.run(&request).instrument(span).await
+    }
+
+    async fn run(&self, request: &Request) -> Result<ApiResponse, Error> {
+        let url = self.url_for(request)?;
+        let started = Instant::now();
+        let deadline = started + self.inner.timeouts.overall;
+        let span = tracing::Span::current();
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        let outcome = loop {
+            attempt += 1;
+            let token = match self.token(deadline, attempt).await {
+                Ok(token) => token,
+                Err(e) => break Err(e),
+            };
+            let now = Instant::now();
+            let budget = deadline
+                .saturating_duration_since(now)
+                .min(self.inner.timeouts.attempt);
+            let result =
+                match tokio::time::timeout(budget, self.attempt(request, &url, token.as_ref()))
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(_) => Attempt::Failed(
+                        Error::Transport(TransportError::new(
+                            TransportErrorKind::Timeout,
+                            format!("no complete answer within {budget:?}"),
+                        )),
+                        request.is_idempotent(),
+                    ),
+                };
+            let (error, retry, wait) = match result {
+                Attempt::Answer(status, headers, body) if status.is_success() => {
+                    span.record("status", status.as_u16());
+                    break Ok(ApiResponse {
+                        status,
+                        headers,
+                        body,
+                    });
+                }
+                Attempt::Answer(status, headers, _) if status.is_redirection() => {
+                    span.record("status", status.as_u16());
+                    break Err(redirect_error(status, &headers, &url));
+                }
+                Attempt::Answer(status, headers, body) => {
+                    span.record("status", status.as_u16());
+                    if status == StatusCode::UNAUTHORIZED && !refreshed {
+                        if let (Some(provider), Some(token)) = (&self.inner.provider, &token) {
+                            if !is_subscription_key_problem(&body) {
+                                tracing::debug!(
+                                    attempt,
+                                    "401: invalidating the token and retrying once"
+                                );
+                                provider.invalidate(token).await;
+                                refreshed = true;
+                                continue;
+                            }
+                        }
+                    }
+                    let retry = match status.as_u16() {
+                        429 | 503 => true,
+                        408 | 500 | 502 | 504 => request.is_idempotent(),
+                        _ => false,
+                    };
+                    let wait = retry_after(&headers);
+                    let error = classify(
+                        status,
+                        &headers,
+                        &body,
+                        token.as_ref(),
+                        request.required_role.as_deref(),
+                        refreshed,
+                        &self.secret_refs(),
+                    );
+                    (error, retry, wait)
+                }
+                Attempt::Failed(error, retry) => (error, retry, None),
+            };
+            if !retry || attempt >= self.inner.retry.attempts() {
+                break Err(error);
+            }
+            let Some(delay) = self.inner.retry.delay(attempt, wait) else {
+                break Err(error);
+            };
+            if Instant::now() + delay >= deadline {
+                break Err(if wait.is_some() {
+                    error
+                } else {
+                    Error::Timeout {
+                        deadline: self.inner.timeouts.overall,
+                        attempts: attempt,
+                    }
+                });
+            }
+            tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+        };
+        span.record("attempts", attempt);
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &outcome {
+            tracing::debug!(error = %e, "call failed");
+        }
+        outcome
+    }
+
+    async fn token(&self, deadline: Instant, attempt: u32) -> Result<Option<AccessToken>, Error> {
+        let Some(provider) = &self.inner.provider else {
+            return Ok(None);
+        };
+        if let Some(token) = provider.cached() {
+            return Ok(Some(token));
+        }
+        match tokio::time::timeout_at(deadline, provider.token()).await {
+            Ok(Ok(token)) => Ok(Some(token)),
+            Ok(Err(e)) => Err(Error::Token(e)),
+            Err(_) => Err(Error::Timeout {
+                deadline: self.inner.timeouts.overall,
+                attempts: attempt,
+            }),
+        }
+    }
+
+    async fn attempt(&self, request: &Request, url: &Url, token: Option<&AccessToken>) -> Attempt {
+        let mut headers = self.inner.headers.clone();
+        if let Some(token) = token {
+            headers.insert(AUTHORIZATION, token.authorization_header().clone());
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .headers(headers);
+        if let Some((content_type, body)) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, content_type.clone())
+                .body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                // A failed connection never reached the server: safe to retry any
+                // method. Anything later is retried only when idempotent.
+                let retry = e.is_connect() || request.is_idempotent();
+                let error = if e.is_redirect() {
+                    Error::Redirect {
+                        status: StatusCode::LOOP_DETECTED,
+                        location_origin: "too many redirects within the API's origin".to_owned(),
+                    }
+                } else {
+                    Error::Transport(TransportError::from_reqwest(&e))
+                };
+                return Attempt::Failed(error, retry && !e.is_redirect());
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        match read_capped(response, self.inner.max_body).await {
+            Ok(body) => Attempt::Answer(status, headers, body),
+            Err(e) if e.kind() == TransportErrorKind::TooLarge => Attempt::Failed(
+                Error::BodyTooLarge {
+                    limit: self.inner.max_body,
+                },
+                false,
+            ),
+            Err(e) => Attempt::Failed(Error::Transport(e), request.is_idempotent()),
+        }
+    }
+}
+
+fn redirect_error(status: StatusCode, headers: &HeaderMap, url: &Url) -> Error {
+    let location_origin = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|loc| url.join(loc).ok())
+        .map(|target| target.origin().ascii_serialization())
+        .unwrap_or_else(|| "an unknown origin".to_owned());
+    Error::Redirect {
+        status,
+        location_origin,
+    }
+}

@@ -1,0 +1,521 @@
+//! The error of every call through the pipeline, shared by the vendor crates.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+
+use crate::error::{body_snippet, ConfigError, TokenError, TransportError};
+use crate::token::AccessToken;
+
+/// Why a call to a vendor API failed.
+///
+/// Each variant says what to fix; vendor codes, messages and request ids are kept
+/// for support tickets; no variant ever holds a secret.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An argument was refused before anything was sent.
+    #[error("invalid argument `{name}`: {problem}")]
+    InvalidArgument {
+        /// The argument.
+        name: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// No token could be obtained.
+    #[error("could not obtain an access token: {0}")]
+    Token(#[from] TokenError),
+    /// The API refused the caller (HTTP 401 or 403), classified.
+    #[error(transparent)]
+    Auth(Box<AuthError>),
+    /// The API answered with another non-success status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The API's answer could not be decoded into the expected type.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The network failed.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// The overall deadline passed before the call completed.
+    #[error(
+        "the call did not complete within its deadline of {deadline:?} ({attempts} attempt(s))"
+    )]
+    Timeout {
+        /// The configured overall deadline.
+        deadline: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The API redirected to another origin; the call was stopped so that no
+    /// credential is sent there.
+    #[error("the API redirected ({status}) to another origin, {location_origin}; not followed, so no credential leaves the API's origin")]
+    Redirect {
+        /// The redirect status.
+        status: StatusCode,
+        /// Scheme, host and port of the target (never its path or query).
+        location_origin: String,
+    },
+    /// The answer was larger than the configured cap.
+    #[error("the answer is larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the API's answer, if one came.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Auth(e) => Some(e.status),
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::Redirect { status, .. } => Some(*status),
+            Error::Token(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The request id the API sent, for support tickets.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Auth(e) => e.request_id.as_deref(),
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Token(e) => e.is_retryable(),
+            Error::Api(e) => crate::error::is_retryable_status(e.status),
+            Error::Transport(_) | Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The classified 401/403, if that is what this is.
+    pub fn auth(&self) -> Option<&AuthError> {
+        match self {
+            Error::Auth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The kind of 401/403, if that is what this is.
+    pub fn auth_kind(&self) -> Option<&AuthErrorKind> {
+        self.auth().map(AuthError::kind)
+    }
+
+    pub(crate) fn invalid(name: &'static str, problem: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// What a 401 or 403 means, so that the caller knows what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No subscription key was sent (Azure API Management).
+    SubscriptionKeyMissing,
+    /// The subscription key is wrong or its subscription is not active.
+    SubscriptionKeyInvalid,
+    /// The subscription is not authorised for this API product, or is suspended (403).
+    SubscriptionNotAuthorized,
+    /// The token does not carry the role or scope the endpoint needs.
+    MissingRole {
+        /// The role the endpoint declared.
+        required: String,
+        /// The roles and scopes the token carries.
+        granted: Vec<String>,
+    },
+    /// The token was refused even after a fresh one was fetched.
+    TokenRejected,
+    /// Another 401.
+    Unauthorized,
+    /// Another 403.
+    Forbidden,
+}
+
+/// A classified 401 or 403.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthError {
+    pub(crate) kind: AuthErrorKind,
+    pub(crate) status: StatusCode,
+    pub(crate) message: Option<String>,
+    pub(crate) request_id: Option<String>,
+}
+
+impl AuthError {
+    /// What went wrong.
+    pub fn kind(&self) -> &AuthErrorKind {
+        &self.kind
+    }
+    /// 401 or 403.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The API's own message, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// The request id the API sent.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.status.as_u16();
+        match &self.kind {
+            AuthErrorKind::SubscriptionKeyMissing => write!(
+                f,
+                "{code}: the API needs a subscription key (Ocp-Apim-Subscription-Key) and none was sent: configure the subscription key"
+            )?,
+            AuthErrorKind::SubscriptionKeyInvalid => write!(
+                f,
+                "{code}: the subscription key was rejected: check the subscription key and that its subscription is active"
+            )?,
+            AuthErrorKind::SubscriptionNotAuthorized => write!(
+                f,
+                "{code}: the subscription is not authorised for this API product, or is suspended: subscribe to the product in the developer portal"
+            )?,
+            AuthErrorKind::MissingRole { required, granted } => write!(
+                f,
+                "{code}: the token lacks the role `{required}` this endpoint needs (granted: {}): grant it to the application",
+                if granted.is_empty() { "none".to_owned() } else { granted.join(", ") }
+            )?,
+            AuthErrorKind::TokenRejected => write!(
+                f,
+                "{code}: the API rejected the access token, even a freshly fetched one: check the tenant, resource or scope the token is requested for"
+            )?,
+            AuthErrorKind::Unauthorized => write!(
+                f,
+                "{code}: the API refused the credentials: check client id, secret, scope and subscription key"
+            )?,
+            AuthErrorKind::Forbidden => write!(
+                f,
+                "{code}: the API forbids this call for this caller: check its roles and subscription"
+            )?,
+        }
+        if let Some(message) = &self.message {
+            write!(f, "; the API said: {message}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// A non-success answer other than 401/403.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) code: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) snippet: String,
+}
+
+impl ApiError {
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The vendor's error code, if the body had one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// The vendor's message, if the body had one.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// The request id the API sent.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The server's `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    /// The start of the body (at most 512 bytes), secrets removed.
+    pub fn snippet(&self) -> &str {
+        &self.snippet
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the API answered {}", self.status)?;
+        match (&self.code, &self.message) {
+            (Some(code), Some(message)) => write!(f, ": {code}: {message}")?,
+            (Some(text), None) | (None, Some(text)) => write!(f, ": {text}")?,
+            (None, None) if !self.snippet.is_empty() => write!(f, ": {}", self.snippet)?,
+            (None, None) => {}
+        }
+        let hint = match self.status.as_u16() {
+            400 | 422 => Some("check the arguments"),
+            404 => Some("check the id or path"),
+            429 => Some("the API is throttling: slow down"),
+            500..=599 => Some("the API failed: try again later"),
+            _ => None,
+        };
+        if let Some(hint) = hint {
+            write!(f, " ({hint})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// An answer that did not decode into the expected type.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DecodeError {
+    pub(crate) status: StatusCode,
+    pub(crate) path: String,
+    pub(crate) message: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) snippet: String,
+}
+
+impl DecodeError {
+    /// Where in the document decoding failed (`matches[3].jobScan.id`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// What serde said.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The start of the body (at most 512 bytes), secrets removed.
+    pub fn snippet(&self) -> &str {
+        &self.snippet
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the API's answer ({}) did not match the expected shape at `{}`: {}",
+            self.status, self.path, self.message
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Headers that carry a request id, most specific first.
+const REQUEST_ID_HEADERS: [&str; 7] = [
+    "x-ms-request-id",
+    "request-id",
+    "x-request-id",
+    "apim-request-id",
+    "x-correlation-id",
+    "x-ms-correlation-request-id",
+    "traceparent",
+];
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(128).collect())
+    })
+}
+
+/// The vendor's code and message, read leniently from the usual error shapes:
+/// `{statusCode,message}` (APIM), `{error:{code,message}}`, `{error,error_description}`,
+/// `{code,message}`, `{message}`, and `application/problem+json`.
+pub(crate) fn vendor_code_message(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return (None, None);
+    };
+    let text = |v: Option<&serde_json::Value>| -> Option<String> {
+        match v? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.chars().take(500).collect()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let get = |keys: &[&str]| keys.iter().find_map(|k| text(map.get(*k)));
+    if let Some(serde_json::Value::Object(inner)) = map.get("error") {
+        let code = ["code", "Code"].iter().find_map(|k| text(inner.get(*k)));
+        let message = ["message", "Message"]
+            .iter()
+            .find_map(|k| text(inner.get(*k)));
+        return (code, message);
+    }
+    if map.contains_key("title") || map.contains_key("detail") {
+        let code = get(&["type", "title"]).filter(|c| c != "about:blank");
+        let message = get(&["detail", "title"]);
+        return (code, message);
+    }
+    let code = get(&["error", "code", "Code", "errorCode"]);
+    let message = get(&["message", "Message", "error_description", "errorMessage"]);
+    (code, message)
+}
+
+/// Classifies a non-success answer into an [`Error`].
+pub(crate) fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    token: Option<&AccessToken>,
+    required_role: Option<&str>,
+    refreshed: bool,
+    secrets: &[&str],
+) -> Error {
+    let (code, mut message) = vendor_code_message(body);
+    if let Some(m) = message.as_mut() {
+        crate::error::redact(m, secrets);
+    }
+    let request_id = request_id(headers);
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        let kind = auth_kind(
+            status,
+            headers,
+            message.as_deref(),
+            token,
+            required_role,
+            refreshed,
+        );
+        return Error::Auth(Box::new(AuthError {
+            kind,
+            status,
+            message,
+            request_id,
+        }));
+    }
+    let snippet = body_snippet(body, secrets);
+    Error::Api(Box::new(ApiError {
+        status,
+        code,
+        message,
+        request_id,
+        retry_after: crate::retry::retry_after(headers),
+        snippet,
+    }))
+}
+
+/// Whether the answer is APIM's complaint about the subscription key, which a new
+/// token cannot fix.
+pub(crate) fn is_subscription_key_problem(body: &[u8]) -> bool {
+    let (_, message) = vendor_code_message(body);
+    message
+        .map(|m| m.to_ascii_lowercase().contains("subscription key"))
+        .unwrap_or(false)
+}
+
+fn auth_kind(
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: Option<&str>,
+    token: Option<&AccessToken>,
+    required_role: Option<&str>,
+    refreshed: bool,
+) -> AuthErrorKind {
+    let lower = message.map(str::to_ascii_lowercase).unwrap_or_default();
+    if lower.contains("missing subscription key") {
+        return AuthErrorKind::SubscriptionKeyMissing;
+    }
+    if lower.contains("invalid subscription key") {
+        return AuthErrorKind::SubscriptionKeyInvalid;
+    }
+    if status == StatusCode::FORBIDDEN
+        && (lower.contains("not authorized for this product")
+            || lower.contains("not authorised for this product")
+            || lower.contains("suspended")
+            || (lower.contains("subscription") && lower.contains("not active")))
+    {
+        return AuthErrorKind::SubscriptionNotAuthorized;
+    }
+    if let (Some(required), Some(claims)) = (required_role, token.and_then(AccessToken::claims)) {
+        if !claims.has_role(required) {
+            return AuthErrorKind::MissingRole {
+                required: required.to_owned(),
+                granted: claims.granted().into_iter().map(str::to_owned).collect(),
+            };
+        }
+    }
+    let invalid_token = headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("invalid_token"));
+    if status == StatusCode::UNAUTHORIZED && (invalid_token || (refreshed && token.is_some())) {
+        return AuthErrorKind::TokenRejected;
+    }
+    if status == StatusCode::FORBIDDEN {
+        AuthErrorKind::Forbidden
+    } else {
+        AuthErrorKind::Unauthorized
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_usual_error_shapes() {
+        let cases: [(&str, Option<&str>, Option<&str>); 7] = [
+            (
+                r#"{"statusCode":401,"message":"Access denied"}"#,
+                None,
+                Some("Access denied"),
+            ),
+            (
+                r#"{"error":{"code":"BadThing","message":"it broke"}}"#,
+                Some("BadThing"),
+                Some("it broke"),
+            ),
+            (
+                r#"{"error":"invalid_request","error_description":"nope"}"#,
+                Some("invalid_request"),
+                Some("nope"),
+            ),
+            (r#"{"code":"E1","message":"m"}"#, Some("E1"), Some("m")),
+            (r#"{"message":"only"}"#, None, Some("only")),
+            (
+                r#"{"type":"https://x/probs/out-of-credit","title":"No credit","detail":"Balance 30"}"#,
+                Some("https://x/probs/out-of-credit"),
+                Some("Balance 30"),
+            ),
+            ("<html>no</html>", None, None),
+        ];
+        for (body, code, message) in cases {
+            let (c, m) = vendor_code_message(body.as_bytes());
+            assert_eq!(c.as_deref(), code, "{body}");
+            assert_eq!(m.as_deref(), message, "{body}");
+        }
+    }
+}
