@@ -9,6 +9,7 @@ pub mod error;
 pub mod provider;
 pub mod retry;
 pub mod token;
+pub mod vendor;
 
 pub use api::Error;
 pub use cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
