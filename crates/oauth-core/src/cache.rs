@@ -289,8 +289,9 @@ impl FetchTask {
         // If this task is dropped before it finishes (runtime shutdown, a panic in
         // the source), the guard clears the in-flight marker so the next caller can
         // start a new fetch instead of waiting forever.
-        let guard = InflightGuard {
+        let mut guard = InflightGuard {
             slot: self.slot.clone(),
+            armed: true,
         };
         let started = Instant::now();
         let result = self.source.fetch(replacing.as_ref()).await;
@@ -325,7 +326,10 @@ impl FetchTask {
             }
             state.inflight = None;
         }
-        std::mem::forget(guard);
+        // Disarm rather than `mem::forget`: forgetting would leak the guard's
+        // `Arc<Slot>`, and a slot with an extra reference is never evicted.
+        guard.armed = false;
+        drop(guard);
         self.tx.send_replace(Some(result));
     }
 }
@@ -338,11 +342,16 @@ fn failure_window(w: FailureWindows, failures: u32) -> Duration {
 
 struct InflightGuard {
     slot: Arc<Slot>,
+    /// Cleared once the task has recorded its result itself; the marker may by then
+    /// belong to a newer fetch, which must not be cleared.
+    armed: bool,
 }
 
 impl Drop for InflightGuard {
     fn drop(&mut self) {
-        lock(&self.slot.state).inflight = None;
+        if self.armed {
+            lock(&self.slot.state).inflight = None;
+        }
     }
 }
 

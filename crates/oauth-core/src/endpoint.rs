@@ -228,6 +228,28 @@ impl Credentials {
         }
         out
     }
+
+    /// Every form in which a secret travels in a token request: as is, form-urlencoded,
+    /// JSON-escaped, and the Basic credentials. A proxy that echoes the request back
+    /// in an error page shows the encoded forms, so all are scrubbed from errors.
+    fn redactions(&self, basic: Option<&HeaderValue>) -> Vec<SecretString> {
+        let mut out: Vec<String> = Vec::new();
+        for secret in self.secrets() {
+            out.push(secret.to_owned());
+            out.push(form_urlencoded_component(secret));
+            let json = serde_json::to_string(secret).unwrap_or_default();
+            out.push(json.trim_matches('"').to_owned());
+        }
+        if let Some(credentials) = basic
+            .and_then(|b| b.to_str().ok())
+            .and_then(|b| b.strip_prefix("Basic "))
+        {
+            out.push(credentials.to_owned());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(SecretString::from).collect()
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -487,6 +509,7 @@ impl TokenClientBuilder {
             BodyFormat::Form => "application/x-www-form-urlencoded",
             BodyFormat::Json => "application/json",
         };
+        let redactions = credentials.redactions(basic.as_ref());
         Ok(TokenClient {
             http,
             url,
@@ -495,6 +518,7 @@ impl TokenClientBuilder {
             body,
             content_type: HeaderValue::from_static(content_type),
             basic,
+            redactions,
             scopes,
             retry: self.retry,
             timeouts: self.timeouts,
@@ -668,6 +692,8 @@ pub struct TokenClient {
     body: SecretBox<[u8]>,
     content_type: HeaderValue,
     basic: Option<HeaderValue>,
+    /// The secrets, in every form they are sent, to scrub from error snippets.
+    redactions: Vec<SecretString>,
     scopes: Vec<String>,
     retry: RetryPolicy,
     timeouts: Timeouts,
@@ -801,10 +827,12 @@ impl TokenClient {
                 .map(|t| t.with_scopes(self.scopes.clone()))
                 .map_err(|e| (e, None))
         } else {
-            Err((
-                parse_error(status, content_type, &body, &self.credentials.secrets()),
-                wait,
-            ))
+            let secrets: Vec<&str> = self
+                .redactions
+                .iter()
+                .map(|s| s.expose_secret())
+                .collect();
+            Err((parse_error(status, content_type, &body, &secrets), wait))
         }
     }
 }

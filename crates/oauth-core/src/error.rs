@@ -382,21 +382,27 @@ impl TransportError {
 
 /// Makes a bounded, printable snippet of a body with the given secrets removed.
 pub fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
-    let end = body.len().min(MAX_SNIPPET_BYTES);
-    let mut text = String::from_utf8_lossy(&body[..end]).into_owned();
-    // A cut in the middle of a UTF-8 sequence leaves a replacement char; drop it.
-    if end < body.len() {
-        while text.ends_with('\u{FFFD}') {
-            text.pop();
-        }
-        text.push('…');
-    }
+    // Redact the whole body before cutting it: a secret that straddles the cut
+    // would otherwise leave its first bytes in the snippet, unredacted.
+    let mut text = String::from_utf8_lossy(body).into_owned();
     redact(&mut text, secrets);
-    text.trim().to_owned()
+    let text = text.trim();
+    if text.len() <= MAX_SNIPPET_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_SNIPPET_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", text[..end].trim_end())
 }
 
 /// Replaces every occurrence of each (non-trivial) secret with `[redacted]`.
 pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    // Longest first, so that a secret inside a longer encoded form of another does
+    // not break the longer one up before it is found.
+    let mut secrets = secrets.to_vec();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in secrets {
         if secret.len() >= 4 && text.contains(secret) {
             *text = text.replace(secret, "[redacted]");

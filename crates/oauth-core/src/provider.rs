@@ -1,6 +1,7 @@
 //! Token providers: what the HTTP pipeline asks for a token.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -85,6 +86,9 @@ pub struct OAuthProvider {
     source: Arc<dyn TokenSource>,
     cache: Arc<dyn TokenCache>,
     local: ArcSwapOption<TokenInner>,
+    /// Bumped by every [`OAuthProvider::invalidate`], so that a token obtained from
+    /// the cache before an invalidation is not pinned in `local` after it.
+    invalidations: AtomicU64,
 }
 
 impl fmt::Debug for OAuthProvider {
@@ -114,6 +118,7 @@ impl OAuthProvider {
             source,
             cache,
             local: ArcSwapOption::empty(),
+            invalidations: AtomicU64::new(0),
         }
     }
 
@@ -142,8 +147,17 @@ impl OAuthProvider {
         if let Some(token) = self.fresh_local() {
             return Ok(token);
         }
+        let seen = self.invalidations.load(Ordering::SeqCst);
         let token = self.cache.get(&self.key, &self.source).await?;
-        self.local.store(Some(token.inner_arc()));
+        let inner = token.inner_arc();
+        self.local.store(Some(inner.clone()));
+        if self.invalidations.load(Ordering::SeqCst) != seen {
+            // An invalidation ran while we waited and may have been about this very
+            // token (its clearing of `local` came before our store): do not pin it;
+            // the next call asks the cache, which knows.
+            self.local
+                .compare_and_swap(&Some(inner), None::<Arc<TokenInner>>);
+        }
         Ok(token)
     }
 
@@ -156,6 +170,7 @@ impl OAuthProvider {
 
     /// Drops `token` if it is still the current one (after an API rejected it).
     pub async fn invalidate(&self, token: &AccessToken) {
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
         let current = self.local.load_full();
         if let Some(inner) = current {
             if AccessToken::from_inner(inner.clone()).same_as(token) {

@@ -469,6 +469,10 @@ impl ApiClient {
                         _ => false,
                     };
                     let wait = retry_after(&headers);
+                    let mut secrets = self.secret_refs();
+                    if let Some(token) = &token {
+                        secrets.push(token.secret());
+                    }
                     let error = classify(
                         status,
                         &headers,
@@ -476,7 +480,7 @@ impl ApiClient {
                         token.as_ref(),
                         request.required_role.as_deref(),
                         refreshed,
-                        &self.secret_refs(),
+                        &secrets,
                     );
                     (error, retry, wait)
                 }

@@ -1,0 +1,591 @@
+//! The authorized HTTP pipeline against wiremock servers.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use futures_util::StreamExt;
+use oauth_core::api::{paginate, ApiClient, AuthErrorKind, Page, Request};
+use oauth_core::secrecy::SecretString;
+use oauth_core::{
+    Credentials, Error, OAuthProvider, RetryPolicy, Timeouts, TokenEndpoint, TokenProvider,
+};
+use serde::Deserialize;
+use serde_json::json;
+use wiremock::matchers::{body_string, header, header_exists, method, path, query_param};
+use wiremock::{Mock, MockServer, Request as WmRequest, Respond, ResponseTemplate};
+
+const KEY: &str = "sub-key-5b1e7c2a9d";
+const CALLER: &str = "ops@example.com";
+const UA: &str = "test-vendor/9.9.9";
+
+fn jwt(payload: serde_json::Value) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        b64.encode(payload.to_string())
+    )
+}
+
+/// Answers the token endpoint with `tok-1`, `tok-2`, ... in turn.
+struct CountingTokens(AtomicUsize);
+
+impl Respond for CountingTokens {
+    fn respond(&self, _: &WmRequest) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 3599, "access_token": format!("tok-{n}")
+        }))
+    }
+}
+
+async fn token_mock(server: &MockServer, expected: u64) {
+    Mock::given(method("POST"))
+        .and(path("/tenant/oauth2/v2.0/token"))
+        .respond_with(CountingTokens(AtomicUsize::new(0)))
+        .expect(expected)
+        .named("token endpoint")
+        .mount(server)
+        .await;
+}
+
+fn provider(server: &MockServer) -> Arc<dyn TokenProvider> {
+    Arc::new(
+        OAuthProvider::builder()
+            .endpoint(TokenEndpoint::azure_ad_v2("tenant", ["api://x/.default"]))
+            .credentials(Credentials::client_credentials(
+                "client",
+                "client-secret-value",
+            ))
+            .authority(server.uri())
+            .allow_insecure_loopback(true)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(50))
+}
+
+fn client(server: &MockServer, provider: Option<Arc<dyn TokenProvider>>) -> ApiClient {
+    let mut b = ApiClient::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .secret_header("Ocp-Apim-Subscription-Key", SecretString::from(KEY))
+        .header("x-api-caller-id", CALLER)
+        .user_agent(UA)
+        .retry_policy(fast_retries())
+        .allow_insecure_loopback(true);
+    if let Some(p) = provider {
+        b = b.token_provider(p);
+    }
+    b.build().unwrap()
+}
+
+fn with_all_headers(m: wiremock::MockBuilder, bearer: &str) -> wiremock::MockBuilder {
+    m.and(header("Ocp-Apim-Subscription-Key", KEY))
+        .and(header("x-api-caller-id", CALLER))
+        .and(header("user-agent", UA))
+        .and(header("authorization", format!("Bearer {bearer}").as_str()))
+}
+
+#[tokio::test]
+async fn headers_on_every_request_including_retries() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    with_all_headers(Mock::given(method("GET")).and(path("/api/things")), "tok-1")
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .named("first attempt: 503")
+        .mount(&server)
+        .await;
+    with_all_headers(Mock::given(method("GET")).and(path("/api/things")), "tok-1")
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"n": 1})))
+        .expect(2)
+        .named("retry and second call: 200")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    #[derive(Deserialize)]
+    struct N {
+        n: u32,
+    }
+    for _ in 0..2 {
+        let got: N = api
+            .send(Request::get("/things").query(&[("page", 2)]))
+            .await
+            .unwrap();
+        assert_eq!(got.n, 1);
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_refreshes_the_token_and_retries_once() {
+    let server = MockServer::start().await;
+    token_mock(&server, 2).await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .and(header("authorization", "Bearer tok-1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .named("stale token refused")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .and(header("authorization", "Bearer tok-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([1, 2])))
+        .expect(1)
+        .named("fresh token accepted")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    let got: Vec<u32> = api.send(Request::get("things")).await.unwrap();
+    assert_eq!(got, vec![1, 2]);
+}
+
+#[tokio::test]
+async fn a_second_unauthorized_is_an_error_after_two_calls() {
+    let server = MockServer::start().await;
+    token_mock(&server, 2).await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("www-authenticate", r#"Bearer error="invalid_token""#)
+                .insert_header("x-ms-request-id", "req-42"),
+        )
+        .expect(2)
+        .named("always 401")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    let err = api.send_empty(Request::get("things")).await.unwrap_err();
+    assert_eq!(err.auth_kind(), Some(&AuthErrorKind::TokenRejected));
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.request_id(), Some("req-42"));
+}
+
+#[tokio::test]
+async fn apim_bodies_are_classified() {
+    let cases = [
+        (
+            401,
+            "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.",
+            AuthErrorKind::SubscriptionKeyMissing,
+        ),
+        (
+            401,
+            "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+            AuthErrorKind::SubscriptionKeyInvalid,
+        ),
+        (
+            403,
+            "Access denied due to subscription not authorized for this product.",
+            AuthErrorKind::SubscriptionNotAuthorized,
+        ),
+    ];
+    for (status, message, kind) in cases {
+        let server = MockServer::start().await;
+        // A key problem is not fixed by a new token: one token, one call.
+        token_mock(&server, 1).await;
+        Mock::given(method("GET"))
+            .and(path("/api/things"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .set_body_json(json!({"statusCode": status, "message": message})),
+            )
+            .expect(1)
+            .named("APIM refusal")
+            .mount(&server)
+            .await;
+        let api = client(&server, Some(provider(&server)));
+        let err = api.send_empty(Request::get("things")).await.unwrap_err();
+        assert_eq!(err.auth_kind(), Some(&kind), "{message}");
+        assert_eq!(err.auth().unwrap().message(), Some(message));
+        let text = err.to_string();
+        assert!(!text.contains(KEY), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_missing_role_is_named() {
+    let server = MockServer::start().await;
+    let token = jwt(json!({"roles": ["read:talentscans"], "aud": "x"}));
+    Mock::given(method("POST"))
+        .and(path("/tenant/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}),
+        ))
+        .expect(2)
+        .named("token endpoint")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/expectations"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"statusCode": 401, "message": "Unauthorized"})),
+        )
+        .expect(2)
+        .named("role missing")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    let err = api
+        .send_empty(Request::get("expectations").require_role("read:expectations"))
+        .await
+        .unwrap_err();
+    match err.auth_kind() {
+        Some(AuthErrorKind::MissingRole { required, granted }) => {
+            assert_eq!(required, "read:expectations");
+            assert_eq!(granted, &vec!["read:talentscans".to_owned()]);
+        }
+        other => panic!("expected MissingRole, got {other:?}"),
+    }
+    assert!(err.to_string().contains("read:expectations"), "{err}");
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/slow"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .named("throttled")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/slow"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(true)))
+        .expect(1)
+        .named("then fine")
+        .mount(&server)
+        .await;
+    let api = client(&server, None);
+    let started = Instant::now();
+    let ok: bool = api.send(Request::get("slow")).await.unwrap();
+    assert!(ok);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_for_get_but_not_for_post() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/orders"))
+        .and(body_string(r#"{"qty":1}"#))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": {"code": "Boom", "message": "it broke"}})),
+        )
+        .expect(1)
+        .named("POST fails once, not retried")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/orders"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .expect(1)
+        .named("GET fails once")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/orders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .named("GET retried")
+        .mount(&server)
+        .await;
+    let api = client(&server, None);
+    let err = api
+        .send_empty(Request::post("orders").json(&json!({"qty": 1})))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Api(e) => {
+            assert_eq!(e.status().as_u16(), 500);
+            assert_eq!(e.code(), Some("Boom"));
+            assert_eq!(e.message(), Some("it broke"));
+        }
+        other => panic!("expected Api error, got {other:?}"),
+    }
+    let list: Vec<u32> = api.send(Request::get("orders")).await.unwrap();
+    assert!(list.is_empty());
+}
+
+#[tokio::test]
+async fn cross_origin_redirects_are_not_followed_and_leak_nothing() {
+    let api_server = MockServer::start().await;
+    let other = MockServer::start().await;
+    token_mock(&api_server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/moved"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/steal", other.uri()).as_str()),
+        )
+        .expect(1)
+        .named("redirect elsewhere")
+        .mount(&api_server)
+        .await;
+    for secret_header in [
+        "authorization",
+        "ocp-apim-subscription-key",
+        "x-api-caller-id",
+    ] {
+        Mock::given(header_exists(secret_header))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .named("a secret header reached another origin")
+            .mount(&other)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .named("any request to the other origin")
+        .mount(&other)
+        .await;
+    let api = client(&api_server, Some(provider(&api_server)));
+    let err = api.send_empty(Request::get("moved")).await.unwrap_err();
+    match err {
+        Error::Redirect {
+            status,
+            location_origin,
+        } => {
+            assert_eq!(status.as_u16(), 302);
+            assert_eq!(location_origin, other.uri());
+        }
+        other => panic!("expected Redirect, got {other:?}"),
+    }
+    assert!(other.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn same_origin_redirects_are_followed_with_headers() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/old"))
+        .respond_with(ResponseTemplate::new(301).insert_header("location", "/api/new"))
+        .expect(1)
+        .named("moved")
+        .mount(&server)
+        .await;
+    with_all_headers(Mock::given(method("GET")).and(path("/api/new")), "tok-1")
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!("here")))
+        .expect(1)
+        .named("new place")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    let got: String = api.send(Request::get("old")).await.unwrap();
+    assert_eq!(got, "here");
+}
+
+#[test]
+fn plain_http_is_refused_without_the_opt_in() {
+    let err = ApiClient::builder()
+        .base_url("http://127.0.0.1:1/api")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "base_url");
+    let err = ApiClient::builder()
+        .base_url("http://example.com/api")
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "base_url");
+    assert!(ApiClient::builder()
+        .base_url("https://example.com/api")
+        .build()
+        .is_ok());
+}
+
+#[tokio::test]
+async fn the_overall_deadline_bounds_a_silent_server() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/never"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .named("never answers in time")
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .allow_insecure_loopback(true)
+        .retry_policy(fast_retries())
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_millis(400),
+            overall: Duration::from_millis(1000),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = api.send_empty(Request::get("never")).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(
+        matches!(err, Error::Timeout { .. } | Error::Transport(_)),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_body_over_the_cap_is_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/big"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(10_000)))
+        .expect(1)
+        .named("big body")
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .allow_insecure_loopback(true)
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let err = api.send_bytes(Request::get("big")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1024 }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_over_three_pages_yields_every_item_once() {
+    let server = MockServer::start().await;
+    for (page, items) in [(1, json!([1, 2])), (2, json!([3, 4])), (3, json!([5]))] {
+        Mock::given(method("GET"))
+            .and(path("/api/items"))
+            .and(query_param("page", page.to_string().as_str()))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"items": items, "totalPages": 3})),
+            )
+            .expect(1)
+            .named("one page")
+            .mount(&server)
+            .await;
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Envelope {
+        items: Vec<u32>,
+        total_pages: u64,
+    }
+    let api = client(&server, None);
+    let items: Vec<u32> = paginate(1, |page| {
+        let api = api.clone();
+        async move {
+            let env: Envelope = api
+                .send(Request::get("items").query(&[("page", page)]))
+                .await?;
+            Ok::<_, Error>(Page::new(env.items).total_pages(Some(env.total_pages)))
+        }
+    })
+    .map(Result::unwrap)
+    .collect()
+    .await;
+    assert_eq!(items, vec![1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn key_only_clients_send_no_authorization() {
+    let server = MockServer::start().await;
+    Mock::given(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .named("no bearer expected")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/prices"))
+        .and(header("Ocp-Apim-Subscription-Key", KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"price": "21.5"})))
+        .expect(1)
+        .named("key only")
+        .mount(&server)
+        .await;
+    let api = client(&server, None);
+    let v: serde_json::Value = api.send(Request::get("prices")).await.unwrap();
+    assert_eq!(v["price"], "21.5");
+}
+
+#[tokio::test]
+async fn decode_errors_carry_the_serde_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"items": [{"id": 1}, {"id": "two"}]}))
+                .insert_header("request-id", "r-7"),
+        )
+        .expect(1)
+        .named("odd body")
+        .mount(&server)
+        .await;
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: u32,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Env {
+        items: Vec<Item>,
+    }
+    let api = client(&server, None);
+    let err = api.send::<Env>(Request::get("things")).await.unwrap_err();
+    match &err {
+        Error::Decode(d) => {
+            assert_eq!(d.path(), "items[1].id");
+            assert!(d.snippet().contains("two"));
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.request_id(), Some("r-7"));
+}
+
+#[tokio::test]
+async fn error_texts_and_debug_never_hold_secrets() {
+    let server = MockServer::start().await;
+    token_mock(&server, 1).await;
+    // A proxy that echoes the request headers back in its error page.
+    Mock::given(method("GET"))
+        .and(path("/api/echo"))
+        .respond_with(ResponseTemplate::new(502).set_body_string(format!(
+            "<html>bad gateway; you sent key={KEY} and Bearer tok-1</html>"
+        )))
+        .expect(4)
+        .named("echoing proxy")
+        .mount(&server)
+        .await;
+    let api = client(&server, Some(provider(&server)));
+    let err = api.send_empty(Request::get("echo")).await.unwrap_err();
+    let texts = [format!("{err}"), format!("{err:?}"), format!("{api:?}")];
+    for text in texts {
+        assert!(!text.contains(KEY), "{text}");
+        assert!(!text.contains("client-secret-value"), "{text}");
+        assert!(!text.contains("Bearer tok-1"), "{text}");
+    }
+    let _ = server;
+}
