@@ -103,6 +103,33 @@ impl AccessToken {
         self.0.clone()
     }
 
+    /// Rebuilds a token stored elsewhere (a shared cache) from its wall-clock expiry
+    /// and the lifetime it was issued with, so that its refresh point is the same
+    /// in every process.
+    pub fn restore(
+        secret: impl Into<String>,
+        token_type: impl Into<String>,
+        expires_at_wall: SystemTime,
+        lifetime: Duration,
+        scopes: Vec<String>,
+    ) -> Self {
+        let now_wall = SystemTime::now();
+        let now = Instant::now();
+        let remaining = expires_at_wall
+            .duration_since(now_wall)
+            .unwrap_or(Duration::ZERO);
+        let lifetime = lifetime.max(remaining);
+        let elapsed = lifetime - remaining;
+        let token = match (now.checked_sub(elapsed), now_wall.checked_sub(elapsed)) {
+            (Some(issued_at), Some(issued_at_wall)) => {
+                Self::new(secret, token_type, issued_at, issued_at_wall, lifetime)
+            }
+            // The monotonic clock cannot go back that far: count the rest from now.
+            _ => Self::new(secret, token_type, now, now_wall, remaining),
+        };
+        token.with_scopes(scopes)
+    }
+
     /// A token that is valid for `lifetime` from now (for tests and static tokens).
     pub fn valid_for(secret: impl Into<String>, lifetime: Duration) -> Self {
         Self::new(
