@@ -1,6 +1,7 @@
 //! Developer tasks for this workspace: `cargo xtask <task>`.
 //!
 //! - `ci`: formatting, lints, tests and docs, exactly as CI runs them.
+//! - `bench`: the side-by-side benchmarks (release build), written to BENCHMARKS.md.
 
 use std::process::{Command, ExitCode};
 
@@ -9,8 +10,9 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
         "ci" => ci(),
+        "bench" => bench(args.iter().any(|a| a == "--quick")),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci   fmt check, clippy -D warnings, tests, docs with warnings denied");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, clippy -D warnings, tests, docs with warnings denied\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -61,5 +63,57 @@ fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    Ok(())
+}
+
+fn bench(quick: bool) -> Result<(), String> {
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| "unknown rustc".to_owned());
+    let env = [("SDK_BENCH_RUSTC", rustc.as_str())];
+    let quick_flag: &[&str] = if quick { &["--quick"] } else { &[] };
+    let main_out = "target/bench-main.md";
+    let sim_out = "target/bench-sim.md";
+    let mut args = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "sdk-bench",
+        "--",
+        "--out",
+        main_out,
+    ];
+    args.extend_from_slice(quick_flag);
+    cargo(&args, &env)?;
+    // The paused-clock simulation needs tokio's test-util, which slows the clock for
+    // everything else, so it runs from a build of its own.
+    let mut args = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "sdk-bench",
+        "--features",
+        "sim",
+        "--",
+        "--out",
+        sim_out,
+    ];
+    args.extend_from_slice(quick_flag);
+    cargo(&args, &env)?;
+    let mut doc = std::fs::read_to_string(main_out).map_err(|e| format!("{main_out}: {e}"))?;
+    doc.push_str(&std::fs::read_to_string(sim_out).map_err(|e| format!("{sim_out}: {e}"))?);
+    let target = if quick {
+        "target/BENCHMARKS.quick.md"
+    } else {
+        "BENCHMARKS.md"
+    };
+    std::fs::write(target, doc).map_err(|e| format!("{target}: {e}"))?;
+    eprintln!("wrote {target}");
     Ok(())
 }
