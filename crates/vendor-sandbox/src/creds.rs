@@ -1,0 +1,385 @@
+//! The sandbox's fixed tenants, clients and keys, and the per-vendor views handed to callers.
+//!
+//! Values are constant so that docs, fixtures and shell sessions can quote them; only the
+//! port and the token signing key change from one sandbox to the next.
+
+use std::fmt;
+
+use crate::Vendor;
+
+pub(crate) const KAZI_TENANT: &str = "8a0c3b4e-1d2f-4e5a-9b6c-7d8e9f0a1b2c";
+pub(crate) const KAZI_RESOURCE: &str = "api://kazi-sandbox-api";
+pub(crate) const KAZI_CLIENT_ID: &str = "1f7d3c2a-6b5e-4d8f-a9c0-b1e2d3f4a5b6";
+pub(crate) const KAZI_CLIENT_SECRET: &str = "kazi-sandbox-secret~7Qm.x2Rv";
+pub(crate) const KAZI_LIMITED_CLIENT_ID: &str = "2e8c4d3b-7a6f-4e9a-b0d1-c2f3e4a5b6c7";
+pub(crate) const KAZI_LIMITED_CLIENT_SECRET: &str = "kazi-limited-secret~Lm3.p9Tw";
+pub(crate) const KAZI_SUBSCRIPTION_KEY: &str = "4b617a69a1b2c3d4e5f60718293a4b5c";
+pub(crate) const KAZI_ROLES: &[&str] = &[
+    "read:expectations",
+    "read:talentscans",
+    "read:jobscans",
+    "read:questions",
+];
+pub(crate) const KAZI_LIMITED_ROLES: &[&str] = &["read:talentscans"];
+
+pub(crate) const KEYAVI_TENANT: &str = "3c9d5e4f-8b7a-4f0b-a1c2-d3e4f5a6b7c8";
+pub(crate) const KEYAVI_APP_ID: &str = "7b1e6f5a-9c8b-4a1c-b2d3-e4f5a6b7c8d9";
+pub(crate) const KEYAVI_CLIENT_ID: &str = "9d3a8b7c-1e0d-4c3e-8f4a-5b6c7d8e9fa0";
+pub(crate) const KEYAVI_CLIENT_SECRET: &str = "keyavi-sandbox-secret~Kv8.r4Zn";
+pub(crate) const KEYAVI_USERNAME: &str = "sandbox.user@keyavi.example";
+pub(crate) const KEYAVI_PASSWORD: &str = "Sandbox-Passw0rd!";
+pub(crate) const KEYAVI_SUBSCRIPTION_KEY: &str = "6b6579617669d1e2f3a4b5c6d7e8f901";
+pub(crate) const KEYAVI_CALLER_ID: &str = "sandbox.caller@keyavi.example";
+pub(crate) const KEYAVI_APP_ROLES: &[&str] = &["Payloads.Protect", "Logs.Read"];
+pub(crate) const KEYAVI_USER_SCOPE: &str = "access_as_user";
+
+pub(crate) const KAISA_CLIENT_ID: &str = "kaisa-sandbox-client";
+pub(crate) const KAISA_CLIENT_SECRET: &str = "kaisa-sandbox-secret~Ks5.t1Yq";
+pub(crate) const KAISA_API_VERSION: &str = "2.4.9";
+pub(crate) const KAISA_AUDIENCE: &str = "kaisa-api";
+pub(crate) const KAISA_ROLES: &[&str] = &["api"];
+
+pub(crate) const OKQ8_TENANT: &str = "a53d724c-4e1b-4c2d-9e3f-4a5b6c7d8e9f";
+pub(crate) const OKQ8_RESOURCE: &str = "api://apim-sandbox-api";
+pub(crate) const OKQ8_CLIENT_ID: &str = "5c2b9a8d-3f1e-4d5f-9a6b-7c8d9e0f1a2b";
+pub(crate) const OKQ8_CLIENT_SECRET: &str = "okq8-sandbox-secret~Oq2.w7Hd";
+pub(crate) const OKQ8_SUBSCRIPTION_KEY: &str = "6f6b7138b1c2d3e4f5a6b7c8d9e0f1a2";
+pub(crate) const OKQ8_OTHER_PRODUCT_KEY: &str = "6f6b7138c0ffee00c0ffee00c0ffee00";
+pub(crate) const OKQ8_ROLES: &[&str] = &["get", "post", "put", "delete"];
+
+/// One registered Azure AD application that may ask for tokens.
+#[derive(Debug)]
+pub(crate) struct AzureClient {
+    pub tenant: &'static str,
+    pub client_id: &'static str,
+    pub secret: &'static str,
+    pub vendor: Vendor,
+    /// Resource identifier (v1 `resource`, v2 scope prefix) this client may call.
+    pub resource: &'static str,
+    /// Application roles granted to the client.
+    pub roles: &'static [&'static str],
+}
+
+pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
+    AzureClient {
+        tenant: KAZI_TENANT,
+        client_id: KAZI_CLIENT_ID,
+        secret: KAZI_CLIENT_SECRET,
+        vendor: Vendor::Kazi,
+        resource: KAZI_RESOURCE,
+        roles: KAZI_ROLES,
+    },
+    AzureClient {
+        tenant: KAZI_TENANT,
+        client_id: KAZI_LIMITED_CLIENT_ID,
+        secret: KAZI_LIMITED_CLIENT_SECRET,
+        vendor: Vendor::Kazi,
+        resource: KAZI_RESOURCE,
+        roles: KAZI_LIMITED_ROLES,
+    },
+    AzureClient {
+        tenant: KEYAVI_TENANT,
+        client_id: KEYAVI_CLIENT_ID,
+        secret: KEYAVI_CLIENT_SECRET,
+        vendor: Vendor::Keyavi,
+        resource: KEYAVI_APP_ID,
+        roles: KEYAVI_APP_ROLES,
+    },
+    AzureClient {
+        tenant: OKQ8_TENANT,
+        client_id: OKQ8_CLIENT_ID,
+        secret: OKQ8_CLIENT_SECRET,
+        vendor: Vendor::Okq8,
+        resource: OKQ8_RESOURCE,
+        roles: OKQ8_ROLES,
+    },
+];
+
+/// The vendor owning an Azure AD tenant of the sandbox.
+pub(crate) fn tenant_vendor(tenant: &str) -> Option<Vendor> {
+    AZURE_CLIENTS
+        .iter()
+        .find(|c| c.tenant.eq_ignore_ascii_case(tenant))
+        .map(|c| c.vendor)
+}
+
+/// The audience an API of `vendor` expects in its tokens.
+pub(crate) fn expected_audience(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Kazi => KAZI_RESOURCE,
+        Vendor::Keyavi => KEYAVI_APP_ID,
+        Vendor::Kaisa => KAISA_AUDIENCE,
+        Vendor::Okq8 => OKQ8_RESOURCE,
+    }
+}
+
+fn redact(secret: &str) -> &'static str {
+    if secret.is_empty() {
+        "\"\""
+    } else {
+        "\"***\""
+    }
+}
+
+struct Redacted<'a>(&'a str);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(redact(self.0))
+    }
+}
+
+/// Where and how to call the sandboxed Kazi API (Azure AD v1 client credentials + APIM key).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KaziSandbox {
+    /// API base, e.g. `http://127.0.0.1:PORT/kazi` (append `/tagging/v2/expectations`).
+    pub base_url: String,
+    /// Full Azure AD v1 token endpoint: `{authority}/{tenant}/oauth2/token`.
+    pub token_url: String,
+    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    pub authority: String,
+    /// Tenant id (GUID).
+    pub tenant: String,
+    /// The `resource` to send with the v1 token request; also the token audience.
+    pub resource: String,
+    /// Client id with roles `read:expectations`, `read:talentscans`, `read:jobscans`,
+    /// `read:questions`.
+    pub client_id: String,
+    /// Secret of [`client_id`](Self::client_id).
+    pub client_secret: String,
+    /// Value for `Ocp-Apim-Subscription-Key`.
+    pub subscription_key: String,
+    /// A client that only has `read:talentscans` (lacks `read:expectations`).
+    pub limited_client_id: String,
+    /// Secret of [`limited_client_id`](Self::limited_client_id).
+    pub limited_client_secret: String,
+    /// Talent scan with 45 seeded job matches.
+    pub known_talent_scan_id: String,
+}
+
+impl fmt::Debug for KaziSandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KaziSandbox")
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("tenant", &self.tenant)
+            .field("resource", &self.resource)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(&self.client_secret))
+            .field("subscription_key", &Redacted(&self.subscription_key))
+            .field("limited_client_id", &self.limited_client_id)
+            .field("known_talent_scan_id", &self.known_talent_scan_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where and how to call the sandboxed Keyavi API (Azure AD v2, app or user mode + APIM key).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyaviSandbox {
+    /// API base ending in `/api/`, e.g. `http://127.0.0.1:PORT/keyavi/api/`.
+    pub base_url: String,
+    /// Full Azure AD v2 token endpoint: `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub token_url: String,
+    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    pub authority: String,
+    /// Tenant id (GUID).
+    pub tenant: String,
+    /// Application id of the Keyavi API (the scope prefix and token audience).
+    pub app_id: String,
+    /// Confidential client id (app mode; also accepted for the password grant).
+    pub client_id: String,
+    /// Secret of [`client_id`](Self::client_id).
+    pub client_secret: String,
+    /// App-mode scope: `<app_id>/.default` (roles `Payloads.Protect`, `Logs.Read`).
+    pub app_scope: String,
+    /// User-mode scope: `<app_id>/access_as_user` (password grant).
+    pub user_scope: String,
+    /// User name for the password grant.
+    pub username: String,
+    /// Password of [`username`](Self::username).
+    pub password: String,
+    /// Value for `Ocp-Apim-Subscription-Key`.
+    pub subscription_key: String,
+    /// Value for `x-api-caller-id`, required on app-mode calls.
+    pub caller_id: String,
+}
+
+impl fmt::Debug for KeyaviSandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyaviSandbox")
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("tenant", &self.tenant)
+            .field("app_id", &self.app_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(&self.client_secret))
+            .field("app_scope", &self.app_scope)
+            .field("user_scope", &self.user_scope)
+            .field("username", &self.username)
+            .field("password", &Redacted(&self.password))
+            .field("subscription_key", &Redacted(&self.subscription_key))
+            .field("caller_id", &self.caller_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where and how to call the sandboxed Kaisa API (own OAuth2 endpoint, no subscription key).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KaisaSandbox {
+    /// API base without the version, e.g. `http://127.0.0.1:PORT/kaisa`; requests go to
+    /// `{base_url}/{api_version}/customers`.
+    pub base_url: String,
+    /// API version path segment: `2.4.9` (any dotted version or `vN` is served).
+    pub api_version: String,
+    /// Full token endpoint: `http://127.0.0.1:PORT/kaisa-auth/oauth2/token`.
+    pub token_url: String,
+    /// Client id.
+    pub client_id: String,
+    /// Secret of [`client_id`](Self::client_id).
+    pub client_secret: String,
+}
+
+impl fmt::Debug for KaisaSandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KaisaSandbox")
+            .field("base_url", &self.base_url)
+            .field("api_version", &self.api_version)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(&self.client_secret))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where and how to call the sandboxed OKQ8 APIs (Azure AD v2 + APIM products).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Okq8Sandbox {
+    /// API base ending in `/`, e.g. `http://127.0.0.1:PORT/okq8/`.
+    pub base_url: String,
+    /// Full Azure AD v2 token endpoint: `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub token_url: String,
+    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    pub authority: String,
+    /// Tenant id (GUID).
+    pub tenant: String,
+    /// Client id.
+    pub client_id: String,
+    /// Secret of [`client_id`](Self::client_id).
+    pub client_secret: String,
+    /// `api://apim-sandbox-api/.default` (all access levels); `.../get`, `.../post`,
+    /// `.../put`, `.../delete` grant a single level.
+    pub scope: String,
+    /// Key subscribed to the Core, Payments and Public products.
+    pub subscription_key: String,
+    /// Key subscribed only to the Public product (Core and Payments answer 403).
+    pub other_product_subscription_key: String,
+}
+
+impl fmt::Debug for Okq8Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Okq8Sandbox")
+            .field("base_url", &self.base_url)
+            .field("token_url", &self.token_url)
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(&self.client_secret))
+            .field("scope", &self.scope)
+            .field("subscription_key", &Redacted(&self.subscription_key))
+            .field(
+                "other_product_subscription_key",
+                &Redacted(&self.other_product_subscription_key),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl KaziSandbox {
+    pub(crate) fn new(base: &str, known_talent_scan_id: &str) -> Self {
+        let authority = format!("{base}/login");
+        Self {
+            base_url: format!("{base}/kazi"),
+            token_url: format!("{authority}/{KAZI_TENANT}/oauth2/token"),
+            authority,
+            tenant: KAZI_TENANT.to_owned(),
+            resource: KAZI_RESOURCE.to_owned(),
+            client_id: KAZI_CLIENT_ID.to_owned(),
+            client_secret: KAZI_CLIENT_SECRET.to_owned(),
+            subscription_key: KAZI_SUBSCRIPTION_KEY.to_owned(),
+            limited_client_id: KAZI_LIMITED_CLIENT_ID.to_owned(),
+            limited_client_secret: KAZI_LIMITED_CLIENT_SECRET.to_owned(),
+            known_talent_scan_id: known_talent_scan_id.to_owned(),
+        }
+    }
+}
+
+impl KeyaviSandbox {
+    pub(crate) fn new(base: &str) -> Self {
+        let authority = format!("{base}/login");
+        Self {
+            base_url: format!("{base}/keyavi/api/"),
+            token_url: format!("{authority}/{KEYAVI_TENANT}/oauth2/v2.0/token"),
+            authority,
+            tenant: KEYAVI_TENANT.to_owned(),
+            app_id: KEYAVI_APP_ID.to_owned(),
+            client_id: KEYAVI_CLIENT_ID.to_owned(),
+            client_secret: KEYAVI_CLIENT_SECRET.to_owned(),
+            app_scope: format!("{KEYAVI_APP_ID}/.default"),
+            user_scope: format!("{KEYAVI_APP_ID}/{KEYAVI_USER_SCOPE}"),
+            username: KEYAVI_USERNAME.to_owned(),
+            password: KEYAVI_PASSWORD.to_owned(),
+            subscription_key: KEYAVI_SUBSCRIPTION_KEY.to_owned(),
+            caller_id: KEYAVI_CALLER_ID.to_owned(),
+        }
+    }
+}
+
+impl KaisaSandbox {
+    pub(crate) fn new(base: &str) -> Self {
+        Self {
+            base_url: format!("{base}/kaisa"),
+            api_version: KAISA_API_VERSION.to_owned(),
+            token_url: format!("{base}/kaisa-auth/oauth2/token"),
+            client_id: KAISA_CLIENT_ID.to_owned(),
+            client_secret: KAISA_CLIENT_SECRET.to_owned(),
+        }
+    }
+}
+
+impl Okq8Sandbox {
+    pub(crate) fn new(base: &str) -> Self {
+        let authority = format!("{base}/login");
+        Self {
+            base_url: format!("{base}/okq8/"),
+            token_url: format!("{authority}/{OKQ8_TENANT}/oauth2/v2.0/token"),
+            authority,
+            tenant: OKQ8_TENANT.to_owned(),
+            client_id: OKQ8_CLIENT_ID.to_owned(),
+            client_secret: OKQ8_CLIENT_SECRET.to_owned(),
+            scope: format!("{OKQ8_RESOURCE}/.default"),
+            subscription_key: OKQ8_SUBSCRIPTION_KEY.to_owned(),
+            other_product_subscription_key: OKQ8_OTHER_PRODUCT_KEY.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let text = format!("{:?}", KaziSandbox::new("http://h", "id"));
+        assert!(!text.contains(KAZI_CLIENT_SECRET));
+        assert!(!text.contains(KAZI_SUBSCRIPTION_KEY));
+        let text = format!("{:?}", KeyaviSandbox::new("http://h"));
+        assert!(!text.contains(KEYAVI_PASSWORD));
+        let text = format!("{:?}", Okq8Sandbox::new("http://h"));
+        assert!(!text.contains(OKQ8_OTHER_PRODUCT_KEY));
+        let text = format!("{:?}", KaisaSandbox::new("http://h"));
+        assert!(!text.contains(KAISA_CLIENT_SECRET));
+    }
+}

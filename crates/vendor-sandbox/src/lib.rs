@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+#![allow(
+    clippy::result_large_err,
+    reason = "handlers return early with a finished `Response` as the error; size is irrelevant in a local test server"
+)]
+
+mod config;
+mod control;
+mod creds;
+mod error;
+mod gate;
+mod http;
+mod ids;
+mod jwt;
+mod kaisa;
+mod kazi;
+mod keyavi;
+mod okq8;
+mod server;
+mod state;
+mod stats;
+mod time;
+mod token;
+
+pub use config::{Faults, SandboxConfig, Vendor};
+pub use creds::{KaisaSandbox, KaziSandbox, KeyaviSandbox, Okq8Sandbox};
+pub use error::SandboxError;
+pub use server::Sandbox;
+pub use stats::{Stats, StatusCounts};

@@ -1,0 +1,13 @@
+//! Integration tests: a real sandbox on 127.0.0.1 driven with reqwest.
+
+// clippy.toml allows these inside `#[test]` functions only; the helpers in `support` are
+// test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod faults;
+mod kaisa;
+mod kazi;
+mod keyavi;
+mod okq8;
+mod support;
+mod tokens;
