@@ -456,9 +456,7 @@ impl TokenClientBuilder {
             .token_url
             .clone()
             .unwrap_or_else(|| endpoint.url_for(&self.authority));
-        let field = if self.token_url.is_some() {
-            "token_url"
-        } else if matches!(endpoint.kind, EndpointKind::Url(_)) {
+        let field = if self.token_url.is_some() || matches!(endpoint.kind, EndpointKind::Url(_)) {
             "token_url"
         } else {
             "authority"
@@ -827,11 +825,7 @@ impl TokenClient {
                 .map(|t| t.with_scopes(self.scopes.clone()))
                 .map_err(|e| (e, None))
         } else {
-            let secrets: Vec<&str> = self
-                .redactions
-                .iter()
-                .map(|s| s.expose_secret())
-                .collect();
+            let secrets: Vec<&str> = self.redactions.iter().map(|s| s.expose_secret()).collect();
             Err((parse_error(status, content_type, &body, &secrets), wait))
         }
     }
@@ -897,9 +891,15 @@ pub(crate) fn parse_token(
         .ok_or_else(|| TokenError::InvalidResponse("the answer has no access_token".into()))?;
     if let Some(kind) = &raw.token_type {
         if !kind.eq_ignore_ascii_case("bearer") {
+            // Quoted for diagnosis, but never the token itself (a server that mixes up
+            // the fields would otherwise put it in the error).
+            let mut kind = kind.chars().take(40).collect::<String>();
+            if kind.len() >= 8 && access_token.contains(kind.as_str()) {
+                kind = "[redacted]".to_owned();
+            }
+            crate::error::redact(&mut kind, &[&access_token]);
             return Err(TokenError::InvalidResponse(format!(
-                "token_type `{}` is not supported (only Bearer)",
-                kind.chars().take(40).collect::<String>()
+                "token_type `{kind}` is not supported (only Bearer)"
             )));
         }
     }

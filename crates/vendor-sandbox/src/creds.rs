@@ -8,7 +8,8 @@ use std::fmt;
 use crate::Vendor;
 
 pub(crate) const KAZI_TENANT: &str = "8a0c3b4e-1d2f-4e5a-9b6c-7d8e9f0a1b2c";
-pub(crate) const KAZI_RESOURCE: &str = "api://kazi-sandbox-api";
+/// The resource Kazi documents, so that SDK defaults work against the sandbox.
+pub(crate) const KAZI_RESOURCE: &str = "d00b610c-389f-4a05-97cc-f9a934488c8b";
 pub(crate) const KAZI_CLIENT_ID: &str = "1f7d3c2a-6b5e-4d8f-a9c0-b1e2d3f4a5b6";
 pub(crate) const KAZI_CLIENT_SECRET: &str = "kazi-sandbox-secret~7Qm.x2Rv";
 pub(crate) const KAZI_LIMITED_CLIENT_ID: &str = "2e8c4d3b-7a6f-4e9a-b0d1-c2f3e4a5b6c7";
