@@ -91,7 +91,8 @@ impl TokenError {
         match self {
             TokenError::OAuth(e) => is_retryable_status(e.status),
             TokenError::Status(e) => is_retryable_status(e.status),
-            TokenError::Transport(_) | TokenError::Abandoned => true,
+            TokenError::Transport(e) => e.kind() != TransportErrorKind::TooLarge,
+            TokenError::Abandoned => true,
             TokenError::DeadlineExceeded { last, .. } | TokenError::BackingOff { last, .. } => {
                 last.is_retryable()
             }
@@ -296,6 +297,14 @@ impl StatusError {
 
 impl fmt::Display for StatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.status.is_redirection() {
+            // Token requests never follow redirects: a credential must not be replayed.
+            return write!(
+                f,
+                "the token endpoint redirected ({}); redirects are not followed for token requests: configure the final token URL",
+                self.status
+            );
+        }
         write!(
             f,
             "the token endpoint answered {} with a body that is not an OAuth error",

@@ -1,0 +1,450 @@
+//! The token cache semantics of DESIGN.md ("Token cache semantics"): single flight,
+//! refresh ahead, waiting only when nothing usable is cached, compare-and-invalidate,
+//! cancellation safety, failure sharing and backoff, and the capacity bound.
+//!
+//! Most tests drive a fake [`TokenSource`] on tokio's paused clock (no sockets, so
+//! auto-advance is safe); one repeats the single-flight test against wiremock with a
+//! multi-thread runtime and real time.
+
+// Test helpers outside `#[test]` functions fail loudly too (clippy.toml's
+// allow-*-in-tests covers only the test functions themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use common::*;
+use futures_util::future::join_all;
+use oauth_core::{
+    AccessToken, CacheKey, Credentials, MemoryTokenCache, OAuthProvider, TokenCache, TokenEndpoint,
+    TokenError, TokenProvider, TokenSource,
+};
+use tokio::time::Instant;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const HOUR: Duration = Duration::from_secs(3600);
+/// For a one-hour token: past the refresh point (at most 5 min + 10 % jitter before
+/// expiry) and before the skew (30 s before expiry).
+const INTO_REFRESH_WINDOW: Duration = Duration::from_secs(3600 - 250);
+/// For a one-hour token: within the last 30 s, where it is no longer handed out.
+const INTO_EXPIRY_SKEW: Duration = Duration::from_secs(3600 - 10);
+
+/// A token source that counts its calls, takes `delay` (on tokio's clock) and then
+/// answers `token-<n>` valid for `lifetime`, or fails with `fake failure #<n>`.
+#[derive(Debug)]
+struct FakeSource {
+    calls: AtomicUsize,
+    completed: AtomicUsize,
+    delay_ms: AtomicU64,
+    lifetime_s: AtomicU64,
+    failing: AtomicBool,
+}
+
+impl FakeSource {
+    fn new(lifetime: Duration, delay: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            calls: AtomicUsize::new(0),
+            completed: AtomicUsize::new(0),
+            delay_ms: AtomicU64::new(delay.as_millis() as u64),
+            lifetime_s: AtomicU64::new(lifetime.as_secs()),
+            failing: AtomicBool::new(false),
+        })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn completed(&self) -> usize {
+        self.completed.load(Ordering::SeqCst)
+    }
+
+    fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl TokenSource for FakeSource {
+    async fn fetch(&self, _replacing: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let delay = Duration::from_millis(self.delay_ms.load(Ordering::SeqCst));
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        self.completed.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(TokenError::InvalidResponse(format!("fake failure #{n}")));
+        }
+        Ok(AccessToken::valid_for(
+            format!("token-{n}"),
+            Duration::from_secs(self.lifetime_s.load(Ordering::SeqCst)),
+        ))
+    }
+}
+
+fn provider_over(source: &Arc<FakeSource>, cache: Arc<MemoryTokenCache>) -> Arc<OAuthProvider> {
+    Arc::new(OAuthProvider::from_source(
+        CacheKey::custom("fake|client|client_credentials||scope"),
+        source.clone(),
+        cache,
+    ))
+}
+
+fn provider(source: &Arc<FakeSource>) -> Arc<OAuthProvider> {
+    provider_over(source, Arc::new(MemoryTokenCache::new()))
+}
+
+/// Lets spawned tasks (the detached fetch) run without moving the clock.
+async fn let_tasks_run() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn secrets(results: Vec<Result<AccessToken, TokenError>>) -> Vec<String> {
+    results
+        .into_iter()
+        .map(|r| r.unwrap().secret().to_owned())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn cold_cache_500_concurrent_callers_cause_one_fetch() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(200));
+    let provider = provider(&source);
+
+    let tasks: Vec<_> = (0..500)
+        .map(|_| {
+            let provider = provider.clone();
+            tokio::spawn(async move { provider.token().await })
+        })
+        .collect();
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+
+    assert!(secrets(got).iter().all(|s| s == "token-1"));
+    assert_eq!(source.calls(), 1);
+    // And later callers are served from the cache.
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cold_cache_500_concurrent_callers_cause_one_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_answer(ACCESS_TOKEN))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .expect(1)
+        .named("the only token request")
+        .mount(&server)
+        .await;
+    let provider = Arc::new(
+        OAuthProvider::builder()
+            .endpoint(TokenEndpoint::url(token_url(&server)))
+            .credentials(Credentials::client_credentials(CLIENT_ID, CLIENT_SECRET))
+            .allow_insecure_loopback(true)
+            .build()
+            .unwrap(),
+    );
+    let start = Arc::new(tokio::sync::Barrier::new(500));
+
+    let tasks: Vec<_> = (0..500)
+        .map(|_| {
+            let provider = provider.clone();
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                provider.token().await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().secret(), ACCESS_TOKEN);
+    }
+
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn providers_sharing_a_cache_share_the_token() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(50));
+    let cache = Arc::new(MemoryTokenCache::new());
+    let a = provider_over(&source, cache.clone());
+    let b = provider_over(&source, cache.clone());
+
+    let (ta, tb) = tokio::join!(a.token(), b.token());
+
+    assert_eq!(ta.unwrap().secret(), "token-1");
+    assert_eq!(tb.unwrap().secret(), "token-1");
+    assert_eq!(source.calls(), 1);
+    assert_eq!(cache.len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_ahead_serves_the_old_token_at_once_and_refreshes_once() {
+    let refresh_takes = Duration::from_secs(10);
+    let source = FakeSource::new(HOUR, refresh_takes);
+    let provider = provider(&source);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    assert!(provider.cached().is_some(), "fresh: on the hot path");
+
+    tokio::time::advance(INTO_REFRESH_WINDOW).await;
+    assert!(
+        provider.cached().is_none(),
+        "in the refresh window the hot path defers to the cache"
+    );
+    let before = Instant::now();
+    let first_wave = join_all((0..200).map(|_| provider.token())).await;
+    assert_eq!(Instant::now(), before, "nobody waited for the refresh");
+    assert!(secrets(first_wave).iter().all(|s| s == "token-1"));
+
+    // The refresh starts in the background, once.
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 2);
+    assert_eq!(source.completed(), 1, "the refresh is still running");
+
+    // While it runs, callers keep getting the old token without waiting.
+    let second_wave = join_all((0..200).map(|_| provider.token())).await;
+    assert_eq!(Instant::now(), before);
+    assert!(secrets(second_wave).iter().all(|s| s == "token-1"));
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 2, "still exactly one refresh");
+
+    // Once it finishes, the new token is served.
+    tokio::time::sleep(refresh_takes + Duration::from_millis(1)).await;
+    assert_eq!(source.completed(), 2);
+    let after = provider.token().await.unwrap();
+    assert_eq!(after.secret(), "token-2");
+    assert!(after.remaining() > HOUR - Duration::from_secs(1));
+    assert_eq!(provider.token().await.unwrap().secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_token_makes_callers_wait_for_one_fetch() {
+    let fetch_takes = Duration::from_secs(5);
+    let source = FakeSource::new(HOUR, fetch_takes);
+    let provider = provider(&source);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+
+    tokio::time::advance(INTO_EXPIRY_SKEW).await;
+    let before = Instant::now();
+    let waited = join_all((0..50).map(|_| provider.token())).await;
+
+    assert!(Instant::now() - before >= fetch_takes, "callers waited");
+    assert!(secrets(waited).iter().all(|s| s == "token-2"));
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fifty_concurrent_invalidations_of_one_token_cause_one_refresh() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(100));
+    let provider = provider(&source);
+    let rejected = provider.token().await.unwrap();
+    assert_eq!(rejected.secret(), "token-1");
+
+    // 50 requests got a 401 with the same token: each invalidates it, then asks again.
+    // Their 401s arrive 4 ms apart over 200 ms, so about half come after the new token
+    // (fetched in 100 ms) is in place, and must not drop it.
+    let retried = join_all((0..50u64).map(|i| {
+        let provider = provider.clone();
+        let rejected = rejected.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(4 * i)).await;
+            provider.invalidate(&rejected).await;
+            provider.token().await
+        }
+    }))
+    .await;
+
+    assert!(secrets(retried).iter().all(|s| s == "token-2"));
+    assert_eq!(source.calls(), 2);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalidating_a_token_that_is_no_longer_current_is_a_no_op() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(100));
+    let cache = Arc::new(MemoryTokenCache::new());
+    let provider = provider_over(&source, cache.clone());
+    let old = provider.token().await.unwrap();
+    provider.invalidate(&old).await;
+    let current = provider.token().await.unwrap();
+    assert_eq!(current.secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+
+    // A late 401 for the old token must not throw away the new one.
+    provider.invalidate(&old).await;
+    cache.invalidate(provider.cache_key(), &old).await;
+
+    assert!(cache
+        .peek(provider.cache_key())
+        .is_some_and(|t| t.same_as(&current)));
+    assert!(provider.cached().is_some_and(|t| t.same_as(&current)));
+    assert_eq!(provider.token().await.unwrap().secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_caller_neither_cancels_nor_stalls_the_fetch() {
+    let fetch_takes = Duration::from_secs(5);
+    let source = FakeSource::new(HOUR, fetch_takes);
+    let provider = provider(&source);
+    let started = Instant::now();
+
+    // The caller that starts the fetch goes away.
+    let first = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.token().await }
+    });
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 1);
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+
+    // So does one that gives up after a second.
+    let waiter = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.token().await }
+    });
+    let impatient = tokio::time::timeout(Duration::from_secs(1), provider.token()).await;
+    assert!(impatient.is_err(), "timed out while the fetch ran");
+
+    // The others still get the token, when the one fetch completes.
+    let token = waiter.await.unwrap().unwrap();
+    assert_eq!(token.secret(), "token-1");
+    let elapsed = Instant::now() - started;
+    assert!(
+        elapsed >= fetch_takes && elapsed < fetch_takes + Duration::from_millis(10),
+        "the waiter got the token when the fetch completed, not later: {elapsed:?}"
+    );
+    assert_eq!(source.calls(), 1);
+    assert_eq!(source.completed(), 1);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_fetch_goes_to_every_waiter_then_backs_off_then_retries() {
+    let source = FakeSource::new(HOUR, Duration::from_secs(1));
+    source.set_failing(true);
+    let cache = Arc::new(
+        MemoryTokenCache::new().failure_backoff(Duration::from_secs(1), Duration::from_secs(10)),
+    );
+    let provider = provider_over(&source, cache);
+
+    // Every waiter gets the one failure.
+    let failed = join_all((0..20).map(|_| provider.token())).await;
+    assert_eq!(source.calls(), 1);
+    for result in &failed {
+        let err = result.as_ref().unwrap_err();
+        assert!(
+            matches!(err, TokenError::InvalidResponse(m) if m == "fake failure #1"),
+            "{err:?}"
+        );
+    }
+
+    // Right after, the cache backs off without asking the source.
+    let err = provider.token().await.unwrap_err();
+    let TokenError::BackingOff { retry_in, last } = &err else {
+        panic!("expected BackingOff, got {err:?}");
+    };
+    assert!(*retry_in > Duration::ZERO && *retry_in <= Duration::from_secs(1));
+    assert!(last.to_string().contains("fake failure #1"), "{last}");
+    assert_eq!(source.calls(), 1);
+
+    // After the window, the next call tries again; a second failure doubles the wait.
+    tokio::time::advance(Duration::from_millis(1001)).await;
+    let err = provider.token().await.unwrap_err();
+    assert!(err.to_string().contains("fake failure #2"), "{err}");
+    assert_eq!(source.calls(), 2);
+    let err = provider.token().await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::BackingOff { retry_in, .. } if *retry_in >= Duration::from_secs(1)),
+        "{err:?}"
+    );
+    assert_eq!(source.calls(), 2);
+
+    // Once the source recovers and the window has passed, a token comes.
+    source.set_failing(false);
+    tokio::time::advance(Duration::from_millis(2001)).await;
+    assert_eq!(provider.token().await.unwrap().secret(), "token-3");
+    assert_eq!(source.calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_background_refresh_keeps_serving_the_valid_token() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let provider = provider(&source);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+
+    source.set_failing(true);
+    tokio::time::advance(INTO_REFRESH_WINDOW).await;
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 2, "the refresh ran and failed");
+    assert_eq!(source.completed(), 2);
+
+    // Within the failure backoff: still the old token, no new attempt.
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 2);
+
+    // After it, another background attempt; still the old token.
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 3);
+
+    // When the source recovers, the refreshed token replaces it.
+    source.set_failing(false);
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert_eq!(provider.token().await.unwrap().secret(), "token-1");
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 4);
+    assert_eq!(provider.token().await.unwrap().secret(), "token-4");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_memory_cache_holds_at_most_its_capacity() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(10));
+    let cache = Arc::new(MemoryTokenCache::with_capacity(2));
+
+    for key in ["tenant-a", "tenant-b", "tenant-c", "tenant-d"] {
+        let provider =
+            OAuthProvider::from_source(CacheKey::custom(key), source.clone(), cache.clone());
+        provider.token().await.unwrap();
+        assert!(cache.len() <= 2, "{} keys after {key}", cache.len());
+    }
+
+    assert_eq!(cache.len(), 2);
+    assert_eq!(source.calls(), 4);
+}
+
+#[test]
+fn cache_keys_ignore_scope_order_and_separate_users() {
+    let scopes = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let url = "https://login.microsoftonline.com/t/oauth2/v2.0/token";
+    let a = CacheKey::new(url, "id", "password", Some("ann"), &scopes(&["b", "a"]));
+    let b = CacheKey::new(url, "id", "password", Some("ann"), &scopes(&["a", "b"]));
+    let c = CacheKey::new(url, "id", "password", Some("bob"), &scopes(&["a", "b"]));
+    let d = CacheKey::new(url, "id", "client_credentials", None, &scopes(&["a", "b"]));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_ne!(a, d);
+    assert_ne!(c, d);
+}

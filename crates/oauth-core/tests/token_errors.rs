@@ -1,0 +1,460 @@
+//! Failures of the token endpoint: OAuth errors (never retried), other statuses with
+//! a bounded snippet, retries of transient failures with backoff and `Retry-After`,
+//! and the per-attempt and overall deadlines.
+//!
+//! These use real time: wiremock serves real sockets, and tokio's paused clock would
+//! auto-advance through the client's timeouts.
+
+// Test helpers outside `#[test]` functions fail loudly too (clippy.toml's
+// allow-*-in-tests covers only the test functions themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use http::StatusCode;
+use oauth_core::error::MAX_SNIPPET_BYTES;
+use oauth_core::{
+    RetryPolicy, Timeouts, TokenClient, TokenEndpoint, TokenError, TransportErrorKind,
+};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A generic client on the mock server with fast backoff, so that only `Retry-After`
+/// (or the policy under test) can make a test slow.
+fn client(server: &MockServer, retry: RetryPolicy) -> TokenClient {
+    builder_for(server, TokenEndpoint::url(token_url(server)))
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(20))
+}
+
+async fn request_count(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn azure_invalid_client_is_an_oauth_error_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            fixture("azure_error_invalid_client.json"),
+            "application/json",
+        ))
+        .expect(1)
+        .named("token endpoint refusing the client secret")
+        .mount(&server)
+        .await;
+
+    // Default policy: up to 4 attempts, but an OAuth refusal is final.
+    let err = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap_err();
+
+    let TokenError::OAuth(oauth) = &err else {
+        panic!("expected TokenError::OAuth, got {err:?}");
+    };
+    assert_eq!(oauth.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(oauth.code(), "invalid_client");
+    assert_eq!(oauth.aadsts_codes(), [7_000_215]);
+    assert!(oauth.has_aadsts(7_000_215));
+    assert_eq!(
+        oauth.trace_id(),
+        Some("0e7a55b2-9c4f-4b3e-8f1a-6d2c0b9e4a00")
+    );
+    assert_eq!(
+        oauth.correlation_id(),
+        Some("5f1d2c3b-7a8e-4d6f-b2c1-9e0a3f4b5c6d")
+    );
+    assert_eq!(oauth.timestamp(), Some("2013-12-31 06:31:41Z"));
+    assert_eq!(
+        oauth.uri(),
+        Some("https://login.microsoftonline.com/error?code=7000215")
+    );
+    assert!(oauth
+        .description()
+        .unwrap()
+        .starts_with("AADSTS7000215: Invalid client secret provided."));
+    assert!(!err.is_retryable());
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(err.oauth().map(|o| o.code()), Some("invalid_client"));
+
+    let text = err.to_string();
+    assert!(text.contains("401"), "{text}");
+    assert!(text.contains("invalid_client"), "{text}");
+    assert!(text.contains("AADSTS7000215"), "{text}");
+    assert!(text.contains("check the client secret"), "{text}");
+    assert!(
+        text.contains("0e7a55b2-9c4f-4b3e-8f1a-6d2c0b9e4a00"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\r\n"),
+        "only the first description line: {text}"
+    );
+}
+
+#[tokio::test]
+async fn azure_400_without_error_codes_reads_aadsts_from_the_description() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            fixture("azure_error_tenant_not_found.json"),
+            "application/json",
+        ))
+        .expect(1)
+        .named("token endpoint: tenant not found")
+        .mount(&server)
+        .await;
+
+    let err = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap_err();
+
+    let oauth = err.oauth().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(oauth.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(oauth.code(), "invalid_request");
+    assert_eq!(oauth.aadsts_codes(), [90_002]);
+    assert_eq!(
+        oauth.correlation_id(),
+        Some("1a2b3c4d-0000-4000-8000-000000000002")
+    );
+    assert!(err.to_string().contains("check the tenant"), "{err}");
+}
+
+#[tokio::test]
+async fn an_html_502_is_a_status_error_with_a_bounded_snippet() {
+    let mut page =
+        String::from("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>");
+    while page.len() < 5 * 1024 {
+        page.push_str("<p>The upstream token service did not answer in time.</p>");
+    }
+    page.push_str("</body></html>");
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(502).set_body_raw(page.clone(), "text/html"))
+        .expect(1)
+        .named("proxy answering 502")
+        .mount(&server)
+        .await;
+
+    let err = client(&server, RetryPolicy::none())
+        .request_token()
+        .await
+        .unwrap_err();
+
+    let TokenError::Status(status) = &err else {
+        panic!("expected TokenError::Status, got {err:?}");
+    };
+    assert_eq!(status.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(status.content_type(), Some("text/html"));
+    let snippet = status.snippet();
+    assert!(
+        snippet.len() <= MAX_SNIPPET_BYTES + '…'.len_utf8(),
+        "snippet of {} bytes",
+        snippet.len()
+    );
+    assert!(snippet.len() >= MAX_SNIPPET_BYTES / 2, "snippet too short");
+    assert!(snippet.starts_with("<!DOCTYPE html>"), "{snippet}");
+    assert!(snippet.ends_with('…'), "a cut snippet says so: {snippet}");
+    assert!(err.is_retryable(), "a 502 is worth another try later");
+    assert!(
+        err.to_string().len() < 1024,
+        "the message stays short: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_503_then_success_takes_exactly_two_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("first answer: 503")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("second answer: token")
+        .mount(&server)
+        .await;
+
+    let token = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap();
+
+    assert_eq!(token.secret(), ACCESS_TOKEN);
+    assert_eq!(request_count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn an_oauth_503_temporarily_unavailable_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
+            "error": "temporarily_unavailable",
+            "error_description": "AADSTS90055: throttled",
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("first answer: OAuth 503")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("second answer: token")
+        .mount(&server)
+        .await;
+
+    let token = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap();
+    assert_eq!(token.secret(), ACCESS_TOKEN);
+}
+
+#[tokio::test]
+async fn retry_after_on_a_429_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_string("slow down"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("first answer: 429 with Retry-After: 2")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("second answer: token")
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    // Backoff alone would wait at most 20 ms: only Retry-After explains 2 s.
+    let token = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+
+    assert_eq!(token.secret(), ACCESS_TOKEN);
+    assert!(elapsed >= Duration::from_secs(2), "waited only {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(6), "waited {elapsed:?}");
+    assert_eq!(request_count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "120")
+                .set_body_string("come back in two minutes"),
+        )
+        .expect(1)
+        .named("429 with a long Retry-After")
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    let err = client(
+        &server,
+        fast_retries().max_retry_after(Duration::from_secs(60)),
+    )
+    .request_token()
+    .await
+    .unwrap_err();
+
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn persistent_5xx_stops_after_max_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
+        .expect(3)
+        .named("token endpoint always failing")
+        .mount(&server)
+        .await;
+
+    let err = client(&server, fast_retries().max_attempts(3))
+        .request_token()
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&err, TokenError::Status(s) if s.status() == StatusCode::INTERNAL_SERVER_ERROR),
+        "{err:?}"
+    );
+    assert_eq!(request_count(&server).await, 3);
+}
+
+fn is_timeout(err: &TokenError) -> bool {
+    match err {
+        TokenError::Transport(t) => t.kind() == TransportErrorKind::Timeout,
+        TokenError::DeadlineExceeded { last, .. } => is_timeout(last),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn a_slow_server_hits_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_answer(ACCESS_TOKEN))
+                .set_delay(Duration::from_secs(10)),
+        )
+        .expect(1)
+        .named("token endpoint slower than the attempt timeout")
+        .mount(&server)
+        .await;
+
+    let client = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .retry_policy(RetryPolicy::none())
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_millis(300),
+            overall: Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.request_token().await.unwrap_err();
+    let elapsed = started.elapsed();
+
+    assert!(
+        matches!(&err, TokenError::Transport(t) if t.kind() == TransportErrorKind::Timeout),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_overall_deadline_bounds_retries_of_a_slow_server() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_answer(ACCESS_TOKEN))
+                .set_delay(Duration::from_secs(10)),
+        )
+        .expect(2..=4)
+        .named("token endpoint that never answers in time")
+        .mount(&server)
+        .await;
+
+    let client = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .retry_policy(fast_retries().max_attempts(10))
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_millis(400),
+            overall: Duration::from_secs(1),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.request_token().await.unwrap_err();
+    let elapsed = started.elapsed();
+
+    assert!(is_timeout(&err), "{err:?}");
+    // Ten attempts of 400 ms would take 4 s; the 1 s deadline cuts them short.
+    assert!(elapsed >= Duration::from_millis(800), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(1800), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_connect_error() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = TokenClient::builder()
+        .endpoint(TokenEndpoint::url(format!(
+            "http://127.0.0.1:{port}/oauth2/token"
+        )))
+        .credentials(oauth_core::Credentials::client_credentials(
+            CLIENT_ID,
+            CLIENT_SECRET,
+        ))
+        .allow_insecure_loopback(true)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = client.request_token().await.unwrap_err();
+    assert!(
+        matches!(&err, TokenError::Transport(t) if t.kind() == TransportErrorKind::Connect),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused() {
+    let server = MockServer::start().await;
+    let huge = format!(
+        r#"{{"access_token":"{}","expires_in":3599}}"#,
+        "a".repeat(100 * 1024)
+    );
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .expect(1)
+        .named("token endpoint answering 100 KiB")
+        .mount(&server)
+        .await;
+
+    let err = client(&server, RetryPolicy::none())
+        .request_token()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TokenError::Transport(t) if t.kind() == TransportErrorKind::TooLarge),
+        "{err:?}"
+    );
+}
