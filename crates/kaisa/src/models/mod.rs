@@ -1,0 +1,21 @@
+//! What the Kaisa API sends and receives.
+
+mod cdrs;
+mod customers;
+mod datetime;
+mod ids;
+mod lenient;
+mod misc;
+mod sources;
+
+pub use cdrs::Cdr;
+pub(crate) use cdrs::CdrsEnvelope;
+pub use customers::{
+    Customer, CustomerUpdate, NewCustomer, CUSTOM_FIELDS, MAX_CUSTNR_CHARS, MAX_NAME_CHARS,
+};
+pub(crate) use customers::{CustomersEnvelope, OneCustomer};
+pub use datetime::KaisaDateTime;
+pub use ids::{CdrId, CustomerId, SourceId};
+pub use misc::Ping;
+pub(crate) use sources::SourcesEnvelope;
+pub use sources::{Source, SourceStatus};

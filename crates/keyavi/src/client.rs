@@ -1,0 +1,383 @@
+//! The Keyavi client and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+
+use oauth_core::api::{ApiClient, Request};
+use oauth_core::secrecy::SecretString;
+use oauth_core::vendor::{env, CommonOptions};
+use oauth_core::{
+    AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
+};
+use serde::de::DeserializeOwned;
+
+use crate::api::{Logs, Payloads};
+use crate::caller_id::CallerId;
+use crate::{Error, Result};
+
+const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// The header that names, in application mode, the person the application acts for.
+pub const CALLER_ID_HEADER: &str = "x-api-caller-id";
+
+/// The delegated scope of user mode, after the application id.
+pub(crate) const USER_SCOPE: &str = "access_as_user";
+
+/// How the client signs in to Azure AD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthMode {
+    /// As a user: the `password` grant with scope `<app id>/access_as_user`.
+    User,
+    /// As the application itself: `client_credentials` with scope `<app id>/.default`,
+    /// and an `x-api-caller-id` on every call.
+    App,
+}
+
+enum Mode {
+    User {
+        username: String,
+        password: SecretString,
+    },
+    App {
+        caller_id: CallerId,
+    },
+}
+
+/// Builds a [`Client`] in user mode ([`ClientBuilder::user`]) or application mode
+/// ([`ClientBuilder::app`]).
+///
+/// Required besides the credentials: the tenant ([`tenant`](Self::tenant)), the API's
+/// base URL (`https://<host>/api/`, [`base_url`](Self::base_url)) and the APIM
+/// subscription key ([`subscription_key`](Self::subscription_key)).
+#[must_use]
+pub struct ClientBuilder {
+    common: CommonOptions,
+    client_id: String,
+    client_secret: Option<SecretString>,
+    mode: Mode,
+    tenant: Option<String>,
+    app_id: Option<String>,
+    scope: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("common", &self.common)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            );
+        match &self.mode {
+            Mode::User { username, .. } => d
+                .field("mode", &AuthMode::User)
+                .field("username", username)
+                .field("password", &"[redacted]"),
+            Mode::App { caller_id } => d
+                .field("mode", &AuthMode::App)
+                .field("caller_id", caller_id),
+        };
+        d.field("tenant", &self.tenant)
+            .field("app_id", &self.app_id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// User mode: the application signs in as `username` (resource owner password
+    /// grant) and asks for `<app id>/access_as_user`. Add
+    /// [`client_secret`](Self::client_secret) for a confidential client.
+    pub fn user(
+        client_id: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        Self::with_mode(
+            client_id.into(),
+            None,
+            Mode::User {
+                username: username.into(),
+                password: SecretString::from(password.into()),
+            },
+        )
+    }
+
+    /// Application mode: client credentials for `<app id>/.default`, and `caller_id`
+    /// sent as `x-api-caller-id` on every call, as Keyavi requires of applications.
+    pub fn app(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        caller_id: CallerId,
+    ) -> Self {
+        Self::with_mode(
+            client_id.into(),
+            Some(SecretString::from(client_secret.into())),
+            Mode::App { caller_id },
+        )
+    }
+
+    fn with_mode(client_id: String, client_secret: Option<SecretString>, mode: Mode) -> Self {
+        Self {
+            common: CommonOptions::default(),
+            client_id,
+            client_secret,
+            mode,
+            tenant: None,
+            app_id: None,
+            scope: None,
+        }
+    }
+
+    /// Reads the configuration from the environment:
+    ///
+    /// - always: `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
+    ///   `KEYAVI_SUBSCRIPTION_KEY`; optional `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`;
+    /// - user mode, chosen when `KEYAVI_USERNAME` is set: `KEYAVI_PASSWORD`, and
+    ///   `KEYAVI_CLIENT_SECRET` if the client is confidential;
+    /// - application mode otherwise: `KEYAVI_CLIENT_SECRET` and `KEYAVI_CALLER_ID`.
+    ///
+    /// The builder can still be adjusted before [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable that is missing or malformed.
+    pub fn from_env() -> Result<Self> {
+        let base_url = env::required("KEYAVI_BASE_URL")?;
+        let tenant = env::required("KEYAVI_TENANT_ID")?;
+        let client_id = env::required("KEYAVI_CLIENT_ID")?;
+        let subscription_key = env::secret("KEYAVI_SUBSCRIPTION_KEY")?;
+        let mut builder = match env::optional("KEYAVI_USERNAME")? {
+            Some(username) => {
+                let password = env::secret("KEYAVI_PASSWORD")?;
+                let secret = env::optional("KEYAVI_CLIENT_SECRET")?.map(SecretString::from);
+                Self::with_mode(client_id, secret, Mode::User { username, password })
+            }
+            None => {
+                let secret = env::optional("KEYAVI_CLIENT_SECRET")?.ok_or_else(|| {
+                    ConfigError::new(
+                        "KEYAVI_CLIENT_SECRET",
+                        "is not set (application mode; for user mode set KEYAVI_USERNAME and KEYAVI_PASSWORD)",
+                    )
+                })?;
+                let caller_id =
+                    CallerId::parse_as(&env::required("KEYAVI_CALLER_ID")?, "KEYAVI_CALLER_ID")?;
+                Self::with_mode(
+                    client_id,
+                    Some(SecretString::from(secret)),
+                    Mode::App { caller_id },
+                )
+            }
+        };
+        builder
+            .common
+            .read_env("KEYAVI_BASE_URL", "KEYAVI_TOKEN_URL", None)?;
+        builder.common.base_url = Some(base_url);
+        builder.common.subscription_key = Some(subscription_key);
+        builder.tenant = Some(tenant);
+        builder.scope = env::optional("KEYAVI_SCOPE")?;
+        Ok(builder)
+    }
+
+    oauth_core::common_client_setters!(common);
+    oauth_core::subscription_key_setter!(common);
+
+    /// The Azure AD tenant (id or domain) Keyavi's application lives in. Required: the
+    /// token endpoint is `{authority}/{tenant}/oauth2/v2.0/token`.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// The application id the scope is built from (`<app id>/access_as_user` or
+    /// `<app id>/.default`); defaults to the client id.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// The exact scope to request, replacing the one built from the application id.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// The client secret: required in application mode (given to
+    /// [`app`](Self::app)), optional in user mode (confidential clients).
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the setting to fix: no tenant, base URL or
+    /// subscription key; a base URL that is not `https://` (without
+    /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)); empty credentials.
+    pub fn build(mut self) -> Result<Client> {
+        let tenant = self
+            .tenant
+            .take()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "tenant",
+                    "set the Azure AD tenant (id or domain) of Keyavi's application",
+                )
+            })?;
+        let (mode, suffix) = match &self.mode {
+            Mode::User { .. } => (AuthMode::User, USER_SCOPE),
+            Mode::App { .. } => (AuthMode::App, ".default"),
+        };
+        let scope = match self.scope.take() {
+            Some(scope) => scope,
+            None => {
+                let app_id = self.app_id.as_deref().unwrap_or(&self.client_id);
+                format!("{}/{suffix}", app_id.trim_end_matches('/'))
+            }
+        };
+        let (credentials, caller_id) = match self.mode {
+            Mode::User { username, password } => (
+                Credentials::Password {
+                    client_id: self.client_id,
+                    client_secret: self.client_secret,
+                    username,
+                    password,
+                },
+                None,
+            ),
+            Mode::App { caller_id } => {
+                let client_secret = self.client_secret.ok_or_else(|| {
+                    ConfigError::new("client_secret", "application mode needs a client secret")
+                })?;
+                (
+                    Credentials::ClientCredentials {
+                        client_id: self.client_id,
+                        client_secret,
+                    },
+                    Some(caller_id),
+                )
+            }
+        };
+        let provider = self.common.provider(
+            TokenEndpoint::azure_ad_v2(tenant, [scope]),
+            credentials,
+            BodyFormat::Form,
+            USER_AGENT,
+        )?;
+        let headers: Vec<(&str, &str)> = caller_id
+            .as_ref()
+            .map(|c| (CALLER_ID_HEADER, c.as_str()))
+            .into_iter()
+            .collect();
+        let api = self.common.api_client(
+            None,
+            USER_AGENT,
+            Some(provider.clone() as Arc<dyn TokenProvider>),
+            true,
+            &headers,
+        )?;
+        Ok(Client {
+            api,
+            provider: Some(provider),
+            mode,
+            caller_id,
+        })
+    }
+}
+
+/// A client of the Keyavi API.
+///
+/// Cheap to clone: clones share the connection pool and the token cache.
+///
+/// ```no_run
+/// # async fn demo() -> keyavi::Result<()> {
+/// use keyavi::{CallerId, ClientBuilder};
+///
+/// let client = ClientBuilder::app("client-id", "client-secret", CallerId::parse("ops@example.com")?)
+///     .tenant("contoso.onmicrosoft.com")
+///     .base_url("https://keyavi.example.com/api/")
+///     .subscription_key("apim-key")
+///     .build()?;
+/// let page = client.logs().payload().send().await?;
+/// println!("{} records", page.pagination.total_records.unwrap_or(0));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) api: ApiClient,
+    provider: Option<Arc<OAuthProvider>>,
+    mode: AuthMode,
+    caller_id: Option<CallerId>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.api)
+            .field("mode", &self.mode)
+            .field("caller_id", &self.caller_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client configured from the environment: see [`ClientBuilder::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable or setting to fix.
+    pub fn from_env() -> Result<Self> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// User or application mode.
+    pub fn auth_mode(&self) -> AuthMode {
+        self.mode
+    }
+
+    /// The `x-api-caller-id` sent on every call (application mode only).
+    pub fn caller_id(&self) -> Option<&CallerId> {
+        self.caller_id.as_ref()
+    }
+
+    /// The access token the client currently uses, fetching one if needed: for
+    /// diagnosis (its claims show roles, scopes and audience).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] when no token can be obtained.
+    pub async fn token(&self) -> Result<AccessToken> {
+        match &self.provider {
+            Some(provider) => provider.token().await.map_err(Error::Token),
+            None => Err(ConfigError::new("oauth", "this client has no OAuth provider").into()),
+        }
+    }
+
+    /// Payloads: protecting files.
+    pub fn payloads(&self) -> Payloads<'_> {
+        Payloads::new(self)
+    }
+
+    /// Audit logs.
+    pub fn logs(&self) -> Logs<'_> {
+        Logs::new(self)
+    }
+
+    /// The role or scope to declare for an endpoint: the delegated scope in user mode,
+    /// `app_role` in application mode. It only serves to explain a 401 or 403.
+    pub(crate) fn role(&self, app_role: &'static str) -> &'static str {
+        match self.mode {
+            AuthMode::User => USER_SCOPE,
+            AuthMode::App => app_role,
+        }
+    }
+
+    pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        self.api.send(request).await
+    }
+}

@@ -1,0 +1,14 @@
+//! What the Keyavi API sends and receives.
+
+mod ids;
+mod lenient;
+mod logs;
+mod payloads;
+mod timestamp;
+
+pub use ids::{PayloadId, PolicyId, UserId};
+pub use logs::{
+    ActionAttempted, FullPayloadLog, LogPage, LogResult, Pagination, PayloadLog, UserNetwork,
+};
+pub use payloads::ProtectedPayload;
+pub use timestamp::{LocalTimestamp, ParseTimestampError};
