@@ -1,0 +1,245 @@
+//! `GET /tagging/v2/bulk/talentscans/{id}/matches`.
+
+use futures_core::Stream;
+use oauth_core::api::{encode_segment, paginate, Page, Request};
+use serde::Serialize;
+
+use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
+use crate::{Client, Error, Result, Scope};
+
+/// Most matches Kazi returns per page.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Talent scans (candidates' scans): `client.talent_scans()`.
+#[derive(Debug, Clone, Copy)]
+pub struct TalentScans<'a> {
+    client: &'a Client,
+}
+
+impl<'a> TalentScans<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// The job scans that match a talent scan, best first by default:
+    /// `GET /tagging/v2/bulk/talentscans/{id}/matches`. Needs the scope
+    /// `read:talentscans`.
+    ///
+    /// Returns a request to refine with [`page`](MatchesRequest::page),
+    /// [`page_size`](MatchesRequest::page_size), [`search`](MatchesRequest::search)
+    /// and [`sort`](MatchesRequest::sort), then [`send`](MatchesRequest::send) for one
+    /// page or [`stream`](MatchesRequest::stream) for every match.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// use kazi_tagging::MatchSort;
+    ///
+    /// let page = client
+    ///     .talent_scans()
+    ///     .matches("8f14e45f-ceea-467a-9575-6d6a1b1f3f5e")
+    ///     .sort(MatchSort::WorkValue.descending())
+    ///     .page_size(50)
+    ///     .send()
+    ///     .await?;
+    /// for m in &page.matches {
+    ///     println!("{:?} at {:?}: {:?}", m.job_scan.title, m.job_scan.employer, m.match_score);
+    /// }
+    /// println!("page {:?} of {:?}", page.pagination.current_page, page.pagination.amount_of_pages);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Vendor docs:
+    /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
+    pub fn matches(&self, talent_scan_id: impl Into<TalentScanId>) -> MatchesRequest<'a> {
+        MatchesRequest {
+            client: self.client,
+            spec: Spec {
+                id: talent_scan_id.into(),
+                page: None,
+                page_size: None,
+                search: None,
+                sort: None,
+            },
+        }
+    }
+}
+
+/// A job matches query being built: see [`TalentScans::matches`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `.send()` is awaited or `.stream()` is polled"]
+pub struct MatchesRequest<'a> {
+    client: &'a Client,
+    spec: Spec,
+}
+
+/// What a query asks for, detached from the client so that a stream can own it.
+#[derive(Debug, Clone)]
+struct Spec {
+    id: TalentScanId,
+    page: Option<u32>,
+    page_size: Option<u32>,
+    search: Option<String>,
+    sort: Option<MatchOrder>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Query<'q> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search: Option<&'q str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort: Option<String>,
+}
+
+impl Spec {
+    /// Checks the arguments and describes the call for `page`.
+    fn request(&self, page: Option<u32>) -> Result<Request> {
+        let id = self.id.as_str().trim();
+        if id.is_empty() {
+            return Err(Error::InvalidArgument {
+                name: "talent_scan_id",
+                problem: "is empty".to_owned(),
+            });
+        }
+        if page == Some(0) {
+            return Err(Error::InvalidArgument {
+                name: "page",
+                problem: "Kazi numbers pages from 1".to_owned(),
+            });
+        }
+        if let Some(size) = self.page_size {
+            if !(1..=MAX_PAGE_SIZE).contains(&size) {
+                return Err(Error::InvalidArgument {
+                    name: "page_size",
+                    problem: format!(
+                        "{size} is outside 1..={MAX_PAGE_SIZE}, the range Kazi accepts"
+                    ),
+                });
+            }
+        }
+        let query = Query {
+            page,
+            page_size: self.page_size,
+            search: self.search.as_deref(),
+            sort: self.sort.map(|s| s.to_string()),
+        };
+        Ok(Request::get(format!(
+            "/tagging/v2/bulk/talentscans/{}/matches",
+            encode_segment(id)
+        ))
+        .query(&query)
+        .require_role(Scope::ReadTalentScans)
+        .operation("kazi_tagging.talent_scans.matches"))
+    }
+}
+
+impl<'a> MatchesRequest<'a> {
+    /// The page to fetch, from 1 (`page`; Kazi's default is 1). For
+    /// [`stream`](Self::stream), the page to start at.
+    pub fn page(mut self, page: u32) -> Self {
+        self.spec.page = Some(page);
+        self
+    }
+
+    /// Matches per page, 1 to 100 (`pageSize`; Kazi's default is 20). Checked before
+    /// anything is sent.
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.spec.page_size = Some(page_size);
+        self
+    }
+
+    /// Only matches whose job scan fits this text (`search`). An empty text searches
+    /// nothing.
+    pub fn search(mut self, text: impl Into<String>) -> Self {
+        let text: String = text.into();
+        self.spec.search = (!text.trim().is_empty()).then_some(text);
+        self
+    }
+
+    /// The order (`sort`): for example `MatchSort::Created.ascending()`. Kazi's
+    /// default is `-match`, best match first.
+    pub fn sort(mut self, order: impl Into<MatchOrder>) -> Self {
+        self.spec.sort = Some(order.into());
+        self
+    }
+
+    /// Fetches one page.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// let first = client.talent_scans().matches("8f14e45f-ceea-467a-9575-6d6a1b1f3f5e").send().await?;
+    /// if first.pagination.has_next() {
+    ///     // ... ask for `.page(2)`, or use `.stream()`
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument), before sending,
+    ///   for an empty talent scan id, page 0, or a page size outside 1..=100.
+    /// - [`Error::Auth`](crate::Error::Auth) on a 401/403: a missing or invalid
+    ///   subscription key, or a token without `read:talentscans`.
+    /// - [`Error::Api`](crate::Error::Api) with status 404 for an unknown talent scan,
+    ///   400 for arguments Kazi refuses.
+    /// - [`Error::Token`](crate::Error::Token), [`Error::Decode`](crate::Error::Decode),
+    ///   transport and timeout errors as for every call.
+    ///
+    /// Vendor docs:
+    /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
+    pub async fn send(self) -> Result<TalentScanMatches> {
+        let request = self.spec.request(self.spec.page)?;
+        self.client.api.send(request).await
+    }
+
+    /// Every match, page after page (from [`page`](Self::page), else page 1), until
+    /// the last page by `pagination.amountOfPages` (or a short or empty page).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let all: Vec<kazi_tagging::JobMatch> = client
+    ///     .talent_scans()
+    ///     .matches("8f14e45f-ceea-467a-9575-6d6a1b1f3f5e")
+    ///     .search("engineer")
+    ///     .page_size(100)
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// println!("{} matching job scans", all.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The stream yields the first error of any page (see [`send`](Self::send)) and
+    /// ends there.
+    pub fn stream(self) -> impl Stream<Item = Result<JobMatch>> + 'a {
+        let client = self.client;
+        let spec = self.spec;
+        let first = spec.page.unwrap_or(1);
+        paginate(first, move |n| {
+            let request = spec.request(Some(n));
+            let asked_size = spec.page_size;
+            async move {
+                let page: TalentScanMatches = client.api.send(request?).await?;
+                Ok(into_page(page, first, asked_size))
+            }
+        })
+    }
+}
+
+/// Kazi's counters are absolute; the paginator counts from the page it started at.
+fn into_page(page: TalentScanMatches, first: u32, asked_size: Option<u32>) -> Page<JobMatch> {
+    let skipped = u64::from(first.saturating_sub(1));
+    let p = page.pagination;
+    Page::new(page.matches)
+        .total_pages(p.amount_of_pages.map(|t| t.saturating_sub(skipped)))
+        .total_items(if skipped == 0 { p.total_amount } else { None })
+        .page_size(p.page_size.or(asked_size.map(u64::from)))
+}

@@ -1,0 +1,327 @@
+//! The Kazi client, its builder and its environments.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use oauth_core::api::ApiClient;
+use oauth_core::secrecy::SecretString;
+use oauth_core::vendor::{env, CommonOptions};
+use oauth_core::{
+    AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
+};
+
+use crate::api::{Expectations, TalentScans};
+use crate::Result;
+
+const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// The Azure AD tenant Kazi's API applications live in.
+pub const DEFAULT_TENANT: &str = "kazib2c.onmicrosoft.com";
+
+/// The `resource` Kazi's tokens are requested for (Azure AD v1); a token request
+/// without it is refused by the API with a 401.
+pub const DEFAULT_RESOURCE: &str = "d00b610c-389f-4a05-97cc-f9a934488c8b";
+
+/// Kazi's environments. Each has its own developer portal, subscription key and
+/// client registration: credentials of one do not work on the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// `https://test-api.kazi.be` (the default).
+    #[default]
+    Test,
+    /// `https://api.kazi.be`.
+    Production,
+}
+
+impl Environment {
+    /// The environment's API base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Test => "https://test-api.kazi.be",
+            Environment::Production => "https://api.kazi.be",
+        }
+    }
+
+    /// `test` or `production`, as `KAZI_ENV` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Environment {
+    type Err = ConfigError;
+
+    /// `test` or `production` (also `prod`), in any case.
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "test" => Ok(Environment::Test),
+            "production" | "prod" => Ok(Environment::Production),
+            _ => Err(ConfigError::new(
+                "environment",
+                format!("`{s}` is not one of: test, production"),
+            )),
+        }
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// Required: [`credentials`](Self::credentials) and
+/// [`subscription_key`](Self::subscription_key). Defaults: the
+/// [`Test`](Environment::Test) environment, tenant [`DEFAULT_TENANT`], resource
+/// [`DEFAULT_RESOURCE`].
+#[must_use]
+#[derive(Default)]
+pub struct ClientBuilder {
+    common: CommonOptions,
+    environment: Environment,
+    tenant: Option<String>,
+    resource: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("common", &self.common)
+            .field("environment", &self.environment)
+            .field("tenant", &self.tenant)
+            .field("resource", &self.resource)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults; add credentials and the subscription key.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads the configuration from the environment: `KAZI_CLIENT_ID`,
+    /// `KAZI_CLIENT_SECRET` and `KAZI_SUBSCRIPTION_KEY` (required); `KAZI_ENV`
+    /// (`test` or `production`, default `test`), `KAZI_BASE_URL` and `KAZI_TOKEN_URL`
+    /// (optional overrides).
+    ///
+    /// The builder can still be adjusted before [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or
+    /// malformed.
+    pub fn from_env() -> Result<Self> {
+        let client_id = env::required("KAZI_CLIENT_ID")?;
+        let client_secret = env::secret("KAZI_CLIENT_SECRET")?;
+        let subscription_key = env::secret("KAZI_SUBSCRIPTION_KEY")?;
+        let environment = match env::choice("KAZI_ENV", &["test", "production"])? {
+            Some("production") => Environment::Production,
+            _ => Environment::Test,
+        };
+        let mut builder = Self {
+            environment,
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
+            ..Self::default()
+        };
+        builder.common.subscription_key = Some(subscription_key);
+        builder
+            .common
+            .read_env("KAZI_BASE_URL", "KAZI_TOKEN_URL", None)?;
+        Ok(builder)
+    }
+
+    oauth_core::common_client_setters!(common);
+    oauth_core::subscription_key_setter!(common);
+
+    /// The application's client id and secret, registered by Kazi for it.
+    pub fn credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(SecretString::from(client_secret.into()));
+        self
+    }
+
+    /// Test (default) or production; [`base_url`](Self::base_url) overrides it.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// The Azure AD tenant (default [`DEFAULT_TENANT`]).
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// The Azure AD v1 `resource` to request tokens for (default
+    /// [`DEFAULT_RESOURCE`]).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: no
+    /// credentials or subscription key, an empty tenant or resource, a URL that is not
+    /// `https://` (without
+    /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
+    pub fn build(self) -> Result<Client> {
+        let (client_id, client_secret) = match (self.client_id, self.client_secret) {
+            (Some(id), Some(secret)) if !id.trim().is_empty() => (id, secret),
+            _ => {
+                return Err(ConfigError::new(
+                    "credentials",
+                    "set the client id and secret Kazi registered for the application (KAZI_CLIENT_ID, KAZI_CLIENT_SECRET)",
+                )
+                .into())
+            }
+        };
+        let tenant = non_empty(self.tenant, DEFAULT_TENANT, "tenant")?;
+        let resource = non_empty(self.resource, DEFAULT_RESOURCE, "resource")?;
+        let provider = self.common.provider(
+            TokenEndpoint::azure_ad_v1(tenant, resource),
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            },
+            BodyFormat::Form,
+            USER_AGENT,
+        )?;
+        let api = self.common.api_client(
+            Some(self.environment.base_url()),
+            USER_AGENT,
+            Some(provider.clone() as Arc<dyn TokenProvider>),
+            true,
+            &[],
+        )?;
+        Ok(Client {
+            api,
+            provider,
+            environment: self.environment,
+        })
+    }
+}
+
+fn non_empty(
+    value: Option<String>,
+    default: &str,
+    field: &'static str,
+) -> std::result::Result<String, ConfigError> {
+    match value {
+        None => Ok(default.to_owned()),
+        Some(v) if v.trim().is_empty() => Err(ConfigError::new(field, "is empty")),
+        Some(v) => Ok(v.trim().to_owned()),
+    }
+}
+
+/// A client of Kazi's Tagging API.
+///
+/// Every call carries the APIM subscription key and a bearer token for Kazi's
+/// resource, fetched with client credentials from Azure AD v1, cached, and refreshed
+/// ahead of expiry. Cheap to clone: clones share the connection pool and the token
+/// cache.
+///
+/// ```no_run
+/// # async fn demo() -> kazi_tagging::Result<()> {
+/// use kazi_tagging::{Client, Environment};
+///
+/// let client = Client::builder()
+///     .credentials("client-id", "client-secret")
+///     .subscription_key("apim-subscription-key")
+///     .environment(Environment::Production)
+///     .build()?;
+/// for e in client.expectations().list().await? {
+///     println!("{} ({})", e.expectation_name.as_deref().unwrap_or("?"), e.kind());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) api: ApiClient,
+    provider: Arc<OAuthProvider>,
+    environment: Environment,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api", &self.api)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from the environment: see [`ClientBuilder::from_env`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
+    pub fn from_env() -> Result<Self> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// The environment chosen (a [`base_url`](ClientBuilder::base_url) override may
+    /// point elsewhere: see [`Client::base_url`]).
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The API base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        self.api.base_url().as_str()
+    }
+
+    /// The expectations: `client.expectations().list()`.
+    pub fn expectations(&self) -> Expectations<'_> {
+        Expectations::new(self)
+    }
+
+    /// Talent scans: `client.talent_scans().matches(id)`.
+    pub fn talent_scans(&self) -> TalentScans<'_> {
+        TalentScans::new(self)
+    }
+
+    /// The access token the client currently uses, fetching one if needed: for
+    /// diagnosis (its claims show the scopes granted, see
+    /// [`Scope::granted_by`](crate::Scope::granted_by)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`](crate::Error::Token) when no token could be obtained.
+    pub async fn token(&self) -> Result<AccessToken> {
+        Ok(self.provider.token().await?)
+    }
+
+    /// The underlying authorized pipeline, for Kazi endpoints this crate does not
+    /// model yet (it adds the same bearer, key and error mapping).
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+}

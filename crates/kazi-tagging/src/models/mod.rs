@@ -1,0 +1,18 @@
+//! Kazi's response models and the typed values requests take.
+//!
+//! Field names follow Kazi's camelCase wire names in snake_case, and the models
+//! serialize back to the same wire names (for `--json` output). Numbers are accepted as
+//! JSON numbers or numeric strings.
+
+mod expectations;
+mod ids;
+mod lenient;
+mod matches;
+
+pub(crate) use expectations::ExpectationList;
+pub use expectations::{Expectation, ExpectationKind};
+pub use ids::{ExpectationId, JobScanId, TalentScanId};
+pub use matches::{
+    ExpectationMatch, JobMatch, JobScanSummary, MatchOrder, MatchSort, Pagination,
+    TalentScanMatches, TalentScanSummary,
+};

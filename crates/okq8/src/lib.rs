@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod api;
+mod client;
+mod level;
+pub mod models;
+
+pub use api::RequestBuilder;
+pub use client::{AuthMode, Client, ClientBuilder, DEFAULT_TENANT};
+/// HTTP methods, for [`Client::request`].
+pub use http::Method;
+pub use level::AccessLevel;
+pub use models::ItemPage;
+/// Percent-encodes one path segment (an id), so that `/`, `?` or `#` in it cannot
+/// change the path: `format!("core/v1/stations/{}", encode_segment(id))`.
+pub use oauth_core::api::encode_segment;
+/// What a 401 or 403 means: [`Error::auth_kind`] returns one.
+pub use oauth_core::api::AuthErrorKind;
+/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
+pub use oauth_core::Error;
+pub use oauth_core::{AccessToken, ConfigError};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

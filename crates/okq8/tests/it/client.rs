@@ -1,0 +1,226 @@
+//! Building the client: required settings, modes, from_env, secrets in Debug.
+
+use okq8::{AccessLevel, AuthMode, Client, ClientBuilder, Error};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::{
+    api_headers, key_only_headers, API, APP_ID_URI, CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_KEY,
+};
+
+fn config_field(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
+    match result {
+        Err(Error::Config(c)) => c.field(),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}
+
+fn complete() -> ClientBuilder {
+    Client::builder()
+        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .scope(format!("{APP_ID_URI}/.default"))
+        .base_url("https://api.okq8.example/")
+        .subscription_key(SUBSCRIPTION_KEY)
+}
+
+#[test]
+fn build_names_what_is_missing() {
+    assert!(complete().build().is_ok());
+    assert_eq!(
+        config_field(
+            ClientBuilder::new()
+                .scope("api://x/.default")
+                .base_url("https://api.okq8.example/")
+                .subscription_key(SUBSCRIPTION_KEY)
+                .build()
+        ),
+        "credentials"
+    );
+    assert_eq!(
+        config_field(
+            ClientBuilder::new()
+                .credentials(CLIENT_ID, CLIENT_SECRET)
+                .base_url("https://api.okq8.example/")
+                .subscription_key(SUBSCRIPTION_KEY)
+                .build()
+        ),
+        "scope"
+    );
+    assert_eq!(config_field(complete().scope(" ").build()), "scope");
+    assert_eq!(config_field(complete().tenant("").build()), "tenant");
+    assert_eq!(
+        config_field(
+            ClientBuilder::new()
+                .credentials(CLIENT_ID, CLIENT_SECRET)
+                .scope("api://x/.default")
+                .subscription_key(SUBSCRIPTION_KEY)
+                .build()
+        ),
+        "base_url"
+    );
+    assert_eq!(
+        config_field(
+            ClientBuilder::new()
+                .credentials(CLIENT_ID, CLIENT_SECRET)
+                .scope("api://x/.default")
+                .base_url("https://api.okq8.example/")
+                .build()
+        ),
+        "subscription_key"
+    );
+    assert_eq!(
+        config_field(
+            ClientBuilder::subscription_key_only()
+                .base_url("https://api.okq8.example/")
+                .build()
+        ),
+        "subscription_key"
+    );
+    assert_eq!(
+        config_field(
+            ClientBuilder::subscription_key_only()
+                .credentials(CLIENT_ID, CLIENT_SECRET)
+                .base_url("https://api.okq8.example/")
+                .subscription_key(SUBSCRIPTION_KEY)
+                .build()
+        ),
+        "credentials"
+    );
+    assert_eq!(
+        config_field(complete().base_url("http://api.okq8.example/").build()),
+        "base_url"
+    );
+    let key_only = ClientBuilder::subscription_key_only()
+        .base_url("https://api.okq8.example/public")
+        .subscription_key(SUBSCRIPTION_KEY)
+        .build()
+        .unwrap();
+    assert_eq!(key_only.auth_mode(), AuthMode::SubscriptionKeyOnly);
+    assert_eq!(key_only.base_url(), "https://api.okq8.example/public");
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let builder = complete();
+    let text = format!("{builder:?}");
+    assert!(text.contains(CLIENT_ID), "{text}");
+    assert!(!text.contains(CLIENT_SECRET), "{text}");
+    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    let client = builder.build().unwrap();
+    let text = format!("{client:?}");
+    assert!(text.contains("api.okq8.example"), "{text}");
+    assert!(!text.contains(CLIENT_SECRET), "{text}");
+    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    let request = client
+        .request(okq8::Method::GET, "core/v1/stations")
+        .query(&[("page", 1)]);
+    assert!(format!("{request:?}").contains("page=1"));
+}
+
+/// All environment variable cases in one test: the variables are process-wide.
+#[tokio::test]
+async fn from_env_reads_and_names_variables() {
+    const VARS: [&str; 7] = [
+        "OKQ8_TENANT_ID",
+        "OKQ8_CLIENT_ID",
+        "OKQ8_CLIENT_SECRET",
+        "OKQ8_SCOPE",
+        "OKQ8_SUBSCRIPTION_KEY",
+        "OKQ8_BASE_URL",
+        "OKQ8_TOKEN_URL",
+    ];
+    let clear = || {
+        for var in VARS {
+            std::env::remove_var(var);
+        }
+    };
+    clear();
+    assert_eq!(config_field(ClientBuilder::from_env()), "OKQ8_BASE_URL");
+    std::env::set_var("OKQ8_BASE_URL", "https://api.okq8.example/");
+    assert_eq!(config_field(Client::from_env()), "OKQ8_SUBSCRIPTION_KEY");
+    std::env::set_var("OKQ8_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+
+    // Neither client id nor secret: subscription key only.
+    assert_eq!(
+        Client::from_env().unwrap().auth_mode(),
+        AuthMode::SubscriptionKeyOnly
+    );
+    // One without the other is a mistake, named.
+    std::env::set_var("OKQ8_CLIENT_ID", CLIENT_ID);
+    assert_eq!(
+        config_field(ClientBuilder::from_env()),
+        "OKQ8_CLIENT_SECRET"
+    );
+    std::env::remove_var("OKQ8_CLIENT_ID");
+    std::env::set_var("OKQ8_CLIENT_SECRET", CLIENT_SECRET);
+    assert_eq!(config_field(ClientBuilder::from_env()), "OKQ8_CLIENT_ID");
+    std::env::set_var("OKQ8_CLIENT_ID", CLIENT_ID);
+    assert_eq!(config_field(ClientBuilder::from_env()), "OKQ8_SCOPE");
+
+    // Full OAuth configuration, pointed at the mock server.
+    let server = MockServer::start().await;
+    let scope = AccessLevel::Get.scope_for(APP_ID_URI);
+    let token = {
+        // OKQ8_TOKEN_URL replaces the tenant's endpoint; a custom tenant is still read.
+        let token = crate::app_token(&["get"]);
+        Mock::given(method("POST"))
+            .and(path("/custom/token"))
+            .and(crate::form_body(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+                ("scope", &scope),
+            ]))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "token_type": "Bearer", "expires_in": 3599, "access_token": token,
+            })))
+            .expect(1)
+            .named("token endpoint from OKQ8_TOKEN_URL")
+            .mount(&server)
+            .await;
+        token
+    };
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/core/v1/stations")))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
+        .expect(1)
+        .named("stations with OAuth")
+        .mount(&server)
+        .await;
+    std::env::set_var("OKQ8_SCOPE", &scope);
+    std::env::set_var("OKQ8_TENANT_ID", "contoso.onmicrosoft.com");
+    std::env::set_var("OKQ8_BASE_URL", format!("{}{API}/", server.uri()));
+    std::env::set_var("OKQ8_TOKEN_URL", format!("{}/custom/token", server.uri()));
+    let oauth = ClientBuilder::from_env()
+        .unwrap()
+        .allow_insecure_loopback(true)
+        .build();
+
+    // And key-only from the environment, against the same server.
+    std::env::remove_var("OKQ8_CLIENT_ID");
+    std::env::remove_var("OKQ8_CLIENT_SECRET");
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/public/v1/prices")))
+        .and(key_only_headers())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
+        .expect(1)
+        .named("prices with the key only")
+        .mount(&server)
+        .await;
+    let key_only = ClientBuilder::from_env()
+        .unwrap()
+        .allow_insecure_loopback(true)
+        .build();
+    clear();
+
+    let oauth = oauth.unwrap();
+    assert_eq!(oauth.auth_mode(), AuthMode::OAuth);
+    oauth.get_json("core/v1/stations").await.unwrap();
+    key_only
+        .unwrap()
+        .get_json("public/v1/prices")
+        .await
+        .unwrap();
+}
