@@ -452,7 +452,15 @@ impl ApiClient {
                     span.record("status", status.as_u16());
                     if status == StatusCode::UNAUTHORIZED && !refreshed {
                         if let (Some(provider), Some(token)) = (&self.inner.provider, &token) {
-                            if !is_subscription_key_problem(&body) {
+                            // A new token cannot fix a subscription key, nor grant a role
+                            // the current token's claims show missing (refetching on every
+                            // such call would hammer the token endpoint).
+                            let lacks_role = request
+                                .required_role
+                                .as_deref()
+                                .zip(token.claims())
+                                .is_some_and(|(role, claims)| !claims.has_role(role));
+                            if !lacks_role && !is_subscription_key_problem(&body) {
                                 tracing::debug!(
                                     attempt,
                                     "401: invalidating the token and retrying once"

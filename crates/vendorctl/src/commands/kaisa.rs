@@ -1,0 +1,210 @@
+//! `vendorctl kaisa ...`: the Kaisa API.
+
+use clap::Subcommand;
+use futures_util::TryStreamExt;
+use kaisa::{Cdr, Client, ClientBuilder, Customer, KaisaDateTime, Source};
+
+use crate::errors::{Failure, Vendor};
+use crate::output::{Output, Table};
+use crate::Global;
+
+/// Kaisa commands.
+#[derive(Debug, Subcommand)]
+pub enum KaisaCommand {
+    /// Check that the API answers and the credentials work.
+    Ping,
+    /// List customers.
+    Customers {
+        /// Only this customer id.
+        #[arg(long)]
+        customer_id: Option<String>,
+        /// Only this customer number.
+        #[arg(long)]
+        custnr: Option<String>,
+    },
+    /// List tracking numbers (sources).
+    Sources {
+        /// Only this customer id.
+        #[arg(long)]
+        customer_id: Option<String>,
+        /// Only this status (active, upcoming, reserved, quarantined, archived, extended).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Outgoing call records (statistics/cdrs/out).
+    Cdrs {
+        /// From this time, UTC, "YYYY-MM-DD HH:MM:SS".
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this time, UTC, "YYYY-MM-DD HH:MM:SS".
+        #[arg(long)]
+        to: Option<String>,
+        /// Page to fetch (from 0).
+        #[arg(long)]
+        page: Option<u32>,
+        /// Records per page (1 to 1000).
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// Fetch every page.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// The Kaisa client configured from the KAISA_* variables.
+pub fn client(global: &Global) -> Result<Client, Failure> {
+    ClientBuilder::from_env()
+        .and_then(|b| b.allow_insecure_loopback(global.insecure_loopback).build())
+        .map_err(|e| Failure::from_sdk(Vendor::Kaisa, &e))
+}
+
+/// Runs a Kaisa command.
+pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), Failure> {
+    let client = client(global)?;
+    let fail = |e: kaisa::Error| Failure::from_sdk(Vendor::Kaisa, &e);
+    match cmd {
+        KaisaCommand::Ping => {
+            let ping = client.ping().await.map_err(fail)?;
+            out.emit(&ping, || {
+                let mut t = Table::new("Kaisa ping", &["answer"]);
+                t.row([ping.ping.clone().unwrap_or_default()]);
+                vec![t]
+            });
+        }
+        KaisaCommand::Customers {
+            customer_id,
+            custnr,
+        } => {
+            let mut q = client.customers().list();
+            if let Some(id) = customer_id {
+                q = q.customer_id(id);
+            }
+            if let Some(n) = custnr {
+                q = q.custnr(n);
+            }
+            let list = q.send().await.map_err(fail)?;
+            out.emit(&list, || vec![customers_table(&list)]);
+        }
+        KaisaCommand::Sources {
+            customer_id,
+            status,
+        } => {
+            let mut q = client.sources().list();
+            if let Some(id) = customer_id {
+                q = q.customer_id(id);
+            }
+            if let Some(s) = status {
+                q = q.status(s.as_str());
+            }
+            let list = q.send().await.map_err(fail)?;
+            out.emit(&list, || vec![sources_table(&list)]);
+        }
+        KaisaCommand::Cdrs {
+            from,
+            to,
+            page,
+            page_size,
+            all,
+        } => {
+            let mut q = client.statistics().cdrs_out();
+            if let Some(f) = from {
+                q = q.from(f.parse::<KaisaDateTime>().map_err(fail)?);
+            }
+            if let Some(t) = to {
+                q = q.to(t.parse::<KaisaDateTime>().map_err(fail)?);
+            }
+            if let Some(p) = page {
+                q = q.page(p);
+            }
+            if let Some(s) = page_size {
+                q = q.page_size(s);
+            }
+            let list: Vec<Cdr> = if all {
+                q.stream().try_collect().await.map_err(fail)?
+            } else {
+                q.send().await.map_err(fail)?
+            };
+            out.emit(&list, || vec![cdrs_table(&list, 20)]);
+        }
+    }
+    Ok(())
+}
+
+/// Customers as a table.
+pub fn customers_table(list: &[Customer]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa customers ({})", list.len()),
+        &["id", "name", "custnr", "email"],
+    );
+    for c in list {
+        t.row([
+            c.customer_id.to_string(),
+            c.name.clone().unwrap_or_default(),
+            c.custnr.clone().unwrap_or_default(),
+            c.email.clone().unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// Sources as a table.
+pub fn sources_table(list: &[Source]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa sources ({})", list.len()),
+        &["id", "name", "number", "destination", "status"],
+    );
+    for s in list {
+        t.row([
+            s.source_id.to_string(),
+            s.name.clone().unwrap_or_default(),
+            s.phonenr.clone().unwrap_or_default(),
+            s.destnr.clone().unwrap_or_default(),
+            s.status
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// The first `limit` call records as a table, titled with the total.
+pub fn cdrs_table(list: &[Cdr], limit: usize) -> Table {
+    let title = if list.len() > limit {
+        format!(
+            "Kaisa outgoing calls ({}; first {limit} shown, --json for all)",
+            list.len()
+        )
+    } else {
+        format!("Kaisa outgoing calls ({})", list.len())
+    };
+    let mut t = Table::new(
+        title,
+        &[
+            "cdr id",
+            "start (UTC)",
+            "duration s",
+            "from",
+            "to",
+            "answered",
+        ],
+    );
+    for c in list.iter().take(limit) {
+        t.row([
+            c.cdr_id.to_string(),
+            c.start
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            c.duration.map(|d| d.to_string()).unwrap_or_default(),
+            c.anum.clone().unwrap_or_default(),
+            c.bnum.clone().unwrap_or_default(),
+            match c.answered {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+        ]);
+    }
+    t
+}

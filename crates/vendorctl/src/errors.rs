@@ -1,0 +1,148 @@
+//! One clear line per failure, with the vendor's code and a hint naming the
+//! environment variable to check.
+
+use oauth_core::api::AuthErrorKind;
+use oauth_core::{ConfigError, Error, TokenError, TransportErrorKind};
+
+/// The vendor a command talks to, for hints that name its variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    /// Kazi Tagging.
+    Kazi,
+    /// Keyavi.
+    Keyavi,
+    /// Kaisa.
+    Kaisa,
+    /// OKQ8.
+    Okq8,
+}
+
+impl Vendor {
+    /// Prefix of the vendor's environment variables.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Vendor::Kazi => "KAZI",
+            Vendor::Keyavi => "KEYAVI",
+            Vendor::Kaisa => "KAISA",
+            Vendor::Okq8 => "OKQ8",
+        }
+    }
+
+    /// The vendor's name for people.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Kazi => "Kazi",
+            Vendor::Keyavi => "Keyavi",
+            Vendor::Kaisa => "Kaisa",
+            Vendor::Okq8 => "OKQ8",
+        }
+    }
+}
+
+/// A failure of a command: what to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// The one line for stderr (without the `error: ` prefix).
+    pub message: String,
+    /// Process exit code.
+    pub code: u8,
+}
+
+impl Failure {
+    /// A usage or configuration problem (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// Any other failure (exit code 1).
+    pub fn other(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 1,
+        }
+    }
+
+    /// Describes an SDK error for `vendor`, with a hint.
+    pub fn from_sdk(vendor: Vendor, err: &Error) -> Self {
+        let code = if matches!(err, Error::Config(_) | Error::InvalidArgument { .. }) {
+            2
+        } else {
+            1
+        };
+        let mut message = format!("{}: {err}", vendor.name());
+        if let Some(hint) = hint(vendor, err) {
+            message.push_str(" (hint: ");
+            message.push_str(&hint);
+            message.push(')');
+        }
+        Self { message, code }
+    }
+
+    /// Describes a configuration error for `vendor`.
+    pub fn from_config(vendor: Vendor, err: &ConfigError) -> Self {
+        Self::from_sdk(vendor, &Error::Config(err.clone()))
+    }
+}
+
+/// What the user should check, by kind of failure.
+pub fn hint(vendor: Vendor, err: &Error) -> Option<String> {
+    let p = vendor.prefix();
+    match err {
+        Error::Auth(auth) => Some(match auth.kind() {
+            AuthErrorKind::SubscriptionKeyMissing | AuthErrorKind::SubscriptionKeyInvalid => {
+                format!("the subscription key was rejected: check {p}_SUBSCRIPTION_KEY")
+            }
+            AuthErrorKind::SubscriptionNotAuthorized => format!(
+                "the subscription behind {p}_SUBSCRIPTION_KEY is not approved for this API product"
+            ),
+            AuthErrorKind::MissingRole { required, .. } => {
+                format!("ask the vendor to grant `{required}` to {p}_CLIENT_ID")
+            }
+            AuthErrorKind::TokenRejected => {
+                format!("check {p}_TOKEN_URL and the scope or resource the token is for")
+            }
+            _ => format!("check {p}_CLIENT_ID, {p}_CLIENT_SECRET and {p}_SUBSCRIPTION_KEY"),
+        }),
+        Error::Token(token) => token_hint(vendor, token),
+        Error::Config(config) => {
+            if config.field().starts_with(p) {
+                None // the message already names the variable
+            } else {
+                Some(format!("set the matching {p}_* variable or flag"))
+            }
+        }
+        Error::Transport(t) if t.kind() == TransportErrorKind::Connect => Some(format!(
+            "could not connect: check {p}_BASE_URL and the network"
+        )),
+        Error::Redirect { .. } => Some(format!("check {p}_BASE_URL: the API moved")),
+        _ => None,
+    }
+}
+
+fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
+    let p = vendor.prefix();
+    if let Some(oauth) = err.oauth() {
+        let hint = match oauth.code() {
+            "invalid_client" => format!("check {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
+            "unauthorized_client" => format!("check {p}_CLIENT_ID and {p}_TENANT_ID"),
+            "invalid_grant" => format!("check {p}_USERNAME and {p}_PASSWORD"),
+            "invalid_scope" => format!("check {p}_SCOPE"),
+            "invalid_resource" => format!("check {p}_CLIENT_ID and the resource"),
+            _ if oauth.has_aadsts(90_002) => format!("check {p}_TENANT_ID"),
+            _ => format!("check {p}_TOKEN_URL, {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
+        };
+        return Some(hint);
+    }
+    match err {
+        TokenError::Transport(_) => Some(format!(
+            "could not reach the token endpoint: check {p}_TOKEN_URL and the network"
+        )),
+        TokenError::Status(_) | TokenError::InvalidResponse(_) => Some(format!(
+            "check {p}_TOKEN_URL: it does not answer like a token endpoint"
+        )),
+        _ => None,
+    }
+}
