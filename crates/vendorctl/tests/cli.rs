@@ -1,0 +1,401 @@
+//! `vendorctl` run as a process against the sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use vendor_sandbox::{Sandbox, SandboxConfig, Vendor};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vendorctl");
+
+/// Every secret the sandbox hands out: none may reach stdout or stderr.
+fn secrets(sandbox: &Sandbox) -> Vec<String> {
+    vec![
+        sandbox.kazi().client_secret,
+        sandbox.kazi().subscription_key,
+        sandbox.kazi().limited_client_secret,
+        sandbox.keyavi().client_secret,
+        sandbox.keyavi().password,
+        sandbox.keyavi().subscription_key,
+        sandbox.kaisa().client_secret,
+        sandbox.okq8().client_secret,
+        sandbox.okq8().subscription_key,
+    ]
+}
+
+/// Runs vendorctl with the sandbox's environment (plus `extra`, minus `remove`).
+async fn run(sandbox: &Sandbox, args: &[&str], extra: &[(&str, &str)], remove: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    for (k, v) in sandbox.env_vars() {
+        if !remove.contains(&k.as_str()) {
+            cmd.env(k, v);
+        }
+    }
+    cmd.env("VENDORCTL_INSECURE_LOOPBACK", "1");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("vendorctl runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for secret in secrets(sandbox) {
+        assert!(!all.contains(&secret), "a secret leaked in {args:?}: {all}");
+    }
+    assert!(!all.contains("panicked"), "{all}");
+    out
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig::default()).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_json_covers_all_four_vendors() {
+    let s = sandbox().await; // only for the secret list: the demo starts its own
+    let doc = json(&run(&s, &["demo", "--json"], &[], &[]).await);
+    assert_eq!(doc["kazi"]["expectations"].as_array().unwrap().len(), 12);
+    assert_eq!(doc["kazi"]["matches_streamed"], 45);
+    assert!(doc["kazi"]["missing_role_error"]
+        .as_str()
+        .unwrap()
+        .contains("read:expectations"));
+    assert_eq!(doc["kazi"]["token"]["access_token"], "[redacted]");
+    assert_eq!(doc["keyavi"]["full_logs_streamed"], 45);
+    assert_eq!(doc["kaisa"]["cdrs_streamed"], 2500);
+    assert_eq!(doc["kaisa"]["ping"]["ping"], "ok");
+    assert_eq!(doc["okq8"]["stations_streamed"], 25);
+    // One token per client: Kazi has two clients (full and limited), Keyavi two modes.
+    assert_eq!(doc["traffic"]["kazi"]["token_requests"], 2);
+    assert_eq!(doc["traffic"]["keyavi"]["token_requests"], 2);
+    assert_eq!(doc["traffic"]["kaisa"]["token_requests"], 1);
+    assert_eq!(doc["traffic"]["okq8"]["token_requests"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_prints_tables() {
+    let s = sandbox().await;
+    let out = run(&s, &["demo"], &[], &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Kazi expectations (12)",
+        "Streamed every page: 45 matches",
+        "Keyavi protected payload",
+        "Kaisa customers (3)",
+        "2500 streamed",
+        "OKQ8 GET public/v1/prices",
+        "[redacted]",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_shows_claims_and_hides_the_token_unless_asked() {
+    let s = sandbox().await;
+    let doc = json(&run(&s, &["token", "kazi", "--json"], &[], &[]).await);
+    assert_eq!(doc["access_token"], "[redacted]");
+    let roles: Vec<&str> = doc["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&"read:expectations"), "{roles:?}");
+    assert!(doc["expires_in_s"].as_u64().unwrap() > 3000);
+
+    let doc = json(&run(&s, &["token", "okq8", "--json", "--show-token"], &[], &[]).await);
+    assert_eq!(doc["access_token"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(s.stats().token_requests_total(Vendor::Okq8), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vendor_commands_return_json() {
+    let s = sandbox().await;
+    let scan = s.kazi().known_talent_scan_id;
+    let list = json(&run(&s, &["kazi", "expectations", "--json"], &[], &[]).await);
+    assert_eq!(list.as_array().unwrap().len(), 12);
+    let all = json(&run(&s, &["kazi", "matches", &scan, "--all", "--json"], &[], &[]).await);
+    assert_eq!(all.as_array().unwrap().len(), 45);
+    let page = json(
+        &run(
+            &s,
+            &[
+                "kazi",
+                "matches",
+                &scan,
+                "--page",
+                "2",
+                "--page-size",
+                "10",
+                "--sort",
+                "-created",
+                "--json",
+            ],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(page["pagination"]["currentPage"], 2);
+    assert_eq!(page["matches"].as_array().unwrap().len(), 10);
+
+    let logs = json(
+        &run(
+            &s,
+            &["keyavi", "logs", "--full", "--all", "--json"],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(logs.as_array().unwrap().len(), 45);
+    let denied = json(
+        &run(
+            &s,
+            &["keyavi", "logs", "--result", "AccessDenied", "--json"],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert!(denied
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["result"] == "AccessDenied"));
+
+    let ping = json(&run(&s, &["kaisa", "ping", "--json"], &[], &[]).await);
+    assert_eq!(ping["ping"], "ok");
+    let customers = json(&run(&s, &["kaisa", "customers", "--json"], &[], &[]).await);
+    assert_eq!(customers.as_array().unwrap().len(), 3);
+    let sources = json(
+        &run(
+            &s,
+            &["kaisa", "sources", "--status", "active", "--json"],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert!(sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["status"] == "active"));
+    let cdrs = json(&run(&s, &["kaisa", "cdrs", "--all", "--json"], &[], &[]).await);
+    assert_eq!(cdrs.as_array().unwrap().len(), 2500);
+
+    let stations = json(
+        &run(
+            &s,
+            &["okq8", "get", "core/v1/stations", "-q", "page=3", "--json"],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(stations["page"], 3);
+    assert_eq!(stations["items"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyavi_protect_writes_the_ikd_file() {
+    let s = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("vendorctl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("note.txt");
+    let output = dir.join("note.ikd");
+    std::fs::write(&input, b"hello keyavi").unwrap();
+    let doc = json(
+        &run(
+            &s,
+            &[
+                "keyavi",
+                "protect",
+                input.to_str().unwrap(),
+                "--out",
+                output.to_str().unwrap(),
+                "--json",
+            ],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(doc["payload_name"], "note.txt");
+    let ikd = std::fs::read(&output).unwrap();
+    assert_eq!(&ikd[..4], b"IKD1");
+    let decoded: Vec<u8> = ikd[4..].iter().map(|b| b ^ 0x5A).collect();
+    assert_eq!(decoded, b"hello keyavi");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
+    let s = sandbox().await;
+    let cases: [(&[&str], &[(&str, &str)], &[&str], i32, &[&str]); 5] = [
+        (
+            &["kazi", "expectations"],
+            &[("KAZI_SUBSCRIPTION_KEY", "not-the-right-key-123")],
+            &[],
+            1,
+            &["subscription key", "KAZI_SUBSCRIPTION_KEY"],
+        ),
+        (
+            &["kazi", "expectations"],
+            &[("KAZI_CLIENT_SECRET", "wrong-secret-value-xyz")],
+            &[],
+            1,
+            &["AADSTS7000215", "KAZI_CLIENT_SECRET"],
+        ),
+        (
+            &["kaisa", "ping"],
+            &[],
+            &["KAISA_CLIENT_ID"],
+            2,
+            &["KAISA_CLIENT_ID"],
+        ),
+        (
+            &["okq8", "get", "core/v1/stations"],
+            &[("OKQ8_SUBSCRIPTION_KEY", "6f6b7138c0ffee00c0ffee00c0ffee00")],
+            &[],
+            1,
+            &[
+                "not authorised for this API product",
+                "OKQ8_SUBSCRIPTION_KEY",
+            ],
+        ),
+        (
+            &["kazi", "matches", "x", "--page-size", "500"],
+            &[],
+            &[],
+            2,
+            &["page_size"],
+        ),
+    ];
+    for (args, extra, remove, code, needles) in cases {
+        let out = run(&s, args, extra, remove).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+        for needle in needles {
+            assert!(
+                err.contains(needle),
+                "{args:?}: missing {needle:?} in {err}"
+            );
+        }
+        assert!(!err.contains("wrong-secret-value-xyz"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_needs_the_opt_in() {
+    let s = sandbox().await;
+    let out = run(
+        &s,
+        &["kaisa", "ping"],
+        &[("VENDORCTL_INSECURE_LOOPBACK", "0")],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+}
+
+/// `vendorctl sandbox` prints its variables; the CLI then works against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_works_against_vendorctl_sandbox() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let mut server = Command::new(BIN)
+        .args(["sandbox", "--port", &port.to_string(), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let line = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        }),
+    )
+    .await
+    .expect("the sandbox printed its variables in time")
+    .unwrap()
+    .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(info["base_url"], format!("http://127.0.0.1:{port}"));
+    let env = info["env"].as_object().unwrap().clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["kaisa", "customers", "--json", "--insecure-loopback"])
+            .env_clear();
+        for (k, v) in env {
+            cmd.env(k, v.as_str().unwrap());
+        }
+        cmd.output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let customers = json(&out);
+    assert_eq!(customers.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn env_file_is_loaded() {
+    let dir: PathBuf = std::env::temp_dir().join(format!("vendorctl-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profile.env");
+    std::fs::write(&file, "# a profile\nexport KAISA_CLIENT_ID=x\nKAISA_CLIENT_SECRET='y'\nKAISA_BASE_URL=http://example.com\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["kaisa", "ping", "--env-file", file.to_str().unwrap()])
+        .env_clear()
+        .output()
+        .unwrap();
+    // The file was read: the error is about the (non-loopback) http URL, not a
+    // missing client id.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("base_url") || err.contains("KAISA_BASE_URL"),
+        "{err}"
+    );
+    assert!(!err.contains("KAISA_CLIENT_ID"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
