@@ -262,7 +262,15 @@ async fn keyavi_protect_writes_the_ikd_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
     let s = sandbox().await;
-    let cases: [(&[&str], &[(&str, &str)], &[&str], i32, &[&str]); 5] = [
+    // (arguments, variables set, variables removed, exit code, text expected)
+    type Case<'a> = (
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+        i32,
+        &'a [&'a str],
+    );
+    let cases: [Case<'_>; 5] = [
         (
             &["kazi", "expectations"],
             &[("KAZI_SUBSCRIPTION_KEY", "not-the-right-key-123")],
