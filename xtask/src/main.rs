@@ -2,8 +2,11 @@
 //!
 //! - `ci`: formatting, lints, tests and docs, exactly as CI runs them.
 //! - `bench`: the side-by-side benchmarks (release build), written to BENCHMARKS.md.
+//! - `fuzz`: each fuzz target for a bounded time, recorded in RELIABILITY.md (not in CI).
 
 use std::process::{Command, ExitCode};
+
+mod fuzz;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -11,8 +14,9 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "bench" => bench(args.iter().any(|a| a == "--quick")),
+        "fuzz" => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, clippy -D warnings, tests, docs with warnings denied\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, clippy -D warnings, tests, docs with warnings denied\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {

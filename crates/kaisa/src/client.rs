@@ -1,20 +1,17 @@
 //! The Kaisa client and its builder.
 
 use std::fmt;
-use std::sync::Arc;
 
-use oauth_core::api::{ApiClient, Request};
+use oauth_core::api::Request;
 use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions};
-use oauth_core::{
-    AccessToken, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
-};
+use oauth_core::vendor::{env, CommonOptions, VendorClient};
+use oauth_core::{AccessToken, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
 
 use crate::api::{Customers, Miscellaneous, Sources, Statistics};
 use crate::models::Ping;
 use crate::version::ApiVersion;
-use crate::{Error, Result};
+use crate::Result;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -79,7 +76,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable that is missing or malformed.
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
         let client_id = env::required("KAISA_CLIENT_ID")?;
         let client_secret = env::secret("KAISA_CLIENT_SECRET")?;
@@ -129,8 +126,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting to fix: an empty client id or secret, a
-    /// malformed version, a URL that is not `https://` (without
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: an empty
+    /// client id or secret, a malformed version, a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(mut self) -> Result<Client> {
         self.api_version.check("api_version")?;
@@ -153,16 +150,11 @@ impl ClientBuilder {
             self.token_format,
             USER_AGENT,
         )?;
-        let api = self.common.api_client(
-            Some(&base),
-            USER_AGENT,
-            Some(provider.clone() as Arc<dyn TokenProvider>),
-            false,
-            &[],
-        )?;
+        let core =
+            self.common
+                .vendor_client(Some(&base), USER_AGENT, Some(provider), false, &[])?;
         Ok(Client {
-            api,
-            provider: Some(provider),
+            core,
             api_version: self.api_version,
         })
     }
@@ -182,20 +174,11 @@ impl ClientBuilder {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+// Derived: VendorClient's Debug leaves the secrets out.
+#[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) api: ApiClient,
-    provider: Option<Arc<OAuthProvider>>,
+    core: VendorClient,
     api_version: ApiVersion,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("api", &self.api)
-            .field("api_version", &self.api_version)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {
@@ -211,7 +194,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable or setting to fix.
+    /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env()?.build()
     }
@@ -226,12 +209,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Token`] when no token can be obtained.
+    /// [`Error::Token`](crate::Error::Token) when no token can be obtained.
     pub async fn token(&self) -> Result<AccessToken> {
-        match &self.provider {
-            Some(provider) => provider.token().await.map_err(Error::Token),
-            None => Err(ConfigError::new("oauth", "this client has no OAuth provider").into()),
-        }
+        self.core.token().await
     }
 
     /// Checks that the API is reachable and the credentials work:
@@ -248,8 +228,10 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// The pipeline's errors: [`Error::Token`] for refused credentials,
-    /// [`Error::Auth`], [`Error::Api`], [`Error::Transport`], ...
+    /// The pipeline's errors: [`Error::Token`](crate::Error::Token) for refused
+    /// credentials, [`Error::Auth`](crate::Error::Auth),
+    /// [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport),
+    /// ...
     pub async fn ping(&self) -> Result<Ping> {
         self.miscellaneous().ping().await
     }
@@ -275,6 +257,6 @@ impl Client {
     }
 
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        self.api.send(request).await
+        self.core.api().send(request).await
     }
 }

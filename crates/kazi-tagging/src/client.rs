@@ -2,14 +2,10 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use oauth_core::api::ApiClient;
-use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions};
-use oauth_core::{
-    AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
-};
+use oauth_core::vendor::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use oauth_core::{AccessToken, BodyFormat, ConfigError, TokenEndpoint};
 
 use crate::api::{Expectations, TalentScans};
 use crate::Result;
@@ -87,8 +83,7 @@ pub struct ClientBuilder {
     environment: Environment,
     tenant: Option<String>,
     resource: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
+    credentials: Option<AppCredentials>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -98,11 +93,7 @@ impl fmt::Debug for ClientBuilder {
             .field("environment", &self.environment)
             .field("tenant", &self.tenant)
             .field("resource", &self.resource)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -134,8 +125,7 @@ impl ClientBuilder {
         };
         let mut builder = Self {
             environment,
-            client_id: Some(client_id),
-            client_secret: Some(client_secret),
+            credentials: Some(AppCredentials::new(client_id, client_secret)),
             ..Self::default()
         };
         builder.common.subscription_key = Some(subscription_key);
@@ -147,17 +137,10 @@ impl ClientBuilder {
 
     oauth_core::common_client_setters!(common);
     oauth_core::subscription_key_setter!(common);
-
-    /// The application's client id and secret, registered by Kazi for it.
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(SecretString::from(client_secret.into()));
-        self
-    }
+    oauth_core::app_credentials_setter!(
+        /// The application's client id and secret, registered by Kazi for it.
+        credentials
+    );
 
     /// Test (default) or production; [`base_url`](Self::base_url) overrides it.
     pub fn environment(mut self, environment: Environment) -> Self {
@@ -187,51 +170,29 @@ impl ClientBuilder {
     /// `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(self) -> Result<Client> {
-        let (client_id, client_secret) = match (self.client_id, self.client_secret) {
-            (Some(id), Some(secret)) if !id.trim().is_empty() => (id, secret),
-            _ => {
-                return Err(ConfigError::new(
-                    "credentials",
-                    "set the client id and secret Kazi registered for the application (KAZI_CLIENT_ID, KAZI_CLIENT_SECRET)",
-                )
-                .into())
-            }
-        };
-        let tenant = non_empty(self.tenant, DEFAULT_TENANT, "tenant")?;
-        let resource = non_empty(self.resource, DEFAULT_RESOURCE, "resource")?;
+        let credentials = AppCredentials::client_credentials(
+            self.credentials.as_ref(),
+            "set the client id and secret Kazi registered for the application (KAZI_CLIENT_ID, KAZI_CLIENT_SECRET)",
+        )?;
+        let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
+        let resource = non_empty_or(self.resource.as_deref(), DEFAULT_RESOURCE, "resource")?;
         let provider = self.common.provider(
             TokenEndpoint::azure_ad_v1(tenant, resource),
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            },
+            credentials,
             BodyFormat::Form,
             USER_AGENT,
         )?;
-        let api = self.common.api_client(
+        let core = self.common.vendor_client(
             Some(self.environment.base_url()),
             USER_AGENT,
-            Some(provider.clone() as Arc<dyn TokenProvider>),
+            Some(provider),
             true,
             &[],
         )?;
         Ok(Client {
-            api,
-            provider,
+            core,
             environment: self.environment,
         })
-    }
-}
-
-fn non_empty(
-    value: Option<String>,
-    default: &str,
-    field: &'static str,
-) -> std::result::Result<String, ConfigError> {
-    match value {
-        None => Ok(default.to_owned()),
-        Some(v) if v.trim().is_empty() => Err(ConfigError::new(field, "is empty")),
-        Some(v) => Ok(v.trim().to_owned()),
     }
 }
 
@@ -256,20 +217,11 @@ fn non_empty(
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+// Derived: VendorClient's Debug leaves the secrets out.
+#[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) api: ApiClient,
-    provider: Arc<OAuthProvider>,
+    pub(crate) core: VendorClient,
     environment: Environment,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("api", &self.api)
-            .field("environment", &self.environment)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {
@@ -295,7 +247,7 @@ impl Client {
 
     /// The API base URL calls go to.
     pub fn base_url(&self) -> &str {
-        self.api.base_url().as_str()
+        self.core.base_url()
     }
 
     /// The expectations: `client.expectations().list()`.
@@ -316,12 +268,12 @@ impl Client {
     ///
     /// [`Error::Token`](crate::Error::Token) when no token could be obtained.
     pub async fn token(&self) -> Result<AccessToken> {
-        Ok(self.provider.token().await?)
+        self.core.token().await
     }
 
     /// The underlying authorized pipeline, for Kazi endpoints this crate does not
     /// model yet (it adds the same bearer, key and error mapping).
     pub fn api_client(&self) -> &ApiClient {
-        &self.api
+        self.core.api()
     }
 }

@@ -1,9 +1,6 @@
 //! Kazi's OAuth scopes, carried as `roles` in application tokens.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A Kazi scope: each endpoint needs one, and a token lacking it gets a 401.
 ///
@@ -107,12 +104,6 @@ impl Scope {
     }
 }
 
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl From<&str> for Scope {
     fn from(s: &str) -> Self {
         Scope::KNOWN
@@ -122,22 +113,7 @@ impl From<&str> for Scope {
     }
 }
 
-impl From<String> for Scope {
-    fn from(s: String) -> Self {
-        match Scope::from(s.as_str()) {
-            Scope::Unknown(_) => Scope::Unknown(s),
-            known => known,
-        }
-    }
-}
-
-impl std::str::FromStr for Scope {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Scope::from(s))
-    }
-}
+oauth_core::text_enum_impls!(Scope);
 
 /// Lets a scope be declared as an endpoint's required role without allocating.
 impl From<Scope> for Cow<'static, str> {
@@ -146,18 +122,6 @@ impl From<Scope> for Cow<'static, str> {
             Scope::Unknown(s) => Cow::Owned(s),
             known => Cow::Borrowed(known.known_str().unwrap_or_default()),
         }
-    }
-}
-
-impl Serialize for Scope {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Scope {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Scope::from)
     }
 }
 

@@ -1,19 +1,16 @@
 //! The Keyavi client and its builder.
 
 use std::fmt;
-use std::sync::Arc;
 
-use oauth_core::api::{ApiClient, Request};
+use oauth_core::api::Request;
 use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions};
-use oauth_core::{
-    AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
-};
+use oauth_core::vendor::{env, CommonOptions, VendorClient};
+use oauth_core::{AccessToken, BodyFormat, ConfigError, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
 
 use crate::api::{Logs, Payloads};
 use crate::caller_id::CallerId;
-use crate::{Error, Result};
+use crate::Result;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -143,7 +140,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable that is missing or malformed.
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
         let base_url = env::required("KEYAVI_BASE_URL")?;
         let tenant = env::required("KEYAVI_TENANT_ID")?;
@@ -215,7 +212,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting to fix: no tenant, base URL or
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: no tenant, base URL or
     /// subscription key; a base URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)); empty credentials.
     pub fn build(mut self) -> Result<Client> {
@@ -274,16 +271,11 @@ impl ClientBuilder {
             .map(|c| (CALLER_ID_HEADER, c.as_str()))
             .into_iter()
             .collect();
-        let api = self.common.api_client(
-            None,
-            USER_AGENT,
-            Some(provider.clone() as Arc<dyn TokenProvider>),
-            true,
-            &headers,
-        )?;
+        let core = self
+            .common
+            .vendor_client(None, USER_AGENT, Some(provider), true, &headers)?;
         Ok(Client {
-            api,
-            provider: Some(provider),
+            core,
             mode,
             caller_id,
         })
@@ -307,22 +299,12 @@ impl ClientBuilder {
 /// println!("{} records", page.pagination.total_records.unwrap_or(0));
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+// Derived: VendorClient's Debug leaves the secrets out.
+#[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) api: ApiClient,
-    provider: Option<Arc<OAuthProvider>>,
+    core: VendorClient,
     mode: AuthMode,
     caller_id: Option<CallerId>,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("api", &self.api)
-            .field("mode", &self.mode)
-            .field("caller_id", &self.caller_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {
@@ -330,7 +312,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable or setting to fix.
+    /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env()?.build()
     }
@@ -350,12 +332,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Token`] when no token can be obtained.
+    /// [`Error::Token`](crate::Error::Token) when no token can be obtained.
     pub async fn token(&self) -> Result<AccessToken> {
-        match &self.provider {
-            Some(provider) => provider.token().await.map_err(Error::Token),
-            None => Err(ConfigError::new("oauth", "this client has no OAuth provider").into()),
-        }
+        self.core.token().await
     }
 
     /// Payloads: protecting files.
@@ -378,6 +357,6 @@ impl Client {
     }
 
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        self.api.send(request).await
+        self.core.api().send(request).await
     }
 }

@@ -846,24 +846,10 @@ struct RawToken {
     expires_on: Option<serde_json::Value>,
 }
 
-/// A number, or a string holding one, as Azure AD v1 sends them.
+/// A number, or a string holding one, as Azure AD v1 sends them (the rules of
+/// [`crate::lenient::opt_i64`]); `None` for anything else.
 pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
-    match value {
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_u64().map(|u| i64::try_from(u).unwrap_or(i64::MAX)))
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-        serde_json::Value::String(s) => {
-            let s = s.trim();
-            s.parse::<i64>().ok().or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f as i64)
-            })
-        }
-        _ => None,
-    }
+    crate::lenient::opt_i64(value).ok().flatten()
 }
 
 /// Parses a success answer of a token endpoint into a token whose lifetime counts

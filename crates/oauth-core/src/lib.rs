@@ -4,10 +4,14 @@
 pub mod api;
 mod body;
 pub mod cache;
+pub mod civil;
 pub mod endpoint;
 pub mod error;
+mod id;
+pub mod lenient;
 pub mod provider;
 pub mod retry;
+mod text_enum;
 pub mod token;
 pub mod vendor;
 
@@ -26,3 +30,9 @@ pub use token::{AccessToken, Claims, Freshness};
 
 /// Re-exported so that callers can name secret types without a direct dependency.
 pub use secrecy;
+
+/// What exported macros use; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::api::ApiClient;
+use crate::api::{ApiClient, Error};
 use crate::cache::TokenCache;
 use crate::endpoint::{BodyFormat, Credentials, Timeouts, TokenEndpoint};
 use crate::error::ConfigError;
 use crate::provider::{OAuthProvider, TokenProvider};
 use crate::retry::RetryPolicy;
+use crate::token::AccessToken;
 
 /// The header Azure API Management reads the subscription key from.
 pub const SUBSCRIPTION_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
@@ -146,6 +147,31 @@ impl CommonOptions {
         builder.build()
     }
 
+    /// Builds the API client as [`api_client`](Self::api_client) does, with its tokens
+    /// from `provider` (none: subscription key only), and the [`VendorClient`] that
+    /// holds both.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the setting to fix.
+    pub fn vendor_client(
+        &self,
+        default_base: Option<&str>,
+        user_agent: &str,
+        provider: Option<Arc<OAuthProvider>>,
+        key_required: bool,
+        headers: &[(&str, &str)],
+    ) -> Result<VendorClient, ConfigError> {
+        let api = self.api_client(
+            default_base,
+            user_agent,
+            provider.clone().map(|p| p as Arc<dyn TokenProvider>),
+            key_required,
+            headers,
+        )?;
+        Ok(VendorClient::new(api, provider))
+    }
+
     /// Reads `<PREFIX>_BASE_URL`, `<PREFIX>_TOKEN_URL` and, when `key_var` is given,
     /// the subscription key, from the environment into these settings.
     ///
@@ -170,6 +196,126 @@ impl CommonOptions {
             }
         }
         Ok(())
+    }
+}
+
+/// An application's client id and secret, as a vendor builder collects them for the
+/// `client_credentials` grant. `Debug` shows the id and redacts the secret.
+#[derive(Clone)]
+pub struct AppCredentials {
+    client_id: String,
+    client_secret: SecretString,
+}
+
+impl fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppCredentials {
+    /// A client id and its secret.
+    pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret,
+        }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The `client_credentials` grant of `credentials`, which a builder may not have
+    /// been given.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for `credentials` saying `hint` (which variables or setter
+    /// to use) when there are none or the client id is blank.
+    pub fn client_credentials(
+        credentials: Option<&Self>,
+        hint: &'static str,
+    ) -> Result<Credentials, ConfigError> {
+        match credentials {
+            Some(c) if !c.client_id.trim().is_empty() => Ok(Credentials::ClientCredentials {
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.clone(),
+            }),
+            _ => Err(ConfigError::new("credentials", hint)),
+        }
+    }
+}
+
+/// A setting with a default: `default` when unset, the trimmed value otherwise.
+///
+/// # Errors
+///
+/// A [`ConfigError`] for `field` when the value is set but blank.
+pub fn non_empty_or(
+    value: Option<&str>,
+    default: &str,
+    field: &'static str,
+) -> Result<String, ConfigError> {
+    match value.map(str::trim) {
+        None => Ok(default.to_owned()),
+        Some("") => Err(ConfigError::new(field, "is empty")),
+        Some(v) => Ok(v.to_owned()),
+    }
+}
+
+/// What every vendor client holds: the authorized pipeline, and the OAuth provider
+/// its tokens come from (none for a client that sends only a subscription key).
+/// Vendor clients delegate to it. `Debug` shows the pipeline, which redacts secrets.
+#[derive(Clone)]
+pub struct VendorClient {
+    api: ApiClient,
+    provider: Option<Arc<OAuthProvider>>,
+}
+
+impl fmt::Debug for VendorClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VendorClient")
+            .field("api", &self.api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VendorClient {
+    /// A client of `api` whose tokens come from `provider`.
+    pub fn new(api: ApiClient, provider: Option<Arc<OAuthProvider>>) -> Self {
+        Self { api, provider }
+    }
+
+    /// The authorized pipeline requests are sent through.
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The API base URL paths are joined to.
+    pub fn base_url(&self) -> &str {
+        self.api.base_url().as_str()
+    }
+
+    /// The access token the client currently uses, fetching one if needed: for
+    /// diagnosis (its claims show roles, scopes and audience).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a client without OAuth (subscription key only), which has
+    /// no token; [`Error::Token`] when none could be obtained.
+    pub async fn token(&self) -> Result<AccessToken, Error> {
+        let provider = self.provider.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "credentials",
+                "this client uses the subscription key only and has no access token",
+            )
+        })?;
+        Ok(provider.token().await?)
     }
 }
 
@@ -315,4 +461,82 @@ macro_rules! subscription_key_setter {
             self
         }
     };
+}
+
+/// Adds a `credentials(client_id, client_secret)` setter to a vendor's client builder
+/// whose field `$field` is an `Option<`[`AppCredentials`]`>`; the doc comments given
+/// before the field name document the setter.
+#[macro_export]
+macro_rules! app_credentials_setter {
+    ($(#[$doc:meta])* $field:ident) => {
+        $(#[$doc])*
+        pub fn credentials(
+            mut self,
+            client_id: impl Into<String>,
+            client_secret: impl Into<String>,
+        ) -> Self {
+            self.$field = Some($crate::vendor::AppCredentials::new(
+                client_id,
+                $crate::secrecy::SecretString::from(client_secret.into()),
+            ));
+            self
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_credentials_redact_the_secret_and_require_an_id() {
+        let creds = AppCredentials::new("client-1", SecretString::from("s3cret"));
+        let text = format!("{creds:?}");
+        assert!(
+            text.contains("client-1") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert_eq!(creds.client_id(), "client-1");
+        match AppCredentials::client_credentials(Some(&creds), "hint") {
+            Ok(Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            }) => {
+                assert_eq!(client_id, "client-1");
+                assert_eq!(client_secret.expose_secret(), "s3cret");
+            }
+            other => panic!("expected client credentials, got {other:?}"),
+        }
+        let blank = AppCredentials::new(" ", SecretString::from("s3cret"));
+        for missing in [None, Some(&blank)] {
+            let err =
+                AppCredentials::client_credentials(missing, "set KAZI_CLIENT_ID").unwrap_err();
+            assert_eq!(err.field(), "credentials");
+            assert_eq!(err.problem(), "set KAZI_CLIENT_ID");
+        }
+    }
+
+    #[test]
+    fn non_empty_or_defaults_trims_and_refuses_blanks() {
+        assert_eq!(non_empty_or(None, "dflt", "tenant").unwrap(), "dflt");
+        assert_eq!(non_empty_or(Some(" t1 "), "dflt", "tenant").unwrap(), "t1");
+        let err = non_empty_or(Some("  "), "dflt", "tenant").unwrap_err();
+        assert_eq!((err.field(), err.problem()), ("tenant", "is empty"));
+    }
+
+    #[tokio::test]
+    async fn a_client_without_oauth_has_no_token() {
+        let api = ApiClient::builder()
+            .base_url("https://api.example/v1/")
+            .build()
+            .unwrap();
+        let client = VendorClient::new(api, None);
+        assert_eq!(client.base_url(), "https://api.example/v1/");
+        assert_eq!(client.api().base_url().as_str(), client.base_url());
+        assert!(format!("{client:?}").contains("https://api.example/v1/"));
+        match client.token().await {
+            Err(Error::Config(e)) => assert_eq!(e.field(), "credentials"),
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
 }

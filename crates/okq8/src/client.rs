@@ -4,14 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use oauth_core::api::ApiClient;
-use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions};
-use oauth_core::{
-    AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider,
-};
+use oauth_core::vendor::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use oauth_core::{AccessToken, BodyFormat, ConfigError, OAuthProvider, TokenEndpoint};
 
 use crate::level::AccessLevel;
-use crate::{Error, Result};
+use crate::Result;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -43,8 +40,7 @@ pub struct ClientBuilder {
     mode: AuthMode,
     tenant: Option<String>,
     scope: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
+    credentials: Option<AppCredentials>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -54,11 +50,7 @@ impl fmt::Debug for ClientBuilder {
             .field("mode", &self.mode)
             .field("tenant", &self.tenant)
             .field("scope", &self.scope)
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -89,8 +81,7 @@ impl ClientBuilder {
             mode,
             tenant: None,
             scope: None,
-            client_id: None,
-            client_secret: None,
+            credentials: None,
         }
     }
 
@@ -105,7 +96,7 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable that is missing or malformed.
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
         let base_url = env::required("OKQ8_BASE_URL")?;
         let subscription_key = env::secret("OKQ8_SUBSCRIPTION_KEY")?;
@@ -144,17 +135,10 @@ impl ClientBuilder {
 
     oauth_core::common_client_setters!(common);
     oauth_core::subscription_key_setter!(common);
-
-    /// The application's client id and secret (OAuth mode).
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.client_id = Some(client_id.into());
-        self.client_secret = Some(SecretString::from(client_secret.into()));
-        self
-    }
+    oauth_core::app_credentials_setter!(
+        /// The application's client id and secret (OAuth mode).
+        credentials
+    );
 
     /// The Azure AD tenant (default [`DEFAULT_TENANT`]).
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
@@ -179,14 +163,14 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting to fix: no base URL or subscription key;
-    /// with OAuth, no credentials, scope or tenant; credentials given to a
-    /// subscription-key-only builder; a URL that is not `https://` (without
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: no base URL
+    /// or subscription key; with OAuth, no credentials, scope or tenant; credentials
+    /// given to a subscription-key-only builder; a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(self) -> Result<Client> {
         let provider = match self.mode {
             AuthMode::SubscriptionKeyOnly => {
-                if self.client_id.is_some() || self.client_secret.is_some() {
+                if self.credentials.is_some() {
                     return Err(ConfigError::new(
                         "credentials",
                         "a subscription-key-only client takes no OAuth credentials; use ClientBuilder::new() for API products that require OAuth",
@@ -197,31 +181,20 @@ impl ClientBuilder {
             }
             AuthMode::OAuth => Some(self.provider()?),
         };
-        let api = self.common.api_client(
-            None,
-            USER_AGENT,
-            provider.clone().map(|p| p as Arc<dyn TokenProvider>),
-            true,
-            &[],
-        )?;
+        let core = self
+            .common
+            .vendor_client(None, USER_AGENT, provider, true, &[])?;
         Ok(Client {
-            api,
-            provider,
+            core,
             mode: self.mode,
         })
     }
 
     fn provider(&self) -> Result<Arc<OAuthProvider>> {
-        let (client_id, client_secret) = match (&self.client_id, &self.client_secret) {
-            (Some(id), Some(secret)) if !id.trim().is_empty() => (id.clone(), secret.clone()),
-            _ => {
-                return Err(ConfigError::new(
-                    "credentials",
-                    "set the client id and secret of the application registered for the API (or use ClientBuilder::subscription_key_only() for API products without OAuth)",
-                )
-                .into())
-            }
-        };
+        let credentials = AppCredentials::client_credentials(
+            self.credentials.as_ref(),
+            "set the client id and secret of the application registered for the API (or use ClientBuilder::subscription_key_only() for API products without OAuth)",
+        )?;
         let scope = self
             .scope
             .as_deref()
@@ -233,17 +206,10 @@ impl ClientBuilder {
                     "set the scope, such as api://apim-xxxxx-api/.default (see scope_for and AccessLevel)",
                 )
             })?;
-        let tenant = match self.tenant.as_deref().map(str::trim) {
-            None => DEFAULT_TENANT,
-            Some("") => return Err(ConfigError::new("tenant", "is empty").into()),
-            Some(t) => t,
-        };
+        let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
         Ok(self.common.provider(
             TokenEndpoint::azure_ad_v2(tenant, [scope]),
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            },
+            credentials,
             BodyFormat::Form,
             USER_AGENT,
         )?)
@@ -274,20 +240,11 @@ impl ClientBuilder {
 /// println!("{stations}");
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+// Derived: VendorClient's Debug leaves the secrets out.
+#[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) api: ApiClient,
-    provider: Option<Arc<OAuthProvider>>,
+    pub(crate) core: VendorClient,
     mode: AuthMode,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("api", &self.api)
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {
@@ -300,7 +257,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the variable or setting to fix.
+    /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env()?.build()
     }
@@ -312,7 +269,7 @@ impl Client {
 
     /// The API base URL paths are joined to.
     pub fn base_url(&self) -> &str {
-        self.api.base_url().as_str()
+        self.core.base_url()
     }
 
     /// The access token the client currently uses, fetching one if needed: for
@@ -320,21 +277,16 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a subscription-key-only client, which has no token;
-    /// [`Error::Token`] when none could be obtained.
+    /// [`Error::Config`](crate::Error::Config) for a subscription-key-only client,
+    /// which has no token; [`Error::Token`](crate::Error::Token) when none could be
+    /// obtained.
     pub async fn token(&self) -> Result<AccessToken> {
-        let provider = self.provider.as_ref().ok_or_else(|| {
-            Error::from(ConfigError::new(
-                "credentials",
-                "this client uses the subscription key only and has no access token",
-            ))
-        })?;
-        Ok(provider.token().await?)
+        self.core.token().await
     }
 
     /// The underlying authorized pipeline, to send [`oauth_core::api::Request`]s
     /// directly.
     pub fn api_client(&self) -> &ApiClient {
-        &self.api
+        self.core.api()
     }
 }

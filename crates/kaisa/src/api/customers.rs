@@ -122,11 +122,10 @@ pub struct CustomerList<'a> {
     custnr: Option<String>,
 }
 
+/// The query string; `Request::query` leaves out the `None` fields.
 #[derive(Serialize)]
 struct Query<'q> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     customer_id: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     custnr: Option<&'q str>,
 }
 

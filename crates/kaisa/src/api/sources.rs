@@ -66,21 +66,15 @@ pub struct SourceList<'a> {
     class: Option<String>,
 }
 
+/// The query string; `Request::query` leaves out the `None` fields.
 #[derive(Serialize)]
 struct Query<'q> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     source_id: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     customer_id: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     custnr: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     destnr: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     campaign_id: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     class: Option<&'q str>,
 }
 

@@ -69,19 +69,14 @@ pub struct CdrsOut<'a> {
     extended: Option<bool>,
 }
 
+/// The query string; `Request::query` leaves out the `None` fields.
 #[derive(Serialize)]
 struct Query {
-    #[serde(skip_serializing_if = "Option::is_none")]
     from_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     to_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pagesize: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     newest_first: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     extended: Option<u8>,
 }
 

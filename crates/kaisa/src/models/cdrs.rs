@@ -1,11 +1,11 @@
 //! Call detail records (`statistics/cdrs/out`).
 
+use oauth_core::lenient::{one_or_many, opt_bool, opt_from_string, opt_string, opt_u64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::datetime::{opt_datetime, KaisaDateTime};
 use super::ids::{CdrId, CustomerId, SourceId};
-use super::lenient::{one_or_many, opt_bool, opt_from_string, opt_string, opt_u64};
 
 /// One call, as `statistics/cdrs/out` returns it. Numbers and flags come as strings
 /// and are decoded; unknown fields (the `extended` ones among them) stay in

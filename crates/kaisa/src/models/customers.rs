@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use oauth_core::lenient::{one_or_many, opt_string, opt_u64};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::ids::CustomerId;
-use super::lenient::{one_or_many, opt_string, opt_u64};
 use crate::{Error, Result};
 
 /// Longest customer name Kaisa accepts, in characters.

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use oauth_core::{civil, lenient};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, Result};
@@ -50,7 +51,7 @@ impl KaisaDateTime {
         if !(1..=9999).contains(&year) {
             return Err(invalid(format!("year {year} is outside 1..=9999")));
         }
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !civil::is_valid_date(i64::from(year), month, day) {
             return Err(invalid(format!(
                 "{year:04}-{month:02}-{day:02} is not a date"
             )));
@@ -122,7 +123,7 @@ impl KaisaDateTime {
     pub fn from_unix_seconds(seconds: i64) -> Result<Self> {
         let days = seconds.div_euclid(86_400);
         let secs = seconds.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = civil::civil_from_days(days);
         let year = u16::try_from(y)
             .ok()
             .filter(|y| (1..=9999).contains(y))
@@ -157,7 +158,7 @@ impl KaisaDateTime {
 
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> i64 {
-        days_from_civil(i64::from(self.year), self.month, self.day) * 86_400
+        civil::days_from_civil(i64::from(self.year), self.month, self.day) * 86_400
             + i64::from(self.hour) * 3600
             + i64::from(self.minute) * 60
             + i64::from(self.second)
@@ -198,42 +199,6 @@ impl KaisaDateTime {
     }
 }
 
-fn days_in_month(year: u16, month: u8) -> u8 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01 (the inverse of [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 impl fmt::Display for KaisaDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -266,8 +231,7 @@ impl Serialize for KaisaDateTime {
 
 impl<'de> Deserialize<'de> for KaisaDateTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        lenient::from_str(d)
     }
 }
 

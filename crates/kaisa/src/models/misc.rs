@@ -1,9 +1,8 @@
 //! `miscellaneous/...`.
 
+use oauth_core::lenient::opt_string;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-use super::lenient::opt_string;
 
 /// The answer of `miscellaneous/ping`: `{"ping":"ok"}`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

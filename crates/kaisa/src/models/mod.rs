@@ -4,7 +4,6 @@ mod cdrs;
 mod customers;
 mod datetime;
 mod ids;
-mod lenient;
 mod misc;
 mod sources;
 

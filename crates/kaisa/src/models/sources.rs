@@ -1,13 +1,11 @@
 //! Sources: the tracking numbers of a customer.
 
-use std::fmt;
-
+use oauth_core::lenient::{one_or_many, opt_bool, opt_from_string, opt_string};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::datetime::{opt_datetime, KaisaDateTime};
 use super::ids::{CustomerId, SourceId};
-use super::lenient::{one_or_many, opt_bool, opt_from_string, opt_string};
 
 /// The life-cycle state of a source, as documented, with an `Unknown` fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,39 +59,7 @@ impl From<&str> for SourceStatus {
     }
 }
 
-impl From<String> for SourceStatus {
-    fn from(text: String) -> Self {
-        match Self::from(text.as_str()) {
-            Self::Unknown(_) => Self::Unknown(text),
-            known => known,
-        }
-    }
-}
-
-impl std::str::FromStr for SourceStatus {
-    type Err = std::convert::Infallible;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(text))
-    }
-}
-
-impl fmt::Display for SourceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for SourceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SourceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self::from)
-    }
-}
+oauth_core::text_enum_impls!(SourceStatus);
 
 /// A source (tracking number), as `sources` returns it. Numbers and flags may come as
 /// strings; empty strings and zero dates read as absent; unknown fields stay in

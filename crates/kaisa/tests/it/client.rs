@@ -2,6 +2,7 @@
 
 use kaisa::{ApiVersion, Client, ClientBuilder, Error, TokenFormat};
 use serde_json::json;
+use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -130,13 +131,6 @@ fn defaults_point_at_kaisa() {
     assert!(format!("{v3:?}").contains("https://api.analytics.freespee.com/v3/"));
 }
 
-fn config_field(result: kaisa::Result<Client>) -> &'static str {
-    match result {
-        Err(Error::Config(e)) => e.field(),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
-}
-
 #[test]
 fn bad_configuration_is_named() {
     let b = || ClientBuilder::new(CLIENT_ID, CLIENT_SECRET);
@@ -263,7 +257,7 @@ fn debug_output_holds_no_secret() {
     let builder_text = format!("{builder:?}");
     let client_text = format!("{:?}", builder.build().unwrap());
     for text in [builder_text, client_text] {
-        assert!(!text.contains(CLIENT_SECRET), "{text}");
+        assert_no_secret(&text, &[CLIENT_SECRET]);
         assert!(text.contains(CLIENT_ID), "{text}");
     }
 }
@@ -276,14 +270,6 @@ const ENV_VARS: [&str; 6] = [
     "KAISA_TOKEN_URL",
     "KAISA_TOKEN_FORMAT",
 ];
-
-fn env_field(result: kaisa::Result<ClientBuilder>) -> &'static str {
-    match result {
-        Err(Error::Config(e)) => e.field(),
-        Err(other) => panic!("expected a configuration error, got {other:?}"),
-        Ok(builder) => panic!("expected a configuration error, got {builder:?}"),
-    }
-}
 
 /// Every environment test lives here: variables are process-wide.
 #[tokio::test]
@@ -311,21 +297,25 @@ async fn configuration_from_the_environment() {
     )
     .await;
 
-    for var in ENV_VARS {
-        std::env::remove_var(var);
-    }
-    assert_eq!(env_field(ClientBuilder::from_env()), "KAISA_CLIENT_ID");
+    remove_env_vars(&ENV_VARS);
+    assert_eq!(config_field(ClientBuilder::from_env()), "KAISA_CLIENT_ID");
     std::env::set_var("KAISA_CLIENT_ID", CLIENT_ID);
-    assert_eq!(env_field(ClientBuilder::from_env()), "KAISA_CLIENT_SECRET");
+    assert_eq!(
+        config_field(ClientBuilder::from_env()),
+        "KAISA_CLIENT_SECRET"
+    );
     std::env::set_var("KAISA_CLIENT_SECRET", CLIENT_SECRET);
     // Defaults alone make a client for Kaisa's real hosts.
     assert!(Client::from_env().is_ok());
 
     std::env::set_var("KAISA_TOKEN_FORMAT", "xml");
-    assert_eq!(env_field(ClientBuilder::from_env()), "KAISA_TOKEN_FORMAT");
+    assert_eq!(
+        config_field(ClientBuilder::from_env()),
+        "KAISA_TOKEN_FORMAT"
+    );
     std::env::set_var("KAISA_TOKEN_FORMAT", "JSON");
     std::env::set_var("KAISA_API_VERSION", "v3/../x");
-    assert_eq!(env_field(ClientBuilder::from_env()), "KAISA_API_VERSION");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KAISA_API_VERSION");
     std::env::set_var("KAISA_API_VERSION", "v3");
     std::env::set_var("KAISA_BASE_URL", format!("{}{PREFIX}", server.uri()));
     std::env::set_var("KAISA_TOKEN_URL", format!("{}{TOKEN_PATH}", server.uri()));
@@ -340,7 +330,5 @@ async fn configuration_from_the_environment() {
     assert_eq!(client.api_version(), &ApiVersion::V3);
     client.ping().await.unwrap();
 
-    for var in ENV_VARS {
-        std::env::remove_var(var);
-    }
+    remove_env_vars(&ENV_VARS);
 }

@@ -9,12 +9,13 @@ mod customers;
 mod sources;
 mod statistics;
 
-use std::collections::BTreeMap;
-
 use kaisa::ClientBuilder;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use test_support::matchers::ApiHeaders;
+use test_support::{jwt, token_endpoint};
+use wiremock::MockServer;
+
+pub(crate) use test_support::matchers::{exact_query, form_body};
 
 pub(crate) const CLIENT_ID: &str = "kaisa-test-client";
 pub(crate) const CLIENT_SECRET: &str = "kaisa-test-secret~Qw7.z3Lp";
@@ -25,21 +26,13 @@ pub(crate) const TOKEN_PATH: &str = "/kaisa-auth/oauth2/token";
 
 /// A fixture from `tests/fixtures`, parsed.
 pub(crate) fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("fixture is JSON")
+    test_support::fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 /// A JWT-shaped token like Kaisa's (unsigned).
 pub(crate) fn kaisa_token() -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = json!({"aud": "kaisa-api", "iss": "https://auth.freespee.com", "sub": CLIENT_ID, "roles": ["api"]});
-    format!(
-        "{}.{}.sig",
-        b64.encode(br#"{"alg":"none"}"#),
-        b64.encode(claims.to_string())
-    )
+    jwt::unsigned(&claims)
 }
 
 /// Kaisa's token answer: a 300 s token.
@@ -51,18 +44,19 @@ pub(crate) fn token_answer(token: &str) -> Value {
 /// credentials; returns the token it hands out.
 pub(crate) async fn mount_token(server: &MockServer) -> String {
     let token = kaisa_token();
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .and(form_body(&[
+    token_endpoint::mount(
+        server,
+        TOKEN_PATH,
+        &[
             ("grant_type", "client_credentials"),
             ("client_id", CLIENT_ID),
             ("client_secret", CLIENT_SECRET),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(&token)))
-        .expect(1)
-        .named("token endpoint")
-        .mount(server)
-        .await;
+        ],
+        token_answer(&token),
+        1,
+        "token endpoint",
+    )
+    .await;
     token
 }
 
@@ -81,64 +75,6 @@ pub(crate) fn api_path(resource: &str) -> String {
 
 /// Matches the headers every API call carries: the bearer token and a user agent
 /// naming the crate.
-pub(crate) struct ApiHeaders(String);
-
-impl Match for ApiHeaders {
-    fn matches(&self, request: &Request) -> bool {
-        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
-        header("authorization") == Some(format!("Bearer {}", self.0).as_str())
-            && header("user-agent").is_some_and(|ua| ua.starts_with("kaisa/"))
-    }
-}
-
 pub(crate) fn api_headers(token: &str) -> ApiHeaders {
-    ApiHeaders(token.to_owned())
-}
-
-/// Matches a query string holding exactly these parameters (order ignored).
-pub(crate) struct ExactQuery(BTreeMap<String, String>);
-
-impl Match for ExactQuery {
-    fn matches(&self, request: &Request) -> bool {
-        let pairs: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-        let count = pairs.len();
-        count == self.0.len() && pairs.into_iter().collect::<BTreeMap<_, _>>() == self.0
-    }
-}
-
-pub(crate) fn exact_query(pairs: &[(&str, &str)]) -> ExactQuery {
-    ExactQuery(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
-/// Matches a url-encoded body holding exactly these parameters (order ignored), sent
-/// with the url-encoded content type.
-pub(crate) struct FormBody(BTreeMap<String, String>);
-
-impl Match for FormBody {
-    fn matches(&self, request: &Request) -> bool {
-        let is_form = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body) else {
-            return false;
-        };
-        let count = pairs.len();
-        is_form && count == self.0.len() && pairs.into_iter().collect::<BTreeMap<_, _>>() == self.0
-    }
-}
-
-pub(crate) fn form_body(pairs: &[(&str, &str)]) -> FormBody {
-    FormBody(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
+    ApiHeaders::bearer("kaisa/", token)
 }

@@ -50,7 +50,7 @@ impl<'a> Expectations<'a> {
         let request = Request::get("/tagging/v2/expectations")
             .require_role(Scope::ReadExpectations)
             .operation("kazi_tagging.expectations.list");
-        let list: ExpectationList = self.client.api.send(request).await?;
+        let list: ExpectationList = self.client.core.api().send(request).await?;
         Ok(list.0)
     }
 }

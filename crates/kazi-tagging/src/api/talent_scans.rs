@@ -82,16 +82,13 @@ struct Spec {
     sort: Option<MatchOrder>,
 }
 
+/// The query string; `Request::query` leaves out the `None` fields.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Query<'q> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     page_size: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     search: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     sort: Option<String>,
 }
 
@@ -193,7 +190,7 @@ impl<'a> MatchesRequest<'a> {
     /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
     pub async fn send(self) -> Result<TalentScanMatches> {
         let request = self.spec.request(self.spec.page)?;
-        self.client.api.send(request).await
+        self.client.core.api().send(request).await
     }
 
     /// Every match, page after page (from [`page`](Self::page), else page 1), until
@@ -227,7 +224,7 @@ impl<'a> MatchesRequest<'a> {
             let request = spec.request(Some(n));
             let asked_size = spec.page_size;
             async move {
-                let page: TalentScanMatches = client.api.send(request?).await?;
+                let page: TalentScanMatches = client.core.api().send(request?).await?;
                 Ok(into_page(page, first, asked_size))
             }
         })

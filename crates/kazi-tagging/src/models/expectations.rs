@@ -2,12 +2,12 @@
 
 use std::fmt;
 
+use oauth_core::lenient;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ids::ExpectationId;
-use super::lenient;
 
 /// One expectation, from `GET /tagging/v2/expectations`.
 ///

@@ -6,12 +6,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use oauth_core::lenient;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::expectations::ExpectationKind;
 use super::ids::{ExpectationId, JobScanId, TalentScanId};
-use super::lenient;
 
 /// One page of job matches for a talent scan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,6 @@
 
 mod expectations;
 mod ids;
-mod lenient;
 mod matches;
 
 pub(crate) use expectations::ExpectationList;

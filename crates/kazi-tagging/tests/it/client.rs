@@ -1,7 +1,8 @@
 //! Building the client: defaults, environments, from_env, secrets in Debug, token().
 
-use kazi_tagging::{Client, ClientBuilder, Environment, Error, Scope};
+use kazi_tagging::{Client, ClientBuilder, Environment, Scope};
 use serde_json::json;
+use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -9,13 +10,6 @@ use crate::{
     api_headers, builder, mount_token, mount_token_at, API, CLIENT_ID, CLIENT_SECRET,
     SUBSCRIPTION_KEY,
 };
-
-fn config_field(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
-    match result {
-        Err(Error::Config(c)) => c.field(),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
-}
 
 #[test]
 fn environments_pick_the_base_url() {
@@ -116,13 +110,11 @@ fn debug_never_shows_secrets() {
         .subscription_key(SUBSCRIPTION_KEY);
     let text = format!("{b:?}");
     assert!(text.contains(CLIENT_ID), "{text}");
-    assert!(!text.contains(CLIENT_SECRET), "{text}");
-    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    assert_no_secret(&text, &[CLIENT_SECRET, SUBSCRIPTION_KEY]);
     let client = b.build().unwrap();
     let text = format!("{client:?}");
     assert!(text.contains("test-api.kazi.be"), "{text}");
-    assert!(!text.contains(CLIENT_SECRET), "{text}");
-    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    assert_no_secret(&text, &[CLIENT_SECRET, SUBSCRIPTION_KEY]);
 }
 
 #[tokio::test]
@@ -154,9 +146,7 @@ async fn from_env_reads_and_names_variables() {
         "KAZI_BASE_URL",
         "KAZI_TOKEN_URL",
     ];
-    for var in VARS {
-        std::env::remove_var(var);
-    }
+    remove_env_vars(&VARS);
     assert_eq!(config_field(ClientBuilder::from_env()), "KAZI_CLIENT_ID");
     std::env::set_var("KAZI_CLIENT_ID", CLIENT_ID);
     assert_eq!(config_field(Client::from_env()), "KAZI_CLIENT_SECRET");
@@ -194,8 +184,6 @@ async fn from_env_reads_and_names_variables() {
         .allow_insecure_loopback(true)
         .build()
         .unwrap();
-    for var in VARS {
-        std::env::remove_var(var);
-    }
+    remove_env_vars(&VARS);
     assert!(built.expectations().list().await.unwrap().is_empty());
 }

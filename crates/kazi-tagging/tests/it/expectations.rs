@@ -2,12 +2,11 @@
 
 use kazi_tagging::{AuthErrorKind, Error, ExpectationKind};
 use serde_json::json;
+use test_support::matchers::{exact_query, form_body};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{
-    api_headers, builder, exact_query, fixture, mount_token, mount_token_at, token_path, API,
-};
+use crate::{api_headers, builder, fixture, mount_token, mount_token_at, token_path, API};
 
 fn expectations_path() -> String {
     format!("{API}/tagging/v2/expectations")
@@ -103,7 +102,7 @@ async fn tenant_and_resource_can_be_overridden() {
     let token = crate::app_token(&["read:expectations"]);
     Mock::given(method("POST"))
         .and(path("/contoso.onmicrosoft.com/oauth2/token"))
-        .and(crate::form_body(&[
+        .and(form_body(&[
             ("grant_type", "client_credentials"),
             ("client_id", crate::CLIENT_ID),
             ("client_secret", crate::CLIENT_SECRET),
@@ -203,15 +202,15 @@ async fn an_invalid_subscription_key_is_named() {
 #[tokio::test]
 async fn a_token_without_read_expectations_names_the_scope() {
     let server = MockServer::start().await;
-    // The pipeline fetches a fresh token once after a 401 before giving up.
-    let token = mount_token_at(&server, &token_path(), &["read:talentscans"], 2).await;
+    // No refetch after the 401: the token's claims already show the scope missing.
+    let token = mount_token_at(&server, &token_path(), &["read:talentscans"], 1).await;
     Mock::given(method("GET"))
         .and(path(expectations_path()))
         .and(api_headers(&token))
         .respond_with(
             ResponseTemplate::new(401).set_body_json(fixture("missing_scope_expectations.json")),
         )
-        .expect(2)
+        .expect(1)
         .named("missing scope")
         .mount(&server)
         .await;

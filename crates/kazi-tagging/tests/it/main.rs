@@ -7,14 +7,11 @@ mod client;
 mod expectations;
 mod talent_scans;
 
-use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use base64::Engine as _;
 use kazi_tagging::{ClientBuilder, DEFAULT_RESOURCE, DEFAULT_TENANT};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use test_support::matchers::ApiHeaders;
+use test_support::{jwt, token_endpoint};
+use wiremock::MockServer;
 
 pub(crate) const CLIENT_ID: &str = "5d2c1b0a-9f8e-4d7c-b6a5-4f3e2d1c0b9a";
 pub(crate) const CLIENT_SECRET: &str = "kazi-test-secret~Vq82.zX";
@@ -25,24 +22,12 @@ pub(crate) const API: &str = "/kazi";
 
 /// A fixture from `tests/fixtures`, parsed.
 pub(crate) fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("fixture is JSON")
-}
-
-/// An unsigned JWT (`alg: none`) with this payload.
-pub(crate) fn jwt(claims: &Value) -> String {
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    format!(
-        "{}.{}.sig",
-        b64.encode(br#"{"alg":"none"}"#),
-        b64.encode(claims.to_string())
-    )
+    test_support::fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 /// An application token granting `roles`, as Azure AD v1 issues for Kazi.
 pub(crate) fn app_token(roles: &[&str]) -> String {
-    jwt(&json!({
+    jwt::unsigned(&json!({
         "aud": DEFAULT_RESOURCE,
         "iss": "https://sts.windows.net/kazib2c.onmicrosoft.com/",
         "appid": CLIENT_ID,
@@ -68,19 +53,7 @@ pub(crate) fn token_form() -> Vec<(&'static str, &'static str)> {
 
 /// Azure AD v1's answer, with every number as a string (as Kazi documents it).
 pub(crate) fn token_answer(access_token: &str) -> Value {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    json!({
-        "token_type": "Bearer",
-        "expires_in": "3599",
-        "ext_expires_in": "3599",
-        "expires_on": (now + 3599).to_string(),
-        "not_before": now.to_string(),
-        "resource": DEFAULT_RESOURCE,
-        "access_token": access_token,
-    })
+    token_endpoint::azure_v1_answer(access_token, DEFAULT_RESOURCE)
 }
 
 /// Mounts the token endpoint at `path_`: asked `times` times with the v1 form, it
@@ -92,14 +65,15 @@ pub(crate) async fn mount_token_at(
     times: u64,
 ) -> String {
     let token = app_token(roles);
-    Mock::given(method("POST"))
-        .and(path(path_))
-        .and(form_body(&token_form()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(&token)))
-        .expect(times)
-        .named("azure ad v1 token endpoint")
-        .mount(server)
-        .await;
+    token_endpoint::mount(
+        server,
+        path_,
+        &token_form(),
+        token_answer(&token),
+        times,
+        "azure ad v1 token endpoint",
+    )
+    .await;
     token
 }
 
@@ -121,75 +95,8 @@ pub(crate) fn builder(server: &MockServer) -> ClientBuilder {
 
 /// Matches the headers every API call carries: the subscription key, bearer
 /// `token`, JSON accepted, a user agent naming the crate.
-pub(crate) struct ApiHeaders {
-    pub(crate) token: String,
-}
-
-impl Match for ApiHeaders {
-    fn matches(&self, request: &Request) -> bool {
-        let header = |name: &str| {
-            request
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        header("ocp-apim-subscription-key").as_deref() == Some(SUBSCRIPTION_KEY)
-            && header("authorization") == Some(format!("Bearer {}", self.token))
-            && header("accept").as_deref() == Some("application/json")
-            && header("user-agent").is_some_and(|ua| ua.starts_with("kazi-tagging/"))
-    }
-}
-
 pub(crate) fn api_headers(token: &str) -> ApiHeaders {
-    ApiHeaders {
-        token: token.to_owned(),
-    }
-}
-
-/// Matches a query string holding exactly these parameters (order ignored).
-pub(crate) struct ExactQuery(BTreeMap<String, String>);
-
-impl Match for ExactQuery {
-    fn matches(&self, request: &Request) -> bool {
-        let got: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
-        got == self.0 && request.url.query_pairs().count() == self.0.len()
-    }
-}
-
-pub(crate) fn exact_query(pairs: &[(&str, &str)]) -> ExactQuery {
-    ExactQuery(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
-/// Matches a form-urlencoded body holding exactly these parameters (order ignored).
-pub(crate) struct FormBody(BTreeMap<String, String>);
-
-impl Match for FormBody {
-    fn matches(&self, request: &Request) -> bool {
-        let is_form = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body) else {
-            return false;
-        };
-        let count = pairs.len();
-        let got: BTreeMap<String, String> = pairs.into_iter().collect();
-        is_form && count == self.0.len() && got == self.0
-    }
-}
-
-pub(crate) fn form_body(pairs: &[(&str, &str)]) -> FormBody {
-    FormBody(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
+    ApiHeaders::bearer("kazi-tagging/", token)
+        .subscription_key(SUBSCRIPTION_KEY)
+        .accepting_json()
 }

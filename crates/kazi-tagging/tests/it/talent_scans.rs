@@ -3,12 +3,13 @@
 use futures_util::{StreamExt, TryStreamExt};
 use kazi_tagging::{AuthErrorKind, Error, ExpectationKind, JobMatch, MatchSort};
 use serde_json::json;
+use test_support::assertions::refused_argument;
+use test_support::matchers::exact_query;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{
-    api_headers, builder, exact_query, fixture, mount_token, mount_token_at, token_path, API,
-    TALENT_SCAN,
+    api_headers, builder, fixture, mount_token, mount_token_at, token_path, API, TALENT_SCAN,
 };
 
 fn matches_path(id: &str) -> String {
@@ -191,10 +192,7 @@ async fn bad_arguments_are_refused_before_sending() {
         (scans.matches("  "), "talent_scan_id"),
     ];
     for (request, expected) in cases {
-        match request.send().await {
-            Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, expected),
-            other => panic!("expected InvalidArgument({expected}), got {other:?}"),
-        }
+        assert_eq!(refused_argument(request.send().await), expected);
     }
     // The stream reports the same, once, and ends.
     let items: Vec<_> = scans
@@ -397,6 +395,8 @@ async fn an_unknown_talent_scan_is_a_404() {
         panic!("expected an API error, got {err:?}");
     };
     assert_eq!(api.status().as_u16(), 404);
+    // The problem type is the RFC's generic link: the title names the problem.
+    assert_eq!(api.code(), Some("Not Found"));
     assert_eq!(
         api.message(),
         Some("Talent scan '00000000-0000-0000-0000-000000000000' was not found.")
@@ -407,14 +407,15 @@ async fn an_unknown_talent_scan_is_a_404() {
 #[tokio::test]
 async fn a_token_without_read_talentscans_names_the_scope() {
     let server = MockServer::start().await;
-    let token = mount_token_at(&server, &token_path(), &["read:expectations"], 2).await;
+    // No refetch after the 401: the token's claims already show the scope missing.
+    let token = mount_token_at(&server, &token_path(), &["read:expectations"], 1).await;
     Mock::given(method("GET"))
         .and(path(matches_path(TALENT_SCAN)))
         .and(api_headers(&token))
         .respond_with(
             ResponseTemplate::new(401).set_body_json(fixture("missing_scope_talentscans.json")),
         )
-        .expect(2)
+        .expect(1)
         .named("missing scope")
         .mount(&server)
         .await;

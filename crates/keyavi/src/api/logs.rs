@@ -124,14 +124,12 @@ impl<T> fmt::Debug for LogQuery<'_, T> {
     }
 }
 
+/// The query string; `Request::query` leaves out the `None` fields.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Query<'q> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     action_attempted: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<&'q str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<u32>,
 }
 

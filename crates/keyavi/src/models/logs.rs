@@ -1,11 +1,11 @@
 //! Audit logs: `logs/payload` (no personal data) and `logs/full-payload` (with it).
 
+use oauth_core::lenient::{opt_from_str, opt_from_string, opt_string, opt_u64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ids::{PayloadId, UserId};
-use super::lenient::{opt_from_string, opt_string, opt_u64};
-use super::timestamp::{opt_timestamp, LocalTimestamp};
+use super::timestamp::LocalTimestamp;
 
 /// Declares a vendor enum read from and written as text, with an `Unknown` fallback
 /// so that a value Keyavi adds later still decodes.
@@ -41,39 +41,7 @@ macro_rules! text_enum {
             }
         }
 
-        impl From<String> for $name {
-            fn from(text: String) -> Self {
-                match Self::from(text.as_str()) {
-                    Self::Unknown(_) => Self::Unknown(text),
-                    known => known,
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(text))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
-            }
-        }
+        oauth_core::text_enum_impls!($name);
     };
 }
 
@@ -179,7 +147,7 @@ pub struct PayloadLog {
     #[serde(default, deserialize_with = "opt_string")]
     pub result_reason: Option<String>,
     /// When (no offset: see [`LocalTimestamp`]).
-    #[serde(default, deserialize_with = "opt_timestamp")]
+    #[serde(default, deserialize_with = "opt_from_str")]
     pub log_timestamp: Option<LocalTimestamp>,
     /// Fields this crate does not model, as sent.
     #[serde(flatten)]
@@ -229,7 +197,7 @@ pub struct FullPayloadLog {
     #[serde(default, deserialize_with = "opt_string")]
     pub result_reason: Option<String>,
     /// When (no offset: see [`LocalTimestamp`]).
-    #[serde(default, deserialize_with = "opt_timestamp")]
+    #[serde(default, deserialize_with = "opt_from_str")]
     pub log_timestamp: Option<LocalTimestamp>,
     /// Where the user was.
     #[serde(default)]

@@ -1,7 +1,6 @@
 //! What the Keyavi API sends and receives.
 
 mod ids;
-mod lenient;
 mod logs;
 mod payloads;
 mod timestamp;

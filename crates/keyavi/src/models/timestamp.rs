@@ -6,6 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use oauth_core::{civil, lenient};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A timestamp as Keyavi writes it: `2023-05-05T15:54:22.5071276`, with up to seven
@@ -98,7 +99,9 @@ impl LocalTimestamp {
         ) else {
             return Err(fail("expected digits"));
         };
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        // Two digits each, so they fit a u8.
+        let (month, day) = (month as u8, day as u8);
+        if !civil::is_valid_date(i64::from(year), month, day) {
             return Err(fail("no such date"));
         }
         if hour > 23 || minute > 59 || second > 59 {
@@ -140,12 +143,12 @@ impl LocalTimestamp {
             _ => return Err(fail("unexpected text after the time")),
         };
         let year_i = i32::try_from(year).map_err(|_| fail("no such date"))?;
-        let days = days_from_civil(i64::from(year_i), month, day);
+        let days = civil::days_from_civil(i64::from(year_i), month, day);
         let local =
             days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
         Ok(Self {
             raw: trimmed.to_owned(),
-            date: (year_i, month as u8, day as u8),
+            date: (year_i, month, day),
             time: (hour as u8, minute as u8, second as u8),
             nanos,
             offset,
@@ -192,31 +195,6 @@ impl LocalTimestamp {
             Err(_) => UNIX_EPOCH - Duration::from_secs(self.unix.unsigned_abs()) + nanos,
         }
     }
-}
-
-fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 impl FromStr for LocalTimestamp {
@@ -273,20 +251,7 @@ impl Serialize for LocalTimestamp {
 
 impl<'de> Deserialize<'de> for LocalTimestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-/// An optional timestamp; `null` and `""` are absent.
-pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<LocalTimestamp>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        Some(text) if !text.trim().is_empty() => LocalTimestamp::parse(&text)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-        _ => Ok(None),
+        lenient::from_str(d)
     }
 }
 

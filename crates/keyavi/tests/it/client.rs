@@ -3,6 +3,7 @@
 use keyavi::{AuthMode, CallerId, ClientBuilder, Error, CALLER_ID_HEADER};
 use oauth_core::api::AuthErrorKind;
 use serde_json::json;
+use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -308,13 +309,6 @@ fn invalid_caller_ids_are_refused_before_building() {
     }
 }
 
-fn config_field(result: keyavi::Result<keyavi::Client>) -> &'static str {
-    match result {
-        Err(Error::Config(e)) => e.field(),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
-}
-
 #[test]
 fn http_base_url_is_refused_without_the_loopback_opt_in() {
     let caller = CallerId::parse(CALLER).unwrap();
@@ -399,9 +393,7 @@ fn debug_output_holds_no_secret() {
         format!("{:?}", user.build().unwrap()),
     ];
     for text in texts {
-        for secret in [CLIENT_SECRET, PASSWORD, SUBSCRIPTION_KEY] {
-            assert!(!text.contains(secret), "{secret} leaked in {text}");
-        }
+        assert_no_secret(&text, &[CLIENT_SECRET, PASSWORD, SUBSCRIPTION_KEY]);
         assert!(
             text.contains(CLIENT_ID) || text.contains("Client"),
             "{text}"
@@ -422,14 +414,6 @@ const ENV_VARS: [&str; 10] = [
     "KEYAVI_TOKEN_URL",
 ];
 
-fn env_field(result: keyavi::Result<ClientBuilder>) -> &'static str {
-    match result {
-        Err(Error::Config(e)) => e.field(),
-        Err(other) => panic!("expected a configuration error, got {other:?}"),
-        Ok(builder) => panic!("expected a configuration error, got {builder:?}"),
-    }
-}
-
 /// Every environment test lives here: variables are process-wide.
 #[tokio::test]
 async fn configuration_from_the_environment() {
@@ -445,10 +429,8 @@ async fn configuration_from_the_environment() {
         .mount(&server)
         .await;
 
-    for var in ENV_VARS {
-        std::env::remove_var(var);
-    }
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_BASE_URL");
+    remove_env_vars(&ENV_VARS);
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_BASE_URL");
 
     // Application mode.
     std::env::set_var("KEYAVI_BASE_URL", format!("{}{API}/", server.uri()));
@@ -456,20 +438,23 @@ async fn configuration_from_the_environment() {
         "KEYAVI_TOKEN_URL",
         format!("{}{}", server.uri(), token_path()),
     );
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_TENANT_ID");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_TENANT_ID");
     std::env::set_var("KEYAVI_TENANT_ID", TENANT);
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_CLIENT_ID");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_CLIENT_ID");
     std::env::set_var("KEYAVI_CLIENT_ID", CLIENT_ID);
     assert_eq!(
-        env_field(ClientBuilder::from_env()),
+        config_field(ClientBuilder::from_env()),
         "KEYAVI_SUBSCRIPTION_KEY"
     );
     std::env::set_var("KEYAVI_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_CLIENT_SECRET");
+    assert_eq!(
+        config_field(ClientBuilder::from_env()),
+        "KEYAVI_CLIENT_SECRET"
+    );
     std::env::set_var("KEYAVI_CLIENT_SECRET", CLIENT_SECRET);
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_CALLER_ID");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_CALLER_ID");
     std::env::set_var("KEYAVI_CALLER_ID", "not-an-email");
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_CALLER_ID");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_CALLER_ID");
     std::env::set_var("KEYAVI_CALLER_ID", CALLER);
     std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
 
@@ -485,7 +470,7 @@ async fn configuration_from_the_environment() {
 
     // User mode: chosen by KEYAVI_USERNAME; the password is then required.
     std::env::set_var("KEYAVI_USERNAME", USERNAME);
-    assert_eq!(env_field(ClientBuilder::from_env()), "KEYAVI_PASSWORD");
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_PASSWORD");
     std::env::set_var("KEYAVI_PASSWORD", PASSWORD);
     std::env::remove_var("KEYAVI_CLIENT_SECRET");
     std::env::remove_var("KEYAVI_CALLER_ID");
@@ -496,7 +481,5 @@ async fn configuration_from_the_environment() {
         .unwrap();
     assert_eq!(client.auth_mode(), AuthMode::User);
 
-    for var in ENV_VARS {
-        std::env::remove_var(var);
-    }
+    remove_env_vars(&ENV_VARS);
 }

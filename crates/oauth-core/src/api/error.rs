@@ -375,13 +375,28 @@ pub(crate) fn vendor_code_message(body: &[u8]) -> (Option<String>, Option<String
         return (code, message);
     }
     if map.contains_key("title") || map.contains_key("detail") {
-        let code = get(&["type", "title"]).filter(|c| c != "about:blank");
+        // A `type` that only points at the RFC (or is `about:blank`) names no problem
+        // of the vendor's: its `title` does.
+        let code = get(&["type"])
+            .filter(|t| !is_generic_problem_type(t))
+            .or_else(|| get(&["title"]));
         let message = get(&["detail", "title"]);
         return (code, message);
     }
     let code = get(&["error", "code", "Code", "errorCode"]);
     let message = get(&["message", "Message", "error_description", "errorMessage"]);
     (code, message)
+}
+
+/// Whether a problem+json `type` is `about:blank` or a link to the HTTP RFCs (as
+/// ASP.NET writes by default) rather than a vendor's own problem type.
+fn is_generic_problem_type(problem_type: &str) -> bool {
+    const RFC_HOSTS: [&str; 3] = [
+        "https://tools.ietf.org/",
+        "https://datatracker.ietf.org/",
+        "https://www.rfc-editor.org/",
+    ];
+    problem_type == "about:blank" || RFC_HOSTS.iter().any(|h| problem_type.starts_with(h))
 }
 
 /// Classifies a non-success answer into an [`Error`].
@@ -511,6 +526,47 @@ mod tests {
                 Some("Balance 30"),
             ),
             ("<html>no</html>", None, None),
+        ];
+        for (body, code, message) in cases {
+            let (c, m) = vendor_code_message(body.as_bytes());
+            assert_eq!(c.as_deref(), code, "{body}");
+            assert_eq!(m.as_deref(), message, "{body}");
+        }
+    }
+
+    #[test]
+    fn problem_json_with_a_generic_type_is_coded_by_its_title() {
+        let cases: [(&str, Option<&str>, Option<&str>); 6] = [
+            (
+                r#"{"type":"https://tools.ietf.org/html/rfc7231#section-6.5.4","title":"Not Found","status":404,"traceId":"00-1"}"#,
+                Some("Not Found"),
+                Some("Not Found"),
+            ),
+            (
+                r#"{"type":"https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","detail":"page must be positive"}"#,
+                Some("One or more validation errors occurred."),
+                Some("page must be positive"),
+            ),
+            (
+                r#"{"type":"https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1","title":"Internal Server Error"}"#,
+                Some("Internal Server Error"),
+                Some("Internal Server Error"),
+            ),
+            (
+                r#"{"type":"about:blank","title":"Too Many Requests","detail":"slow down"}"#,
+                Some("Too Many Requests"),
+                Some("slow down"),
+            ),
+            (
+                r#"{"type":"about:blank","detail":"no title"}"#,
+                None,
+                Some("no title"),
+            ),
+            (
+                r#"{"type":"https://kazi.example/problems/scan-not-found","title":"Scan not found"}"#,
+                Some("https://kazi.example/problems/scan-not-found"),
+                Some("Scan not found"),
+            ),
         ];
         for (body, code, message) in cases {
             let (c, m) = vendor_code_message(body.as_bytes());

@@ -80,7 +80,7 @@ impl<'a> RequestBuilder<'a> {
     /// See [`Client::get`].
     pub async fn send<T: DeserializeOwned>(self) -> Result<T> {
         let (client, request) = self.checked()?;
-        client.api.send(request).await
+        client.core.api().send(request).await
     }
 
     /// Sends the call and returns the JSON answer as is.
@@ -99,7 +99,7 @@ impl<'a> RequestBuilder<'a> {
     /// See [`Client::get`]; the body is not decoded.
     pub async fn send_empty(self) -> Result<()> {
         let (client, request) = self.checked()?;
-        client.api.send_empty(request).await
+        client.core.api().send_empty(request).await
     }
 
     /// Sends the call and returns the answer's body undecoded.
@@ -109,7 +109,7 @@ impl<'a> RequestBuilder<'a> {
     /// See [`Client::get`]; the body is not decoded.
     pub async fn send_bytes(self) -> Result<Vec<u8>> {
         let (client, request) = self.checked()?;
-        Ok(client.api.send_bytes(request).await?.to_vec())
+        Ok(client.core.api().send_bytes(request).await?.to_vec())
     }
 
     /// OKQ8 reads the subscription key only from its header (which the client

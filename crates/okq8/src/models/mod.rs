@@ -2,7 +2,6 @@
 //! shapes of the local sandbox (ours), kept lenient; bring your own types for
 //! everything else.
 
-mod lenient;
 mod page;
 
 pub use page::ItemPage;

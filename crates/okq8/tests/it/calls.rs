@@ -4,13 +4,12 @@ use futures_util::{StreamExt, TryStreamExt};
 use okq8::{encode_segment, Error, ItemPage, Method};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use test_support::assertions::refused_argument;
+use test_support::matchers::{exact_query, form_body, json_body, NoBody};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{
-    api_headers, exact_query, fixture, form_body, json_body, mount_token, oauth_builder, NoBody,
-    API,
-};
+use crate::{api_headers, fixture, mount_token, oauth_builder, API};
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Station {
@@ -371,9 +370,6 @@ async fn refused_before_sending() {
         ),
     ];
     for (result, expected) in cases {
-        match result {
-            Err(Error::InvalidArgument { name, .. }) => assert_eq!(name, expected),
-            other => panic!("expected InvalidArgument({expected}), got {other:?}"),
-        }
+        assert_eq!(refused_argument(result), expected);
     }
 }

@@ -1,20 +1,15 @@
 //! Building the client: required settings, modes, from_env, secrets in Debug.
 
-use okq8::{AccessLevel, AuthMode, Client, ClientBuilder, Error};
+use okq8::{AccessLevel, AuthMode, Client, ClientBuilder};
 use serde_json::json;
+use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
+use test_support::matchers::form_body;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{
     api_headers, key_only_headers, API, APP_ID_URI, CLIENT_ID, CLIENT_SECRET, SUBSCRIPTION_KEY,
 };
-
-fn config_field(result: Result<impl std::fmt::Debug, Error>) -> &'static str {
-    match result {
-        Err(Error::Config(c)) => c.field(),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
-}
 
 fn complete() -> ClientBuilder {
     Client::builder()
@@ -105,13 +100,11 @@ fn debug_never_shows_secrets() {
     let builder = complete();
     let text = format!("{builder:?}");
     assert!(text.contains(CLIENT_ID), "{text}");
-    assert!(!text.contains(CLIENT_SECRET), "{text}");
-    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    assert_no_secret(&text, &[CLIENT_SECRET, SUBSCRIPTION_KEY]);
     let client = builder.build().unwrap();
     let text = format!("{client:?}");
     assert!(text.contains("api.okq8.example"), "{text}");
-    assert!(!text.contains(CLIENT_SECRET), "{text}");
-    assert!(!text.contains(SUBSCRIPTION_KEY), "{text}");
+    assert_no_secret(&text, &[CLIENT_SECRET, SUBSCRIPTION_KEY]);
     let request = client
         .request(okq8::Method::GET, "core/v1/stations")
         .query(&[("page", 1)]);
@@ -130,11 +123,7 @@ async fn from_env_reads_and_names_variables() {
         "OKQ8_BASE_URL",
         "OKQ8_TOKEN_URL",
     ];
-    let clear = || {
-        for var in VARS {
-            std::env::remove_var(var);
-        }
-    };
+    let clear = || remove_env_vars(&VARS);
     clear();
     assert_eq!(config_field(ClientBuilder::from_env()), "OKQ8_BASE_URL");
     std::env::set_var("OKQ8_BASE_URL", "https://api.okq8.example/");
@@ -166,7 +155,7 @@ async fn from_env_reads_and_names_variables() {
         let token = crate::app_token(&["get"]);
         Mock::given(method("POST"))
             .and(path("/custom/token"))
-            .and(crate::form_body(&[
+            .and(form_body(&[
                 ("grant_type", "client_credentials"),
                 ("client_id", CLIENT_ID),
                 ("client_secret", CLIENT_SECRET),

@@ -7,13 +7,11 @@ mod auth;
 mod calls;
 mod client;
 
-use std::collections::BTreeMap;
-
-use base64::Engine as _;
 use okq8::{AccessLevel, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
+use test_support::matchers::ApiHeaders;
+use test_support::{jwt, token_endpoint};
+use wiremock::MockServer;
 
 pub(crate) const CLIENT_ID: &str = "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f";
 pub(crate) const CLIENT_SECRET: &str = "okq8-test-secret~Hq71.vB";
@@ -24,24 +22,12 @@ pub(crate) const API: &str = "/okq8";
 
 /// A fixture from `tests/fixtures`, parsed.
 pub(crate) fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("fixture is JSON")
-}
-
-/// An unsigned JWT (`alg: none`) with this payload.
-pub(crate) fn jwt(claims: &Value) -> String {
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    format!(
-        "{}.{}.sig",
-        b64.encode(br#"{"alg":"none"}"#),
-        b64.encode(claims.to_string())
-    )
+    test_support::fixture(env!("CARGO_MANIFEST_DIR"), name)
 }
 
 /// An application token granting `roles` (access levels).
 pub(crate) fn app_token(roles: &[&str]) -> String {
-    jwt(&json!({
+    jwt::unsigned(&json!({
         "aud": APP_ID_URI,
         "tid": DEFAULT_TENANT,
         "azp": CLIENT_ID,
@@ -64,24 +50,20 @@ pub(crate) async fn mount_token_for(
     times: u64,
 ) -> String {
     let token = app_token(roles);
-    Mock::given(method("POST"))
-        .and(path(token_path()))
-        .and(form_body(&[
+    token_endpoint::mount(
+        server,
+        &token_path(),
+        &[
             ("grant_type", "client_credentials"),
             ("client_id", CLIENT_ID),
             ("client_secret", CLIENT_SECRET),
             ("scope", scope),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "Bearer",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": token,
-        })))
-        .expect(times)
-        .named("azure ad v2 token endpoint")
-        .mount(server)
-        .await;
+        ],
+        token_endpoint::azure_v2_answer(&token),
+        times,
+        "azure ad v2 token endpoint",
+    )
+    .await;
     token
 }
 
@@ -114,109 +96,21 @@ pub(crate) fn key_only_builder(server: &MockServer) -> ClientBuilder {
         .allow_insecure_loopback(true)
 }
 
-fn header(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// The headers every call carries: the subscription key (never in the query), a user
+/// agent naming the crate, JSON accepted.
+fn call_headers(headers: ApiHeaders) -> ApiHeaders {
+    headers
+        .subscription_key(SUBSCRIPTION_KEY)
+        .accepting_json()
+        .key_not_in_query()
 }
 
-/// Matches the headers every call carries: the subscription key, a user agent naming
-/// the crate, JSON accepted; and `Authorization: Bearer <token>`, or none at all.
-pub(crate) struct ApiHeaders {
-    token: Option<String>,
-}
-
-impl Match for ApiHeaders {
-    fn matches(&self, request: &Request) -> bool {
-        header(request, "ocp-apim-subscription-key").as_deref() == Some(SUBSCRIPTION_KEY)
-            && header(request, "authorization")
-                == self.token.as_ref().map(|t| format!("Bearer {t}"))
-            && header(request, "accept").as_deref() == Some("application/json")
-            && header(request, "user-agent").is_some_and(|ua| ua.starts_with("okq8/"))
-            && !request
-                .url
-                .query_pairs()
-                .any(|(k, _)| k == "subscription-key")
-    }
-}
-
-/// Key and bearer `token`.
+/// The headers every call carries, and `Authorization: Bearer <token>`.
 pub(crate) fn api_headers(token: &str) -> ApiHeaders {
-    ApiHeaders {
-        token: Some(token.to_owned()),
-    }
+    call_headers(ApiHeaders::bearer("okq8/", token))
 }
 
-/// Key and no `Authorization` header.
+/// The headers every call carries, and no `Authorization` header.
 pub(crate) fn key_only_headers() -> ApiHeaders {
-    ApiHeaders { token: None }
-}
-
-/// Matches a query string holding exactly these parameters (order ignored).
-pub(crate) struct ExactQuery(BTreeMap<String, String>);
-
-impl Match for ExactQuery {
-    fn matches(&self, request: &Request) -> bool {
-        let got: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
-        got == self.0 && request.url.query_pairs().count() == self.0.len()
-    }
-}
-
-pub(crate) fn exact_query(pairs: &[(&str, &str)]) -> ExactQuery {
-    ExactQuery(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
-/// Matches a form-urlencoded body holding exactly these parameters (order ignored).
-pub(crate) struct FormBody(BTreeMap<String, String>);
-
-impl Match for FormBody {
-    fn matches(&self, request: &Request) -> bool {
-        let is_form = header(request, "content-type")
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body) else {
-            return false;
-        };
-        let count = pairs.len();
-        let got: BTreeMap<String, String> = pairs.into_iter().collect();
-        is_form && count == self.0.len() && got == self.0
-    }
-}
-
-pub(crate) fn form_body(pairs: &[(&str, &str)]) -> FormBody {
-    FormBody(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
-/// Matches a JSON body equal to `expected`, sent as `application/json`.
-pub(crate) struct JsonBody(Value);
-
-impl Match for JsonBody {
-    fn matches(&self, request: &Request) -> bool {
-        header(request, "content-type").is_some_and(|v| v.starts_with("application/json"))
-            && serde_json::from_slice::<Value>(&request.body).ok().as_ref() == Some(&self.0)
-    }
-}
-
-pub(crate) fn json_body(expected: Value) -> JsonBody {
-    JsonBody(expected)
-}
-
-/// Matches a request without a body.
-pub(crate) struct NoBody;
-
-impl Match for NoBody {
-    fn matches(&self, request: &Request) -> bool {
-        request.body.is_empty() && header(request, "content-type").is_none()
-    }
+    call_headers(ApiHeaders::without_authorization("okq8/"))
 }

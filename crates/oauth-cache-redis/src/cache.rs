@@ -1,0 +1,371 @@
+//! [`RedisTokenCache`]: a memory cache in front, Redis behind it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oauth_core::{
+    AccessToken, CacheKey, ConfigError, MemoryTokenCache, TokenCache, TokenError, TokenSource,
+};
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+use crate::builder::RedisTokenCacheBuilder;
+use crate::crypto::{hash_key, Crypto};
+use crate::error::RedisCacheError;
+use crate::invalidation::{run_subscriber, InvalidationMessage};
+use crate::record;
+use crate::source::RedisBackedSource;
+use crate::store::{RedisKeys, RedisStore};
+
+/// Most keys remembered for invalidation messages (keys no longer in the memory
+/// cache are forgotten first).
+const MAX_KNOWN_KEYS: usize = 4096;
+
+/// A [`TokenCache`] shared by a fleet of processes through Redis.
+///
+/// Each process keeps a [`MemoryTokenCache`] in front (the hot path stays local and
+/// lock-free). When it has no usable token, the process looks in Redis; if Redis has
+/// none either, exactly one process of the fleet fetches it, under a Redis lock,
+/// while the others wait for it to appear in Redis. Invalidating a token (after an
+/// API answered 401) removes it from Redis and tells the other processes, over
+/// pub/sub, to drop it from their memory caches.
+///
+/// Redis is a help, never a requirement: if it is down or slow (every command has a
+/// short timeout), callers still get tokens, from memory or fetched directly, and
+/// the failure is logged as a `tracing` warning.
+///
+/// Cheap to clone: clones share one cache. Build it with [`RedisTokenCache::builder`];
+/// see the crate documentation for an example.
+#[derive(Clone)]
+pub struct RedisTokenCache {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Settings {
+    pub(crate) key_prefix: String,
+    pub(crate) channel: String,
+    pub(crate) lock_ttl: Duration,
+    pub(crate) poll_first: Duration,
+    pub(crate) poll_max: Duration,
+    pub(crate) subscribe: bool,
+    pub(crate) redacted_url: String,
+}
+
+/// A key this process has cached: to map a hashed key in a message back to it.
+struct Known {
+    key: CacheKey,
+    /// Fingerprint of the last token rejected for this key, which is never taken
+    /// from Redis again (in case a slow writer stored it back).
+    rejected: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) l1: MemoryTokenCache,
+    pub(crate) store: RedisStore,
+    pub(crate) crypto: Crypto,
+    pub(crate) settings: Settings,
+    /// Random per cache instance: marks our own invalidation messages and lock values.
+    pub(crate) instance_id: String,
+    known: Mutex<HashMap<String, Known>>,
+    subscriber: OnceLock<AbortHandle>,
+    subscribed: Arc<watch::Sender<bool>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(task) = self.subscriber.get() {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each critical section is a few map operations: a panic cannot leave it torn.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    pub(crate) fn keys(&self, key: &CacheKey) -> RedisKeys {
+        self.keys_for_hash(hash_key(key.as_str()))
+    }
+
+    pub(crate) fn keys_for_hash(&self, hash: String) -> RedisKeys {
+        RedisKeys::new(&self.settings.key_prefix, hash)
+    }
+
+    /// Remembers that this process caches `key`, for invalidation messages.
+    pub(crate) fn remember(&self, keys: &RedisKeys, key: &CacheKey) {
+        let mut known = lock(&self.known);
+        if known.contains_key(&keys.hash) {
+            return;
+        }
+        if known.len() >= MAX_KNOWN_KEYS {
+            known.retain(|_, k| self.l1.peek(&k.key).is_some());
+            if known.len() >= MAX_KNOWN_KEYS {
+                return;
+            }
+        }
+        known.insert(
+            keys.hash.clone(),
+            Known {
+                key: key.clone(),
+                rejected: None,
+            },
+        );
+    }
+
+    pub(crate) fn known_key(&self, hash: &str) -> Option<CacheKey> {
+        lock(&self.known).get(hash).map(|k| k.key.clone())
+    }
+
+    pub(crate) fn known_keys(&self) -> Vec<(String, CacheKey)> {
+        lock(&self.known)
+            .iter()
+            .map(|(hash, k)| (hash.clone(), k.key.clone()))
+            .collect()
+    }
+
+    pub(crate) fn reject(&self, hash: &str, fingerprint: String) {
+        if let Some(known) = lock(&self.known).get_mut(hash) {
+            known.rejected = Some(fingerprint);
+        }
+    }
+
+    pub(crate) fn is_rejected(&self, hash: &str, token: &AccessToken) -> bool {
+        let rejected = lock(&self.known).get(hash).and_then(|k| k.rejected.clone());
+        rejected.is_some_and(|fp| fp == self.crypto.fingerprint(token.secret()))
+    }
+
+    /// The token stored for `keys`, with its raw value (for compare-and-delete).
+    /// A value that cannot be read (another key, another format) counts as absent.
+    pub(crate) async fn load(
+        &self,
+        keys: &RedisKeys,
+    ) -> Result<Option<(AccessToken, String)>, RedisCacheError> {
+        let Some(raw) = self.store.get(&keys.value).await? else {
+            return Ok(None);
+        };
+        let decoded = self
+            .crypto
+            .open(&keys.value, &raw)
+            .map_err(str::to_owned)
+            .and_then(|json| record::decode(&json));
+        match decoded {
+            Ok(token) => Ok(Some((token, raw))),
+            Err(reason) => {
+                tracing::warn!(key = %keys.hash, reason = %reason, "token cache: ignoring a value in Redis that cannot be read");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stores `token` for the rest of its life.
+    pub(crate) async fn save(
+        &self,
+        keys: &RedisKeys,
+        token: &AccessToken,
+    ) -> Result<(), RedisCacheError> {
+        let Some((json, ttl)) = record::encode(token) else {
+            return Ok(()); // Already expired: nothing worth sharing.
+        };
+        let value = self
+            .crypto
+            .seal(&keys.value, &json)
+            .map_err(|why| RedisCacheError::Redis(why.to_owned()))?;
+        self.store.set(&keys.value, &value, ttl).await
+    }
+
+    fn ensure_subscriber(self: &Arc<Self>) {
+        if !self.settings.subscribe || self.subscriber.get().is_some() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        self.subscriber.get_or_init(|| {
+            runtime
+                .spawn(run_subscriber(
+                    Arc::downgrade(self),
+                    self.subscribed.clone(),
+                ))
+                .abort_handle()
+        });
+    }
+}
+
+impl RedisTokenCache {
+    /// Default prefix of every Redis key (and of the invalidation channel).
+    pub const DEFAULT_KEY_PREFIX: &'static str = "oauth-core:token:";
+    /// Default time-to-live of the fetch lock: the longest one process may fetch
+    /// before another takes over.
+    pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
+    /// Default timeout of each Redis command (and of connecting).
+    pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+
+    /// Starts building a cache on the Redis at `redis_url`
+    /// (`redis://[user:password@]host[:port][/db]`).
+    pub fn builder(redis_url: impl Into<String>) -> RedisTokenCacheBuilder {
+        RedisTokenCacheBuilder::new(redis_url.into())
+    }
+
+    /// A cache with the default settings: same as `builder(redis_url).build()`.
+    ///
+    /// # Errors
+    ///
+    /// See [`RedisTokenCacheBuilder::build`].
+    pub fn new(redis_url: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::builder(redis_url).build()
+    }
+
+    pub(crate) fn from_parts(
+        l1: MemoryTokenCache,
+        store: RedisStore,
+        crypto: Crypto,
+        settings: Settings,
+    ) -> Self {
+        let (subscribed, _) = watch::channel(false);
+        Self {
+            inner: Arc::new(Inner {
+                l1,
+                store,
+                crypto,
+                settings,
+                instance_id: format!("{:016x}", fastrand::u64(..)),
+                known: Mutex::new(HashMap::new()),
+                subscriber: OnceLock::new(),
+                subscribed: Arc::new(subscribed),
+            }),
+        }
+    }
+
+    /// The Redis key that holds the token for `key`: the prefix and the SHA-256 of
+    /// the key, so that no client id, tenant or user shows in Redis.
+    pub fn redis_key(&self, key: &CacheKey) -> String {
+        self.inner.keys(key).value
+    }
+
+    /// The pub/sub channel invalidations are published on (`<prefix>invalidations`).
+    pub fn invalidation_channel(&self) -> &str {
+        &self.inner.settings.channel
+    }
+
+    /// The memory cache in front of Redis.
+    pub fn memory(&self) -> &MemoryTokenCache {
+        &self.inner.l1
+    }
+
+    /// Whether this process currently receives invalidations from the others.
+    ///
+    /// The subscription starts with the first use of the cache (or with
+    /// [`RedisTokenCache::connect`]) and is renewed in the background after any
+    /// failure; always `false` when invalidations are turned off.
+    pub fn is_subscribed(&self) -> bool {
+        *self.inner.subscribed.borrow()
+    }
+
+    /// Connects to Redis now rather than on first use, and waits until invalidations
+    /// from other processes are received: for a start-up or health check. The cache
+    /// works without calling it, and keeps working (without Redis) when it fails.
+    ///
+    /// # Errors
+    ///
+    /// [`RedisCacheError`] if Redis does not answer a `PING` within the Redis timeout,
+    /// or the subscription is not in place within four times that.
+    pub async fn connect(&self) -> Result<(), RedisCacheError> {
+        self.inner.store.ping().await?;
+        if !self.inner.settings.subscribe {
+            return Ok(());
+        }
+        self.inner.ensure_subscriber();
+        let mut status = self.inner.subscribed.subscribe();
+        let wait = self.inner.store.timeout().saturating_mul(4);
+        let subscribed = tokio::time::timeout(wait, async {
+            status.wait_for(|subscribed| *subscribed).await.is_ok()
+        })
+        .await;
+        match subscribed {
+            Ok(true) => Ok(()),
+            _ => Err(RedisCacheError::Timeout(wait)),
+        }
+    }
+}
+
+impl fmt::Debug for RedisTokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        let s = &inner.settings;
+        f.debug_struct("RedisTokenCache")
+            .field("redis_url", &s.redacted_url)
+            .field("key_prefix", &s.key_prefix)
+            .field("lock_ttl", &s.lock_ttl)
+            .field("redis_timeout", &inner.store.timeout())
+            .field("encryption", &inner.crypto.encrypts())
+            .field("invalidations", &s.subscribe)
+            .field("subscribed", &self.is_subscribed())
+            .field("memory", &inner.l1)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenCache for RedisTokenCache {
+    async fn get(
+        &self,
+        key: &CacheKey,
+        source: &Arc<dyn TokenSource>,
+    ) -> Result<AccessToken, TokenError> {
+        self.inner.ensure_subscriber();
+        // The memory cache keeps its semantics (single flight within the process,
+        // refresh ahead, detached fetches); only its misses reach Redis.
+        let shared: Arc<dyn TokenSource> = Arc::new(RedisBackedSource {
+            cache: self.inner.clone(),
+            key: key.clone(),
+            inner: source.clone(),
+        });
+        self.inner.l1.get(key, &shared).await
+    }
+
+    async fn invalidate(&self, key: &CacheKey, token: &AccessToken) {
+        let inner = &self.inner;
+        inner.ensure_subscriber();
+        inner.l1.invalidate(key, token).await;
+        let keys = inner.keys(key);
+        let fingerprint = inner.crypto.fingerprint(token.secret());
+        inner.remember(&keys, key);
+        inner.reject(&keys.hash, fingerprint.clone());
+        // Done before returning: the caller's next `get` must not find it in Redis.
+        match inner.load(&keys).await {
+            Ok(Some((stored, raw))) if stored.same_as(token) => {
+                match inner.store.compare_and_delete(&keys.value, &raw).await {
+                    Ok(deleted) => {
+                        tracing::debug!(key = %keys.hash, deleted, "token cache: invalidated in Redis");
+                    }
+                    Err(err) => {
+                        tracing::warn!(key = %keys.hash, error = %err, "token cache: could not drop the rejected token from Redis");
+                        return;
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(key = %keys.hash, error = %err, "token cache: could not drop the rejected token from Redis");
+                return;
+            }
+        }
+        // Published even if this process does not listen: others may.
+        let message = InvalidationMessage {
+            key: keys.hash.clone(),
+            token: fingerprint,
+            from: inner.instance_id.clone(),
+        };
+        let Ok(message) = serde_json::to_string(&message) else {
+            return;
+        };
+        if let Err(err) = inner.store.publish(&inner.settings.channel, &message).await {
+            tracing::warn!(key = %keys.hash, error = %err, "token cache: could not tell other processes about the rejected token");
+        }
+    }
+}

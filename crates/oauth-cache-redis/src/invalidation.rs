@@ -1,0 +1,165 @@
+//! Cross-process invalidation: a message on a Redis pub/sub channel, and the
+//! background task that receives them and drops the named tokens from this
+//! process's memory cache.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use oauth_core::TokenCache as _;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::cache::Inner;
+use crate::error::RedisCacheError;
+
+/// First wait before subscribing again after a failure; doubles up to the max.
+const RESUBSCRIBE_FIRST: Duration = Duration::from_millis(100);
+const RESUBSCRIBE_MAX: Duration = Duration::from_secs(5);
+/// How often the subscription connection is pinged, so that a connection that died
+/// silently (no FIN, a blackholed network) is noticed and replaced.
+pub(crate) const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(15);
+
+/// What is published when a token is invalidated. Names neither the cache key nor
+/// the token: the key by its SHA-256, the token by its fingerprint.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InvalidationMessage {
+    /// The hashed cache key.
+    pub(crate) key: String,
+    /// Fingerprint of the rejected token.
+    pub(crate) token: String,
+    /// The publishing instance, which ignores its own message.
+    pub(crate) from: String,
+}
+
+/// Subscribes, handles messages, and subscribes again after any failure, until the
+/// cache is dropped.
+pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender<bool>>) {
+    let Some((client, channel, timeout)) = cache.upgrade().map(|c| {
+        (
+            c.store.client().clone(),
+            c.settings.channel.clone(),
+            c.store.timeout(),
+        )
+    }) else {
+        return;
+    };
+    let mut delay = RESUBSCRIBE_FIRST;
+    let mut failures = 0u32;
+    loop {
+        match subscribe(&client, &channel, timeout).await {
+            Ok(pubsub) => {
+                failures = 0;
+                delay = RESUBSCRIBE_FIRST;
+                status.send_replace(true);
+                tracing::debug!(channel = %channel, "token cache: subscribed to invalidations");
+                match cache.upgrade() {
+                    // Invalidations published while we were not subscribed were missed.
+                    Some(c) => c.reconcile().await,
+                    None => return,
+                }
+                let (mut sink, mut messages) = pubsub.split();
+                let mut health = tokio::time::interval_at(
+                    tokio::time::Instant::now() + HEALTH_CHECK_EVERY,
+                    HEALTH_CHECK_EVERY,
+                );
+                loop {
+                    tokio::select! {
+                        message = messages.next() => {
+                            let Some(message) = message else { break };
+                            let Some(c) = cache.upgrade() else { return };
+                            c.on_invalidation(message.get_payload_bytes()).await;
+                        }
+                        _ = health.tick() => {
+                            let ping = tokio::time::timeout(timeout, sink.ping::<redis::Value>()).await;
+                            if !matches!(ping, Ok(Ok(_))) {
+                                break;
+                            }
+                        }
+                    }
+                }
+                status.send_replace(false);
+                tracing::warn!(
+                    channel = %channel,
+                    "token cache: lost the invalidation subscription; subscribing again (invalidations by other processes are missed meanwhile)"
+                );
+            }
+            Err(err) => {
+                failures = failures.saturating_add(1);
+                if failures == 1 {
+                    tracing::warn!(channel = %channel, error = %err, "token cache: cannot subscribe to invalidations; retrying in the background");
+                } else {
+                    tracing::debug!(channel = %channel, error = %err, failures, "token cache: still cannot subscribe to invalidations");
+                }
+            }
+        }
+        if cache.strong_count() == 0 {
+            return;
+        }
+        tokio::time::sleep(delay.mul_f64(0.5 + 0.5 * fastrand::f64())).await;
+        delay = delay.saturating_mul(2).min(RESUBSCRIBE_MAX);
+    }
+}
+
+async fn subscribe(
+    client: &redis::Client,
+    channel: &str,
+    timeout: Duration,
+) -> Result<redis::aio::PubSub, RedisCacheError> {
+    let bounded = async {
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(channel).await?;
+        Ok::<_, redis::RedisError>(pubsub)
+    };
+    // Connecting and subscribing are two round trips: allow two timeouts.
+    match tokio::time::timeout(timeout.saturating_mul(2), bounded).await {
+        Ok(Ok(pubsub)) => Ok(pubsub),
+        Ok(Err(err)) => Err(RedisCacheError::from_redis(&err)),
+        Err(_) => Err(RedisCacheError::Timeout(timeout.saturating_mul(2))),
+    }
+}
+
+impl Inner {
+    /// Drops the named token from the memory cache if it holds it.
+    pub(crate) async fn on_invalidation(&self, payload: &[u8]) {
+        let Ok(message) = serde_json::from_slice::<InvalidationMessage>(payload) else {
+            tracing::debug!("token cache: ignoring an unreadable invalidation message");
+            return;
+        };
+        if message.from == self.instance_id {
+            return; // Our own: the memory cache is already done.
+        }
+        let Some(key) = self.known_key(&message.key) else {
+            return; // Never cached here.
+        };
+        self.reject(&message.key, message.token.clone());
+        if let Some(current) = self.l1.peek(&key) {
+            if self.crypto.fingerprint(current.secret()) == message.token {
+                self.l1.invalidate(&key, &current).await;
+                tracing::debug!(key = %message.key, "token cache: dropped a token another process invalidated");
+            }
+        }
+    }
+
+    /// After (re)subscribing: drops every token in memory that Redis no longer holds,
+    /// so that an invalidation missed while unsubscribed is not missed for good.
+    pub(crate) async fn reconcile(&self) {
+        for (hash, key) in self.known_keys() {
+            let Some(current) = self.l1.peek(&key) else {
+                continue;
+            };
+            let keys = self.keys_for_hash(hash);
+            match self.load(&keys).await {
+                Ok(Some((stored, _))) if stored.same_as(&current) => {}
+                Ok(_) => {
+                    self.l1.invalidate(&key, &current).await;
+                    tracing::debug!(key = %keys.hash, "token cache: dropped a token Redis no longer holds");
+                }
+                Err(err) => {
+                    tracing::debug!(error = %err, "token cache: reconciling with Redis stopped");
+                    return;
+                }
+            }
+        }
+    }
+}

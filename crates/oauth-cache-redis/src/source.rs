@@ -1,0 +1,170 @@
+//! The token source the memory cache (L1) calls on a miss: Redis first, then one
+//! fetch for the whole fleet under a Redis lock.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oauth_core::{AccessToken, CacheKey, Freshness, TokenError, TokenSource};
+use tokio::time::Instant;
+
+use crate::cache::Inner;
+use crate::error::RedisCacheError;
+use crate::store::RedisKeys;
+
+/// Wraps the caller's source: looks in Redis, else fetches under the fleet-wide lock
+/// (or waits for the process that holds it), and stores what it fetched.
+pub(crate) struct RedisBackedSource {
+    pub(crate) cache: Arc<Inner>,
+    pub(crate) key: CacheKey,
+    pub(crate) inner: Arc<dyn TokenSource>,
+}
+
+impl fmt::Debug for RedisBackedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisBackedSource")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBackedSource {
+    /// A stored token is used only if it is not the one being replaced, not one this
+    /// process saw rejected, and fresh on this process's clock.
+    fn usable(
+        &self,
+        keys: &RedisKeys,
+        replacing: Option<&AccessToken>,
+        token: &AccessToken,
+    ) -> bool {
+        !replacing.is_some_and(|r| token.same_as(r))
+            && !self.cache.is_rejected(&keys.hash, token)
+            && token.freshness(Instant::now()) == Freshness::Fresh
+    }
+
+    async fn fetch_locked(
+        &self,
+        keys: &RedisKeys,
+        lock_value: &str,
+        replacing: Option<&AccessToken>,
+    ) -> Result<AccessToken, TokenError> {
+        let cache = &self.cache;
+        // The previous holder may have stored its token and released the lock between
+        // our look and our lock: look again before asking the token endpoint.
+        let stored = match cache.load(keys).await {
+            Ok(Some((token, _))) if self.usable(keys, replacing, &token) => Some(token),
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(key = %keys.hash, error = %err, "token cache: Redis failed while holding the fetch lock; fetching anyway");
+                None
+            }
+        };
+        let result = match stored {
+            Some(token) => {
+                tracing::debug!(key = %keys.hash, "token cache: token from Redis (stored just before the lock)");
+                Ok(token)
+            }
+            None => {
+                tracing::debug!(key = %keys.hash, "token cache: fetching under the fleet-wide lock");
+                let started = Instant::now();
+                let result = self.inner.fetch(replacing).await;
+                if let Ok(token) = &result {
+                    match cache.save(keys, token).await {
+                        Ok(()) => tracing::debug!(
+                            key = %keys.hash,
+                            latency_ms = started.elapsed().as_millis() as u64,
+                            "token cache: fetched and stored in Redis"
+                        ),
+                        Err(err) => tracing::warn!(
+                            key = %keys.hash,
+                            error = %err,
+                            "token cache: could not store the new token in Redis; other processes will fetch their own"
+                        ),
+                    }
+                }
+                result
+            }
+        };
+        // Released after the store, so that whoever sees the lock gone finds the token.
+        if let Err(err) = cache.store.compare_and_delete(&keys.lock, lock_value).await {
+            tracing::warn!(
+                key = %keys.hash,
+                error = %err,
+                lock_ttl_ms = cache.settings.lock_ttl.as_millis() as u64,
+                "token cache: could not release the fetch lock; it expires by itself"
+            );
+        }
+        result
+    }
+
+    async fn fetch_directly(
+        &self,
+        keys: &RedisKeys,
+        err: &RedisCacheError,
+        replacing: Option<&AccessToken>,
+    ) -> Result<AccessToken, TokenError> {
+        tracing::warn!(key = %keys.hash, error = %err, "token cache: Redis is unavailable; fetching the token without it");
+        self.inner.fetch(replacing).await
+    }
+}
+
+#[async_trait]
+impl TokenSource for RedisBackedSource {
+    async fn fetch(&self, replacing: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+        let cache = &self.cache;
+        let settings = &cache.settings;
+        let keys = cache.keys(&self.key);
+        cache.remember(&keys, &self.key);
+        let lock_value = format!("{}:{:032x}", cache.instance_id, fastrand::u128(..));
+        let started = Instant::now();
+        // The lock expires `lock_ttl` after it was taken, so a waiter gets its turn
+        // within that time even if the holder died. Only when the lock keeps changing
+        // hands (holders that fail one after the other) does a waiter stop waiting.
+        let give_up_after = settings.lock_ttl.saturating_mul(2);
+        let mut delay = settings.poll_first;
+        let mut waiting = false;
+        loop {
+            match cache.load(&keys).await {
+                Ok(Some((token, _))) if self.usable(&keys, replacing, &token) => {
+                    tracing::debug!(
+                        key = %keys.hash,
+                        waited_ms = started.elapsed().as_millis() as u64,
+                        "token cache: token from Redis"
+                    );
+                    return Ok(token);
+                }
+                Ok(_) => {}
+                Err(err) => return self.fetch_directly(&keys, &err, replacing).await,
+            }
+            match cache
+                .store
+                .set_if_absent(&keys.lock, &lock_value, settings.lock_ttl)
+                .await
+            {
+                Ok(true) => return self.fetch_locked(&keys, &lock_value, replacing).await,
+                Ok(false) => {}
+                Err(err) => return self.fetch_directly(&keys, &err, replacing).await,
+            }
+            if started.elapsed() >= give_up_after {
+                tracing::warn!(
+                    key = %keys.hash,
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "token cache: other processes held the fetch lock for too long; fetching directly"
+                );
+                return self.inner.fetch(replacing).await;
+            }
+            if !waiting {
+                tracing::debug!(key = %keys.hash, "token cache: another process is fetching; waiting for its token");
+                waiting = true;
+            }
+            tokio::time::sleep(jitter(delay)).await;
+            delay = delay.saturating_mul(2).min(settings.poll_max);
+        }
+    }
+}
+
+/// 75–100 % of `d`, so that waiters spread out.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(0.75 + 0.25 * fastrand::f64())
+}

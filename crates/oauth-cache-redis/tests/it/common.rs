@@ -1,0 +1,276 @@
+//! Helpers: the Redis under test, fake token sources, raw Redis access.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oauth_cache_redis::{RedisTokenCache, RedisTokenCacheBuilder};
+use oauth_core::{AccessToken, CacheKey, TokenError, TokenSource};
+
+/// Distinctive values: finding one in Redis, a log line or a `Debug` output is a leak.
+pub const CLIENT_ID: &str = "cid-7e3f91-fleet-client";
+pub const CLIENT_SECRET: &str = "csecret-5d81c2-do-not-leak";
+pub const TENANT: &str = "tenant-4b2a77.onmicrosoft.com";
+pub const REDIS_PASSWORD: &str = "redispw-93be1f";
+
+/// `REDIS_URL`, or `None` after printing why the test is skipped. Under CI (`CI` set
+/// and not `false`/`0`) a missing `REDIS_URL` fails the test instead: CI must run it.
+pub fn redis_url() -> Option<String> {
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        if !url.trim().is_empty() {
+            return Some(url);
+        }
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
+    assert!(
+        !ci,
+        "REDIS_URL is not set but CI is: CI must start redis-server and export REDIS_URL"
+    );
+    println!("skipped: REDIS_URL not set");
+    None
+}
+
+/// The Redis URL, or return from the test (see [`redis_url`]).
+macro_rules! require_redis {
+    () => {
+        match crate::common::redis_url() {
+            Some(url) => url,
+            None => return,
+        }
+    };
+}
+pub(crate) use require_redis;
+
+/// A key prefix no other test (or run) uses.
+pub fn unique_prefix() -> String {
+    format!("oauth-cache-redis-test:{:016x}:", fastrand::u64(..))
+}
+
+/// A builder on `url` with the test's prefix (the same for every "process" of a test).
+pub fn builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
+    RedisTokenCache::builder(url).key_prefix(prefix)
+}
+
+/// The cache key of the tests' client, as a `TokenClient` would build it.
+pub fn cache_key(token_url: &str) -> CacheKey {
+    CacheKey::new(
+        token_url,
+        CLIENT_ID,
+        "client_credentials",
+        None,
+        &["api://fleet-api/.default".to_owned()],
+    )
+}
+
+pub fn default_key() -> CacheKey {
+    cache_key(&format!(
+        "https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"
+    ))
+}
+
+/// A token source shared by all "processes" of a test: counts its calls, waits
+/// `delay`, then answers `at-<tag>-<n>`. With `hang_first`, the first call never
+/// answers (a process that dies mid-fetch).
+#[derive(Debug)]
+pub struct FakeSource {
+    tag: String,
+    calls: AtomicUsize,
+    delay: Duration,
+    lifetime: Duration,
+    hang_first: AtomicBool,
+}
+
+impl FakeSource {
+    pub fn new(delay: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            tag: format!("{:08x}", fastrand::u32(..)),
+            calls: AtomicUsize::new(0),
+            delay,
+            lifetime: Duration::from_secs(3600),
+            hang_first: AtomicBool::new(false),
+        })
+    }
+
+    pub fn hanging_first(delay: Duration) -> Arc<Self> {
+        let source = Self::new(delay);
+        source.hang_first.store(true, Ordering::SeqCst);
+        source
+    }
+
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// The value of the `n`-th token this source hands out.
+    pub fn token_value(&self, n: usize) -> String {
+        format!("at-{}-{n}", self.tag)
+    }
+
+    pub async fn wait_for_calls(&self, n: usize) {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while self.calls() < n {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the source was called in time");
+    }
+}
+
+#[async_trait]
+impl TokenSource for FakeSource {
+    async fn fetch(&self, _replacing: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == 1 && self.hang_first.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(self.delay).await;
+        Ok(AccessToken::valid_for(self.token_value(n), self.lifetime)
+            .with_scopes(vec!["api://fleet-api/.default".to_owned()]))
+    }
+}
+
+/// A plain connection, to look at what the cache wrote.
+pub async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("valid url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis")
+}
+
+pub async fn raw_get(url: &str, key: &str) -> Option<String> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut raw(url).await)
+        .await
+        .expect("GET")
+}
+
+/// Every key under `prefix`.
+pub async fn keys_under(url: &str, prefix: &str) -> Vec<String> {
+    let mut conn = raw(url).await;
+    let mut cursor = 0u64;
+    let mut keys = Vec::new();
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await
+            .expect("SCAN");
+        keys.extend(batch);
+        if next == 0 {
+            return keys;
+        }
+        cursor = next;
+    }
+}
+
+/// Deletes a test's keys when dropped (tokens live an hour otherwise).
+pub struct Cleanup {
+    pub url: String,
+    pub prefix: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(self.url.as_str()) else {
+            return;
+        };
+        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
+            return;
+        };
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut conn)
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut conn);
+        }
+    }
+}
+
+/// A redis-server of the test's own, on a free port, killed when dropped. `None`
+/// (after printing why) when `redis-server` is not on PATH.
+pub struct OwnRedis {
+    child: Child,
+    pub url: String,
+}
+
+impl OwnRedis {
+    pub async fn start() -> Option<Self> {
+        let on_path = Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !on_path {
+            println!("skipped: redis-server is not on PATH");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let own = Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}/"),
+        };
+        let client = redis::Client::open(own.url.as_str()).expect("valid url");
+        for _ in 0..200 {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                if redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .is_ok()
+                {
+                    return Some(own);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("redis-server on port {port} did not start");
+    }
+
+    /// `SHUTDOWN NOSAVE`, and waits until the process has exited.
+    pub async fn shutdown(&mut self) {
+        if let Ok(mut conn) = redis::Client::open(self.url.as_str())
+            .expect("valid url")
+            .get_multiplexed_async_connection()
+            .await
+        {
+            // The server closes the connection instead of answering.
+            let _ = redis::cmd("SHUTDOWN")
+                .arg("NOSAVE")
+                .query_async::<redis::Value>(&mut conn)
+                .await;
+        }
+        for _ in 0..200 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("redis-server did not shut down");
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,115 @@
+//! Invalidation reaches the memory cache of every process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::{TokenCache, TokenSource};
+use tokio::time::Instant;
+
+use crate::common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
+    let url = require_redis!();
+    let prefix = unique_prefix();
+    let _cleanup = Cleanup {
+        url: url.clone(),
+        prefix: prefix.clone(),
+    };
+    let key = default_key();
+    let source = FakeSource::new(Duration::ZERO);
+    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+
+    let a = builder(&url, &prefix).build().unwrap();
+    let b = builder(&url, &prefix).build().unwrap();
+    // The control: a process that does not listen keeps the token in memory.
+    let deaf = builder(&url, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    b.connect().await.expect("b subscribes");
+    assert!(b.is_subscribed());
+    assert!(!deaf.is_subscribed());
+
+    let first = a.get(&key, &dyn_source).await.unwrap();
+    for cache in [&b, &deaf] {
+        assert!(cache.get(&key, &dyn_source).await.unwrap().same_as(&first));
+        assert!(cache.memory().peek(&key).unwrap().same_as(&first));
+    }
+    assert_eq!(source.calls(), 1);
+
+    // An API rejected the token in process a.
+    let started = Instant::now();
+    a.invalidate(&key, &first).await;
+    assert!(
+        raw_get(&url, &a.redis_key(&key)).await.is_none(),
+        "gone from Redis"
+    );
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while b.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("b drops the token from memory");
+    println!(
+        "invalidation reached another process in {:?}",
+        started.elapsed()
+    );
+
+    // b's next call does not return the rejected token: it fetches once, for all.
+    let second = b.get(&key, &dyn_source).await.unwrap();
+    assert!(!second.same_as(&first));
+    assert_eq!(second.secret(), source.token_value(2));
+    assert!(a.get(&key, &dyn_source).await.unwrap().same_as(&second));
+    assert_eq!(source.calls(), 2);
+
+    // Without the subscription the rejected token would have stayed in memory.
+    assert!(deaf.memory().peek(&key).unwrap().same_as(&first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_process_that_missed_invalidations_catches_up_when_it_resubscribes() {
+    // Kills pub/sub connections on the server: needs a redis-server of its own.
+    let Some(redis) = OwnRedis::start().await else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let key = default_key();
+    let source = FakeSource::new(Duration::ZERO);
+    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let cache = builder(&redis.url, &prefix).build().unwrap();
+    cache.connect().await.unwrap();
+    let first = cache.get(&key, &dyn_source).await.unwrap();
+
+    // The token disappears from Redis without any message (as if the message had
+    // been published while this process was not subscribed), then the subscription
+    // drops.
+    let mut conn = raw(&redis.url).await;
+    let _: i64 = redis::cmd("DEL")
+        .arg(cache.redis_key(&key))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(cache.memory().peek(&key).is_some());
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(killed, 1);
+
+    // On resubscribing, it drops what Redis no longer holds.
+    tokio::time::timeout(Duration::from_secs(3), async {
+        while cache.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the token Redis no longer holds is dropped after resubscribing");
+    let second = cache.get(&key, &dyn_source).await.unwrap();
+    assert!(!second.same_as(&first));
+    assert!(cache.is_subscribed());
+}

@@ -1,0 +1,113 @@
+//! Kaisa: its own token endpoint (300 s tokens, no subscription key), every endpoint.
+
+use futures_util::TryStreamExt;
+use kaisa::{Cdr, CustomerUpdate, NewCustomer, SourceStatus};
+use vendor_sandbox::Vendor;
+
+use super::{assert_only, assert_unique, bounded, sandbox, traffic};
+
+#[tokio::test]
+async fn every_endpoint_with_one_token() {
+    let sandbox = sandbox().await;
+    let client = workspace_tests::kaisa_client(&sandbox).unwrap();
+    assert_eq!(client.api_version().as_str(), sandbox.kaisa().api_version);
+
+    bounded(async {
+        let token = client.token().await.unwrap();
+        assert_eq!(token.lifetime().as_secs(), 300);
+        assert_eq!(token.has_role("api"), Some(true));
+
+        assert!(client.ping().await.unwrap().is_ok());
+
+        let customers = client.customers().list().send().await.unwrap();
+        assert_eq!(customers.len(), 3);
+        assert_unique(customers.iter().map(|c| c.customer_id.clone()));
+        let acme = client
+            .customers()
+            .list()
+            .custnr("ACME-001")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(acme.len(), 1);
+        assert_eq!(acme[0].name.as_deref(), Some("Acme Rörservice AB"));
+        assert_eq!(acme[0].customer_id.as_str(), "407382");
+
+        let created = client
+            .customers()
+            .create(
+                NewCustomer::new("Testbolaget Väst AB", "TB-0042")
+                    .email("ekonomi@testbolaget.example")
+                    .corporateid("556000-0042"),
+            )
+            .await
+            .unwrap();
+        // The next id after the three seeded customers.
+        assert_eq!(created.customer_id.as_str(), "407385");
+        assert_eq!(created.name.as_deref(), Some("Testbolaget Väst AB"));
+        assert_eq!(created.custnr.as_deref(), Some("TB-0042"));
+        assert_eq!(
+            created.email.as_deref(),
+            Some("ekonomi@testbolaget.example")
+        );
+
+        let updated = client
+            .customers()
+            .update(
+                &created.customer_id,
+                CustomerUpdate::new()
+                    .name("Testbolaget Nord AB")
+                    .receive_monthly_report(2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.customer_id, created.customer_id);
+        assert_eq!(updated.name.as_deref(), Some("Testbolaget Nord AB"));
+        assert_eq!(updated.receive_monthly_report, Some(2));
+        // Fields the update did not name are kept.
+        assert_eq!(updated.custnr.as_deref(), Some("TB-0042"));
+
+        let after = client.customers().list().send().await.unwrap();
+        assert_eq!(after.len(), 4);
+        assert!(after.contains(&updated));
+
+        let sources = client.sources().list().send().await.unwrap();
+        assert_eq!(
+            assert_unique(sources.iter().map(|s| s.source_id.clone())),
+            5
+        );
+        let active = client
+            .sources()
+            .list()
+            .status(SourceStatus::Active)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(active.len(), 2);
+        assert!(active
+            .iter()
+            .all(|s| s.status == Some(SourceStatus::Active)));
+
+        let cdrs: Vec<Cdr> = client
+            .statistics()
+            .cdrs_out()
+            .page_size(1000)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(assert_unique(cdrs.iter().map(|c| c.cdr_id.clone())), 2500);
+        assert!(cdrs
+            .iter()
+            .all(|c| c.start.is_some() && c.answered.is_some()));
+        // Oldest first, as the sandbox serves them by default.
+        assert!(cdrs.windows(2).all(|w| w[0].start <= w[1].start));
+    })
+    .await;
+
+    let stats = sandbox.stats();
+    // ping, 2 customer lists, create, update, list, 2 source lists, 3 CDR pages
+    // (1000 + 1000 + 500: the short page ends the stream); one token.
+    assert_eq!(traffic(&stats, Vendor::Kaisa), (1, 1, 11, 11), "{stats:?}");
+    assert_only(&stats, Vendor::Kaisa);
+}
