@@ -368,4 +368,10 @@ impl TokenCache for RedisTokenCache {
             tracing::warn!(key = %keys.hash, error = %err, "token cache: could not tell other processes about the rejected token");
         }
     }
+
+    /// The memory cache's count: an invalidation from another process empties it,
+    /// which also stops every provider's hot-path copy of the rejected token.
+    fn invalidations(&self) -> Option<Arc<std::sync::atomic::AtomicU64>> {
+        self.inner.l1.invalidations()
+    }
 }

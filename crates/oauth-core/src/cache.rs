@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -98,6 +99,17 @@ pub trait TokenCache: Send + Sync + fmt::Debug {
     /// Drops `token` for `key`, but only if it is still the cached one, so that
     /// many callers that saw the same token rejected cause one new fetch.
     async fn invalidate(&self, key: &CacheKey, token: &AccessToken);
+
+    /// A counter the cache increments whenever it drops a token it held, whoever
+    /// asked (this process after a 401, or another process through a shared cache).
+    ///
+    /// [`OAuthProvider`](crate::OAuthProvider) keeps the last token it handed out
+    /// for a lock-free hot path, and trusts that copy only while this counter has not
+    /// moved. The default, `None`, suits caches that never drop a token on another
+    /// caller's behalf.
+    fn invalidations(&self) -> Option<Arc<AtomicU64>> {
+        None
+    }
 }
 
 /// Slot result shared with every waiter.
@@ -112,6 +124,7 @@ pub struct MemoryTokenCache {
     capacity: usize,
     failure_backoff: Duration,
     max_failure_backoff: Duration,
+    invalidations: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for MemoryTokenCache {
@@ -146,6 +159,7 @@ impl MemoryTokenCache {
             capacity: capacity.max(1),
             failure_backoff: Duration::from_millis(250),
             max_failure_backoff: Duration::from_secs(30),
+            invalidations: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -416,8 +430,13 @@ impl TokenCache for MemoryTokenCache {
         if let Some(current) = slot.current() {
             if current.same_as(token) {
                 slot.token.store(None);
+                self.invalidations.fetch_add(1, Ordering::SeqCst);
                 tracing::debug!(key = %key.as_str(), "token cache: invalidated");
             }
         }
+    }
+
+    fn invalidations(&self) -> Option<Arc<AtomicU64>> {
+        Some(self.invalidations.clone())
     }
 }

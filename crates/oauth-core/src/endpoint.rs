@@ -879,13 +879,20 @@ pub(crate) fn parse_token(
         if !kind.eq_ignore_ascii_case("bearer") {
             // Quoted for diagnosis, but never the token itself (a server that mixes up
             // the fields would otherwise put it in the error).
-            let mut kind = kind.chars().take(40).collect::<String>();
-            if kind.len() >= 8 && access_token.contains(kind.as_str()) {
-                kind = "[redacted]".to_owned();
-            }
-            crate::error::redact(&mut kind, &[&access_token]);
+            // Only a short plain word (`MAC`, `DPoP`, `pop`) that is no part of the
+            // token is quoted; anything longer may be a header value or a token.
+            let plain = kind.len() <= 16
+                && kind
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !access_token.contains(kind.as_str());
+            let shown = if plain {
+                format!("`{kind}`")
+            } else {
+                format!("of {} characters", kind.chars().count())
+            };
             return Err(TokenError::InvalidResponse(format!(
-                "token_type `{kind}` is not supported (only Bearer)"
+                "token_type {shown} is not supported (only Bearer)"
             )));
         }
     }

@@ -419,7 +419,7 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
     }
 }
 
-fn truncate_chars(s: &str, max: usize) -> &str {
+pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
 use crate::endpoint::{TokenClient, TokenClientBuilder};
 use crate::error::{ConfigError, TokenError};
-use crate::token::{AccessToken, Freshness, TokenInner};
+use crate::token::{AccessToken, TokenInner};
 
 /// Gives out access tokens and takes back the ones an API rejected.
 #[async_trait]
@@ -85,10 +85,20 @@ pub struct OAuthProvider {
     key: CacheKey,
     source: Arc<dyn TokenSource>,
     cache: Arc<dyn TokenCache>,
-    local: ArcSwapOption<TokenInner>,
-    /// Bumped by every [`OAuthProvider::invalidate`], so that a token obtained from
-    /// the cache before an invalidation is not pinned in `local` after it.
-    invalidations: AtomicU64,
+    /// The last token handed out, for the lock-free hot path.
+    local: ArcSwapOption<Local>,
+    /// The cache's count of dropped tokens ([`TokenCache::invalidations`]), or the
+    /// provider's own count of invalidations when the cache keeps none.
+    invalidations: Arc<AtomicU64>,
+    /// Whether `invalidations` is the provider's own, bumped by its `invalidate`.
+    own_counter: bool,
+}
+
+/// The token kept for the hot path, and the invalidation count read before it was
+/// obtained: once the count moves, the copy is not trusted until the cache confirms.
+struct Local {
+    token: Arc<TokenInner>,
+    seen: u64,
 }
 
 impl fmt::Debug for OAuthProvider {
@@ -113,12 +123,17 @@ impl OAuthProvider {
         source: Arc<dyn TokenSource>,
         cache: Arc<dyn TokenCache>,
     ) -> Self {
+        let (invalidations, own_counter) = match cache.invalidations() {
+            Some(counter) => (counter, false),
+            None => (Arc::new(AtomicU64::new(0)), true),
+        };
         Self {
             key,
             source,
             cache,
             local: ArcSwapOption::empty(),
-            invalidations: AtomicU64::new(0),
+            invalidations,
+            own_counter,
         }
     }
 
@@ -147,35 +162,40 @@ impl OAuthProvider {
         if let Some(token) = self.fresh_local() {
             return Ok(token);
         }
+        // Read before asking the cache: an invalidation that lands while we wait
+        // moves the count past `seen`, so the copy kept below is not trusted.
         let seen = self.invalidations.load(Ordering::SeqCst);
         let token = self.cache.get(&self.key, &self.source).await?;
-        let inner = token.inner_arc();
-        self.local.store(Some(inner.clone()));
-        if self.invalidations.load(Ordering::SeqCst) != seen {
-            // An invalidation ran while we waited and may have been about this very
-            // token (its clearing of `local` came before our store): do not pin it;
-            // the next call asks the cache, which knows.
-            self.local
-                .compare_and_swap(&Some(inner), None::<Arc<TokenInner>>);
-        }
+        self.local.store(Some(Arc::new(Local {
+            token: token.inner_arc(),
+            seen,
+        })));
         Ok(token)
     }
 
+    /// The kept token, if no invalidation happened since it was obtained and it is
+    /// fresh: one atomic load, one counter read and one clock read.
     fn fresh_local(&self) -> Option<AccessToken> {
         let guard = self.local.load();
-        let inner = guard.as_ref()?;
-        let token = AccessToken::from_inner(inner.clone());
-        (token.freshness(Instant::now()) == Freshness::Fresh).then_some(token)
+        let local = guard.as_ref()?;
+        if local.seen != self.invalidations.load(Ordering::SeqCst)
+            || !local.token.is_fresh(Instant::now())
+        {
+            return None;
+        }
+        Some(AccessToken::from_inner(local.token.clone()))
     }
 
     /// Drops `token` if it is still the current one (after an API rejected it).
     pub async fn invalidate(&self, token: &AccessToken) {
-        self.invalidations.fetch_add(1, Ordering::SeqCst);
+        if self.own_counter {
+            self.invalidations.fetch_add(1, Ordering::SeqCst);
+        }
         let current = self.local.load_full();
-        if let Some(inner) = current {
-            if AccessToken::from_inner(inner.clone()).same_as(token) {
+        if let Some(local) = current {
+            if AccessToken::from_inner(local.token.clone()).same_as(token) {
                 self.local
-                    .compare_and_swap(&Some(inner), None::<Arc<TokenInner>>);
+                    .compare_and_swap(&Some(local), None::<Arc<Local>>);
             }
         }
         self.cache.invalidate(&self.key, token).await;

@@ -57,6 +57,13 @@ pub(crate) struct TokenInner {
     claims: Option<Claims>,
 }
 
+impl TokenInner {
+    /// Whether the token is [`Freshness::Fresh`] at `now`, without a reference count.
+    pub(crate) fn is_fresh(&self, now: Instant) -> bool {
+        now < self.refresh_at
+    }
+}
+
 impl AccessToken {
     /// Builds a token that expires `lifetime` after `issued_at`.
     ///
@@ -255,24 +262,34 @@ pub struct Claims {
     #[serde(default, deserialize_with = "string_or_seq")]
     pub aud: Vec<String>,
     /// Issuer.
+    #[serde(default, deserialize_with = "text")]
     pub iss: Option<String>,
     /// Expiry, seconds since the Unix epoch.
+    #[serde(default, deserialize_with = "numeric_date")]
     pub exp: Option<i64>,
     /// Not valid before, seconds since the Unix epoch.
+    #[serde(default, deserialize_with = "numeric_date")]
     pub nbf: Option<i64>,
     /// Issued at, seconds since the Unix epoch.
+    #[serde(default, deserialize_with = "numeric_date")]
     pub iat: Option<i64>,
     /// Tenant id.
+    #[serde(default, deserialize_with = "text")]
     pub tid: Option<String>,
     /// Application (client) id, Azure AD v1 tokens.
+    #[serde(default, deserialize_with = "text")]
     pub appid: Option<String>,
     /// Application (client) id, Azure AD v2 tokens.
+    #[serde(default, deserialize_with = "text")]
     pub azp: Option<String>,
     /// Object id of the caller.
+    #[serde(default, deserialize_with = "text")]
     pub oid: Option<String>,
     /// User principal name.
+    #[serde(default, deserialize_with = "text")]
     pub upn: Option<String>,
     /// Preferred username.
+    #[serde(default, deserialize_with = "text")]
     pub preferred_username: Option<String>,
 }
 
@@ -288,6 +305,10 @@ impl Claims {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .ok()?;
+        // An object only: every field has a default, so serde would also read an array.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -328,6 +349,32 @@ fn string_or_seq<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, 
         OneOrMany::One(s) => vec![s],
         OneOrMany::Many(v) => v,
         OneOrMany::Other(_) => Vec::new(),
+    })
+}
+
+/// A NumericDate (RFC 7519 §2): whole or fractional seconds, or (some issuers) a
+/// numeric string; anything else reads as absent rather than failing every claim.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f as i64),
+        _ => None,
+    })
+}
+
+/// A text claim; a number is kept as its text, anything else reads as absent.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     })
 }
 
@@ -381,6 +428,16 @@ mod tests {
         let c = Claims::decode(&jwt(r#"{"roles":7,"aud":["a","b"]}"#)).unwrap();
         assert!(c.roles.is_empty());
         assert_eq!(c.aud, vec!["a", "b"]);
+        let c = Claims::decode(&jwt(
+            r#"{"roles":["r"],"exp":1700000000.75,"iat":"1699990000","nbf":{"x":1},"oid":12345,"tid":["t"]}"#,
+        ))
+        .unwrap();
+        assert_eq!(c.roles, vec!["r"]);
+        assert_eq!(
+            (c.exp, c.iat, c.nbf),
+            (Some(1_700_000_000), Some(1_699_990_000), None)
+        );
+        assert_eq!((c.oid.as_deref(), c.tid), (Some("12345"), None));
     }
 
     #[tokio::test(start_paused = true)]

@@ -448,3 +448,33 @@ fn cache_keys_ignore_scope_order_and_separate_users() {
     assert_ne!(a, d);
     assert_ne!(c, d);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_token_dropped_through_another_provider_is_not_served_from_the_hot_path() {
+    // Two providers over one cache stand for two clients, or two processes sharing
+    // a cache whose invalidations arrive from elsewhere.
+    let source = FakeSource::new(HOUR, Duration::from_millis(100));
+    let cache = Arc::new(MemoryTokenCache::new());
+    let a = provider_over(&source, cache.clone());
+    let b = provider_over(&source, cache.clone());
+    let rejected = a.token().await.unwrap();
+    assert!(b.token().await.unwrap().same_as(&rejected));
+    assert!(
+        b.cached().is_some_and(|t| t.same_as(&rejected)),
+        "b kept it"
+    );
+    assert_eq!(source.calls(), 1);
+
+    // The cache drops the token on someone else's behalf: b's kept copy is stale.
+    cache.invalidate(a.cache_key(), &rejected).await;
+    assert!(
+        b.cached().is_none(),
+        "b's hot path no longer trusts its copy"
+    );
+    let fresh = b.token().await.unwrap();
+    assert_eq!(fresh.secret(), "token-2");
+    assert!(a.token().await.unwrap().same_as(&fresh));
+    assert_eq!(source.calls(), 2);
+    // Once confirmed by the cache, the new token is served from the hot path again.
+    assert!(b.cached().is_some_and(|t| t.same_as(&fresh)));
+}

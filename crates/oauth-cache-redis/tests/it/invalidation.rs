@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_core::{TokenCache, TokenSource};
+use oauth_cache_redis::RedisTokenCache;
+use oauth_core::{OAuthProvider, TokenCache, TokenProvider, TokenSource};
 use tokio::time::Instant;
 
 use crate::common::*;
@@ -66,6 +67,51 @@ async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
 
     // Without the subscription the rejected token would have stayed in memory.
     assert!(deaf.memory().peek(&key).unwrap().same_as(&first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_invalidation_in_one_process_stops_the_providers_of_the_others() {
+    let url = require_redis!();
+    let prefix = unique_prefix();
+    let _cleanup = Cleanup {
+        url: url.clone(),
+        prefix: prefix.clone(),
+    };
+    let key = default_key();
+    let source = FakeSource::new(Duration::ZERO);
+    let provider = |cache: RedisTokenCache| {
+        OAuthProvider::from_source(
+            key.clone(),
+            source.clone() as Arc<dyn TokenSource>,
+            Arc::new(cache),
+        )
+    };
+    let b_cache = builder(&url, &prefix).build().unwrap();
+    b_cache.connect().await.expect("b subscribes");
+    let a = provider(builder(&url, &prefix).build().unwrap());
+    let b = provider(b_cache);
+
+    let first = a.token().await.unwrap();
+    assert!(b.token().await.unwrap().same_as(&first));
+    assert!(
+        b.cached().is_some_and(|t| t.same_as(&first)),
+        "b's hot path has it"
+    );
+    assert_eq!(source.calls(), 1);
+
+    a.invalidate(&first).await;
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while b.cached().is_some() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("b's provider stops handing out the rejected token");
+    let second = b.token().await.unwrap();
+    assert!(!second.same_as(&first));
+    assert_eq!(second.secret(), source.token_value(2));
+    assert!(a.token().await.unwrap().same_as(&second));
+    assert_eq!(source.calls(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -16,7 +16,7 @@ use super::error::{classify, is_subscription_key_problem, request_id, DecodeErro
 use super::request::Request;
 use crate::body::read_capped;
 use crate::endpoint::check_url;
-use crate::error::{body_snippet, ConfigError, TransportError, TransportErrorKind};
+use crate::error::{body_snippet, redact, ConfigError, TransportError, TransportErrorKind};
 use crate::provider::TokenProvider;
 use crate::retry::{retry_after, RetryPolicy};
 use crate::token::AccessToken;
@@ -38,6 +38,9 @@ pub struct ApiResponse {
     pub headers: HeaderMap,
     /// The body.
     pub body: Bytes,
+    /// The token the request carried, so that a decode error's snippet is scrubbed of
+    /// it when the API echoes it back.
+    bearer: Option<AccessToken>,
 }
 
 impl ApiResponse {
@@ -353,13 +356,27 @@ impl ApiClient {
             &response.body
         };
         let mut de = serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // The whole body must be one JSON value: a document cut and followed by a
+        // proxy's page, or two documents run together, is not a success.
+        let decoded = match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => de.end().map(|()| value).map_err(|e| (".".to_owned(), e)),
+            Err(e) => Err((e.path().to_string(), e.into_inner())),
+        };
+        decoded.map_err(|(path, e)| {
+            let mut secrets = self.secret_refs();
+            if let Some(token) = &response.bearer {
+                secrets.push(token.secret());
+            }
             Error::Decode(Box::new(DecodeError {
                 status: response.status,
-                path: e.path().to_string(),
-                message: e.inner().to_string(),
+                path,
+                message: {
+                    let mut message = e.to_string();
+                    redact(&mut message, &secrets);
+                    message
+                },
                 request_id: response.request_id(),
-                snippet: body_snippet(&response.body, &self.secret_refs()),
+                snippet: body_snippet(&response.body, &secrets),
             }))
         })
     }
@@ -442,6 +459,7 @@ impl ApiClient {
                         status,
                         headers,
                         body,
+                        bearer: token,
                     });
                 }
                 Attempt::Answer(status, headers, _) if status.is_redirection() => {

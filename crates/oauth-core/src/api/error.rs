@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use crate::error::{body_snippet, ConfigError, TokenError, TransportError};
+use crate::error::{body_snippet, redact, truncate_chars, ConfigError, TokenError, TransportError};
 use crate::token::AccessToken;
 
 /// Why a call to a vendor API failed.
@@ -361,7 +361,7 @@ pub(crate) fn vendor_code_message(body: &[u8]) -> (Option<String>, Option<String
     };
     let text = |v: Option<&serde_json::Value>| -> Option<String> {
         match v? {
-            serde_json::Value::String(s) if !s.is_empty() => Some(s.chars().take(500).collect()),
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
             _ => None,
         }
@@ -399,6 +399,9 @@ fn is_generic_problem_type(problem_type: &str) -> bool {
     problem_type == "about:blank" || RFC_HOSTS.iter().any(|h| problem_type.starts_with(h))
 }
 
+/// Longest vendor code or message kept in an error, in characters.
+const MAX_VENDOR_TEXT: usize = 500;
+
 /// Classifies a non-success answer into an [`Error`].
 pub(crate) fn classify(
     status: StatusCode,
@@ -409,10 +412,14 @@ pub(crate) fn classify(
     refreshed: bool,
     secrets: &[&str],
 ) -> Error {
-    let (code, mut message) = vendor_code_message(body);
-    if let Some(m) = message.as_mut() {
-        crate::error::redact(m, secrets);
-    }
+    // Scrubbed before they are cut, so that a secret straddling the cut is still
+    // recognised.
+    let (code, message) = vendor_code_message(body);
+    let scrub = |mut text: String| {
+        redact(&mut text, secrets);
+        truncate_chars(&text, MAX_VENDOR_TEXT).to_owned()
+    };
+    let (code, message) = (code.map(scrub), message.map(scrub));
     let request_id = request_id(headers);
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         let kind = auth_kind(
