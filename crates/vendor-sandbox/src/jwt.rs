@@ -23,6 +23,10 @@ pub(crate) struct Claims {
     pub sub: String,
     pub idtyp: String,
     pub ver: String,
+    /// A value of its own per token, so that two tokens issued in the same second for
+    /// the same client differ (as real ones do).
+    #[serde(default)]
+    pub jti: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +51,13 @@ impl Claims {
     pub(crate) fn is_app(&self) -> bool {
         self.idtyp == "app"
     }
+}
+
+/// A fresh `jti`: unique within the process.
+pub(crate) fn new_jti() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::ids::guid_from(&format!("jti/{}/{n}", std::process::id()))
 }
 
 /// Why a bearer token was rejected.
@@ -143,6 +154,7 @@ mod tests {
             oid: "o".into(),
             sub: "o".into(),
             idtyp: "app".into(),
+            jti: new_jti(),
             ver: "2.0".into(),
             roles: Some(vec!["get".into()]),
             scp: None,
@@ -153,8 +165,9 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let key = [7u8; 32];
-        let token = sign(&key, &claims(200));
-        assert_eq!(verify(&key, &token, 150), Ok(claims(200)));
+        let issued = claims(200);
+        let token = sign(&key, &issued);
+        assert_eq!(verify(&key, &token, 150), Ok(issued));
         assert_eq!(verify(&key, &token, 200), Err(TokenRejection::Expired));
         assert_eq!(verify(&key, &token, 99), Err(TokenRejection::NotYetValid));
         assert_eq!(

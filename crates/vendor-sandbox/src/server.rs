@@ -238,6 +238,7 @@ impl Sandbox {
             sub: oid.clone(),
             oid,
             idtyp: "app".to_owned(),
+            jti: crate::jwt::new_jti(),
             ver: "2.0".to_owned(),
             roles: Some(roles.iter().map(|r| (*r).to_owned()).collect()),
             scp: None,

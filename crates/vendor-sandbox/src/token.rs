@@ -398,6 +398,7 @@ fn issue_azure(
         sub: oid.clone(),
         oid,
         idtyp: idtyp.to_owned(),
+        jti: crate::jwt::new_jti(),
         ver: match version {
             AzureVersion::V1 => "1.0".to_owned(),
             AzureVersion::V2 => "2.0".to_owned(),
@@ -594,6 +595,7 @@ fn issue_kaisa(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
         sub: oid.clone(),
         oid,
         idtyp: "app".to_owned(),
+        jti: crate::jwt::new_jti(),
         ver: "2.0".to_owned(),
         roles: Some(owned(creds::KAISA_ROLES)),
         scp: None,

@@ -255,6 +255,12 @@ async fn azure_v2_answers_with_numbers_and_scoped_roles() {
         json!(["Payloads.Protect", "Logs.Read"])
     );
     assert_eq!(keyavi_claims["aud"], sandbox.keyavi().app_id.as_str());
+
+    // Two tokens asked for in the same second still differ, by their `jti`.
+    let again = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
+    assert_ne!(again, get_only);
+    assert_ne!(claims(&again)["jti"], claims(&get_only)["jti"]);
+    assert!(claims(&again)["jti"].as_str().is_some_and(|j| j.len() == 36));
 }
 
 #[tokio::test]
