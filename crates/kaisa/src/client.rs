@@ -214,6 +214,17 @@ impl Client {
         self.core.token().await
     }
 
+    /// The API base URL paths are joined to.
+    pub fn base_url(&self) -> &str {
+        self.core.base_url()
+    }
+
+    /// The underlying authorized pipeline, for endpoints this crate does not model
+    /// yet (it adds the same bearer, headers and error mapping).
+    pub fn api_client(&self) -> &oauth_core::api::ApiClient {
+        self.core.api()
+    }
+
     /// Checks that the API is reachable and the credentials work:
     /// `GET miscellaneous/ping`, which answers `{"ping":"ok"}`.
     ///

@@ -337,6 +337,17 @@ impl Client {
         self.core.token().await
     }
 
+    /// The API base URL paths are joined to.
+    pub fn base_url(&self) -> &str {
+        self.core.base_url()
+    }
+
+    /// The underlying authorized pipeline, for endpoints this crate does not model
+    /// yet (it adds the same bearer, headers and error mapping).
+    pub fn api_client(&self) -> &oauth_core::api::ApiClient {
+        self.core.api()
+    }
+
     /// Payloads: protecting files.
     pub fn payloads(&self) -> Payloads<'_> {
         Payloads::new(self)

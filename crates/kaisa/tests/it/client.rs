@@ -332,3 +332,28 @@ async fn configuration_from_the_environment() {
 
     remove_env_vars(&ENV_VARS);
 }
+
+#[tokio::test]
+async fn the_raw_pipeline_is_versioned_and_authorized_like_the_typed_calls() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api_path("numbers")))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"number": "+4686"}])))
+        .expect(1)
+        .named("an endpoint the crate does not model")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    assert_eq!(
+        client.base_url(),
+        format!("{}{PREFIX}/2.4.9/", server.uri())
+    );
+    let answer: serde_json::Value = client
+        .api_client()
+        .send(oauth_core::api::Request::get("numbers"))
+        .await
+        .unwrap();
+    assert_eq!(answer[0]["number"], "+4686");
+}

@@ -483,3 +483,26 @@ async fn configuration_from_the_environment() {
 
     remove_env_vars(&ENV_VARS);
 }
+
+#[tokio::test]
+async fn the_raw_pipeline_adds_the_same_bearer_key_and_caller_id() {
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/payloads/policies")))
+        .and(api_headers(&token))
+        .and(header(CALLER_ID_HEADER, CALLER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [1, 2]})))
+        .expect(1)
+        .named("an endpoint the crate does not model")
+        .mount(&server)
+        .await;
+    let client = app_builder(&server).build().unwrap();
+    assert_eq!(client.base_url(), format!("{}{API}/", server.uri()));
+    let answer: serde_json::Value = client
+        .api_client()
+        .send(oauth_core::api::Request::get("payloads/policies"))
+        .await
+        .unwrap();
+    assert_eq!(answer["items"], json!([1, 2]));
+}
