@@ -260,7 +260,9 @@ async fn azure_v2_answers_with_numbers_and_scoped_roles() {
     let again = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
     assert_ne!(again, get_only);
     assert_ne!(claims(&again)["jti"], claims(&get_only)["jti"]);
-    assert!(claims(&again)["jti"].as_str().is_some_and(|j| j.len() == 36));
+    assert!(claims(&again)["jti"]
+        .as_str()
+        .is_some_and(|j| j.len() == 36));
 }
 
 #[tokio::test]
