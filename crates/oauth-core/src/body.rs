@@ -18,16 +18,28 @@ pub(crate) async fn read_capped(
             return Err(too_large(cap));
         }
     }
+    // A body that arrives in one chunk (most JSON answers) is returned as is, without
+    // a copy; only a body in several chunks is gathered into one buffer.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if buf.len() + chunk.len() > cap {
+                let held = first.as_ref().map_or(buf.len(), Bytes::len);
+                if held + chunk.len() > cap {
                     return Err(too_large(cap));
                 }
-                buf.extend_from_slice(&chunk);
+                match first.take() {
+                    None if buf.is_empty() => first = Some(chunk),
+                    None => buf.extend_from_slice(&chunk),
+                    Some(head) => {
+                        buf.reserve(head.len() + chunk.len());
+                        buf.extend_from_slice(&head);
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
             }
-            Ok(None) => return Ok(buf.freeze()),
+            Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
             Err(err) => return Err(TransportError::from_reqwest(&err)),
         }
     }

@@ -78,7 +78,7 @@ impl AppState {
         let mut counters = lock(&self.counters);
         counters.calls += 1;
         if let Some(every) = faults.rate_limit_every.filter(|n| *n > 0) {
-            if counters.calls % u64::from(every) == 0 {
+            if counters.calls.is_multiple_of(u64::from(every)) {
                 return (faults.latency, Some(Injected::RateLimited));
             }
         }

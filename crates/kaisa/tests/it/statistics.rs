@@ -94,7 +94,7 @@ fn cdr_page(page: usize, len: usize) -> Value {
                 "duration": (n % 300).to_string(),
                 "customer_id": "407382",
                 "source_id": "880101",
-                "answered": if n % 7 == 0 { "0" } else { "1" },
+                "answered": if n.is_multiple_of(7) { "0" } else { "1" },
                 "quarantined": "0",
             })
         })

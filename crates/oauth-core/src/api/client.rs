@@ -571,7 +571,7 @@ impl ApiClient {
                 .header(CONTENT_TYPE, content_type.clone())
                 .body(body.clone());
         }
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 // A failed connection never reached the server: safe to retry any
@@ -589,7 +589,8 @@ impl ApiClient {
             }
         };
         let status = response.status();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the body reader needs only the stream.
+        let headers = std::mem::take(response.headers_mut());
         match read_capped(response, self.inner.max_body).await {
             Ok(body) => Attempt::Answer(status, headers, body),
             Err(e) if e.kind() == TransportErrorKind::TooLarge => Attempt::Failed(
