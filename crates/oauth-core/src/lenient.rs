@@ -235,6 +235,21 @@ impl LenientNumber for f64 {
     }
 }
 
+/// `null` and unit read as `None`; `Some(x)` reads `x` with the same visitor.
+macro_rules! absent_is_none {
+    () => {
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
 struct OptNumber<T>(PhantomData<T>);
 
 impl<'de, T: LenientNumber> Visitor<'de> for OptNumber<T> {
@@ -261,15 +276,7 @@ impl<'de, T: LenientNumber> Visitor<'de> for OptNumber<T> {
             .map(Some)
             .ok_or_else(|| E::custom(format!("`{v}` is not {}", T::KIND)))
     }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    absent_is_none!();
 }
 
 struct OptBool;
@@ -304,15 +311,7 @@ impl<'de> Visitor<'de> for OptBool {
             _ => Err(E::custom(format!("`{v}` is not a flag (0 or 1)"))),
         }
     }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    absent_is_none!();
 }
 
 struct OptString;
@@ -341,15 +340,7 @@ impl<'de> Visitor<'de> for OptString {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
     }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    absent_is_none!();
 }
 
 struct OneOrMany<T>(PhantomData<T>);
