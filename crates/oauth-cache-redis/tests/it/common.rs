@@ -83,6 +83,12 @@ pub struct FakeSource {
 }
 
 impl FakeSource {
+    /// A source, and the same as the trait object caches take.
+    pub fn shared(delay: Duration) -> (Arc<Self>, Arc<dyn TokenSource>) {
+        let source = Self::new(delay);
+        (source.clone(), source)
+    }
+
     pub fn new(delay: Duration) -> Arc<Self> {
         Arc::new(Self {
             tag: format!("{:08x}", fastrand::u32(..)),
@@ -170,6 +176,16 @@ pub async fn keys_under(url: &str, prefix: &str) -> Vec<String> {
         }
         cursor = next;
     }
+}
+
+/// A prefix of the test's own on `url`, and the guard that deletes its keys.
+pub fn isolated(url: String) -> (String, String, Cleanup) {
+    let prefix = unique_prefix();
+    let cleanup = Cleanup {
+        url: url.clone(),
+        prefix: prefix.clone(),
+    };
+    (url, prefix, cleanup)
 }
 
 /// Deletes a test's keys when dropped (tokens live an hour otherwise).

@@ -1,12 +1,11 @@
 //! Encryption at rest: Redis holds no token, the right key reads it back.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
-use oauth_core::{TokenCache, TokenSource};
+use oauth_core::TokenCache;
 
 use crate::common::*;
 
@@ -14,15 +13,9 @@ const KEY: [u8; 32] = [0x5a; 32];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let key = default_key();
-    let source = FakeSource::new(Duration::ZERO);
-    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
     let writer = builder(&url, &prefix).encryption_key(KEY).build().unwrap();
     let token = writer.get(&key, &dyn_source).await.unwrap();

@@ -16,12 +16,7 @@ const CALLERS_PER_INSTANCE: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_processes_on_a_cold_cache_make_one_token_request() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
@@ -104,12 +99,7 @@ async fn eight_processes_on_a_cold_cache_make_one_token_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     const LOCK_TTL: Duration = Duration::from_secs(1);
     let source = FakeSource::hanging_first(Duration::ZERO);
     let key = default_key();
@@ -165,15 +155,9 @@ async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let key = default_key();
-    let source = FakeSource::new(Duration::ZERO);
-    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
     // A token too close to its refresh point, stored by "another process".
     let writer = builder(&url, &prefix).build().unwrap();

@@ -12,19 +12,13 @@ use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_key_names_and_messages_name_no_client_tenant_or_token() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let key = default_key();
     assert!(
         key.as_str().contains(CLIENT_ID),
         "the key itself names the client"
     );
-    let source = FakeSource::new(Duration::from_millis(50));
-    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(50));
     let cache = builder(&url, &prefix).build().unwrap();
 
     // Look while the fetch holds the lock, and after.

@@ -11,15 +11,9 @@ use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let key = default_key();
-    let source = FakeSource::new(Duration::ZERO);
-    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
     let a = builder(&url, &prefix).build().unwrap();
     let b = builder(&url, &prefix).build().unwrap();
@@ -71,12 +65,7 @@ async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_invalidation_in_one_process_stops_the_providers_of_the_others() {
-    let url = require_redis!();
-    let prefix = unique_prefix();
-    let _cleanup = Cleanup {
-        url: url.clone(),
-        prefix: prefix.clone(),
-    };
+    let (url, prefix, _cleanup) = isolated(require_redis!());
     let key = default_key();
     let source = FakeSource::new(Duration::ZERO);
     let provider = |cache: RedisTokenCache| {
@@ -122,8 +111,7 @@ async fn a_process_that_missed_invalidations_catches_up_when_it_resubscribes() {
     };
     let prefix = unique_prefix();
     let key = default_key();
-    let source = FakeSource::new(Duration::ZERO);
-    let dyn_source = source.clone() as Arc<dyn TokenSource>;
+    let (_, dyn_source) = FakeSource::shared(Duration::ZERO);
     let cache = builder(&redis.url, &prefix).build().unwrap();
     cache.connect().await.unwrap();
     let first = cache.get(&key, &dyn_source).await.unwrap();
