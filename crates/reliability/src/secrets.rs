@@ -204,7 +204,7 @@ pub fn spellings_of(value: &str) -> Vec<(&'static str, String)> {
     vec![
         ("raw", value.to_owned()),
         ("form", form_component(value)),
-        ("percent", percent_encode(value)),
+        ("percent", oauth_core::api::encode_segment(value)),
         ("json", json.trim_matches('"').to_owned()),
         (
             "base64",
@@ -224,19 +224,6 @@ pub fn form_component(value: &str) -> String {
         .unwrap_or_default()
         .trim_start_matches('=')
         .to_owned()
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3);
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

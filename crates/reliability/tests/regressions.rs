@@ -67,19 +67,7 @@ async fn decode_error_snippet_does_not_hold_the_bearer_token() {
         .named("echoes the bearer in a success answer")
         .mount(&server)
         .await;
-    let api = ApiClient::builder()
-        .base_url(server.uri())
-        .token_provider(Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
-            s.access_token.clone(),
-            Duration::from_secs(3600),
-        ))))
-        .secret_header(
-            "Ocp-Apim-Subscription-Key",
-            SecretString::from(s.subscription_key.clone()),
-        )
-        .allow_insecure_loopback(true)
-        .build()
-        .unwrap();
+    let api = api_for(&server, &s);
 
     // The caller expects a list; the object does not decode into one.
     let err = api
