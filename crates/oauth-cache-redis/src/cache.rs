@@ -15,7 +15,7 @@ use tokio::task::AbortHandle;
 use crate::builder::RedisTokenCacheBuilder;
 use crate::crypto::{hash_key, Crypto};
 use crate::error::RedisCacheError;
-use crate::invalidation::{run_subscriber, InvalidationMessage};
+use crate::invalidation::{run_subscriber, Event, InvalidationMessage};
 use crate::record;
 use crate::source::RedisBackedSource;
 use crate::store::{RedisKeys, RedisStore};
@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     known: Mutex<HashMap<String, Known>>,
     subscriber: OnceLock<AbortHandle>,
     subscribed: Arc<watch::Sender<bool>>,
+    /// Woken when another process announces a new token in Redis.
+    pub(crate) stored: tokio::sync::Notify,
 }
 
 impl Drop for Inner {
@@ -237,6 +239,7 @@ impl RedisTokenCache {
                 known: Mutex::new(HashMap::new()),
                 subscriber: OnceLock::new(),
                 subscribed: Arc::new(subscribed),
+                stored: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -358,6 +361,7 @@ impl TokenCache for RedisTokenCache {
         // Published even if this process does not listen: others may.
         let message = InvalidationMessage {
             key: keys.hash.clone(),
+            event: Event::Invalidated,
             token: fingerprint,
             from: inner.instance_id.clone(),
         };

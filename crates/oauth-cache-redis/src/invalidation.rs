@@ -20,13 +20,28 @@ const RESUBSCRIBE_MAX: Duration = Duration::from_secs(5);
 /// silently (no FIN, a blackholed network) is noticed and replaced.
 pub(crate) const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(15);
 
-/// What is published when a token is invalidated. Names neither the cache key nor
-/// the token: the key by its SHA-256, the token by its fingerprint.
+/// What a notice on the channel tells the other processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Event {
+    /// An API rejected the token: drop it.
+    #[default]
+    Invalidated,
+    /// A new token is in Redis: stop waiting for it and read it.
+    Stored,
+}
+
+/// What is published on the channel. Names neither the cache key nor the token: the
+/// key by its SHA-256, the token by its fingerprint.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct InvalidationMessage {
     /// The hashed cache key.
     pub(crate) key: String,
-    /// Fingerprint of the rejected token.
+    /// What happened (a notice without one is an invalidation).
+    #[serde(default)]
+    pub(crate) event: Event,
+    /// Fingerprint of the rejected token (empty in a `stored` notice).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub(crate) token: String,
     /// The publishing instance, which ignores its own message.
     pub(crate) from: String,
@@ -128,6 +143,12 @@ impl Inner {
         };
         if message.from == self.instance_id {
             return; // Our own: the memory cache is already done.
+        }
+        if message.event == Event::Stored {
+            // Whoever waits for another process's fetch reads Redis now rather than
+            // at its next poll.
+            self.stored.notify_waiters();
+            return;
         }
         let Some(key) = self.known_key(&message.key) else {
             return; // Never cached here.

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::cache::Inner;
 use crate::error::RedisCacheError;
+use crate::invalidation::{Event, InvalidationMessage};
 use crate::store::RedisKeys;
 
 /// Wraps the caller's source: looks in Redis, else fetches under the fleet-wide lock
@@ -71,11 +72,14 @@ impl RedisBackedSource {
                 let result = self.inner.fetch(replacing).await;
                 if let Ok(token) = &result {
                     match cache.save(keys, token).await {
-                        Ok(()) => tracing::debug!(
-                            key = %keys.hash,
-                            latency_ms = started.elapsed().as_millis() as u64,
-                            "token cache: fetched and stored in Redis"
-                        ),
+                        Ok(()) => {
+                            tracing::debug!(
+                                key = %keys.hash,
+                                latency_ms = started.elapsed().as_millis() as u64,
+                                "token cache: fetched and stored in Redis"
+                            );
+                            self.announce(keys).await;
+                        }
                         Err(err) => tracing::warn!(
                             key = %keys.hash,
                             error = %err,
@@ -96,6 +100,25 @@ impl RedisBackedSource {
             );
         }
         result
+    }
+
+    /// Tells the processes waiting for this fetch that the token is in Redis, so that
+    /// they read it at once instead of at their next poll. Best effort: a waiter that
+    /// misses the notice finds the token when it polls.
+    async fn announce(&self, keys: &RedisKeys) {
+        let cache = &self.cache;
+        let notice = InvalidationMessage {
+            key: keys.hash.clone(),
+            event: Event::Stored,
+            token: String::new(),
+            from: cache.instance_id.clone(),
+        };
+        let Ok(notice) = serde_json::to_string(&notice) else {
+            return;
+        };
+        if let Err(err) = cache.store.publish(&cache.settings.channel, &notice).await {
+            tracing::debug!(key = %keys.hash, error = %err, "token cache: could not announce the new token; waiters find it when they poll");
+        }
     }
 
     async fn fetch_directly(
@@ -125,6 +148,11 @@ impl TokenSource for RedisBackedSource {
         let mut delay = settings.poll_first;
         let mut waiting = false;
         loop {
+            // Registered before Redis is read, so that an announcement made between
+            // the read and the wait below is not missed.
+            let stored = cache.stored.notified();
+            tokio::pin!(stored);
+            stored.as_mut().enable();
             match cache.load(&keys).await {
                 Ok(Some((token, _))) if self.usable(&keys, replacing, &token) => {
                     tracing::debug!(
@@ -158,7 +186,10 @@ impl TokenSource for RedisBackedSource {
                 tracing::debug!(key = %keys.hash, "token cache: another process is fetching; waiting for its token");
                 waiting = true;
             }
-            tokio::time::sleep(jitter(delay)).await;
+            tokio::select! {
+                () = tokio::time::sleep(jitter(delay)) => {}
+                () = &mut stored => {}
+            }
             delay = delay.saturating_mul(2).min(settings.poll_max);
         }
     }

@@ -208,3 +208,38 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
     assert_eq!(token.secret(), source.token_value(2));
     assert_eq!(source.calls(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiters_read_the_new_token_when_it_is_announced_not_at_their_next_poll() {
+    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let key = default_key();
+    // The fetch takes 300 ms; a waiter that only polled would look again after 20 s.
+    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(300));
+    let slow_poll = Duration::from_secs(20);
+    let holder = builder(&url, &prefix).build().unwrap();
+    let waiter = builder(&url, &prefix)
+        .lock_poll(slow_poll, slow_poll)
+        .build()
+        .unwrap();
+    holder.connect().await.unwrap();
+    waiter.connect().await.unwrap();
+
+    let started = Instant::now();
+    let fetching = tokio::spawn({
+        let dyn_source = dyn_source.clone();
+        async move { holder.get(&key, &dyn_source).await }
+    });
+    // Let the holder take the lock, then wait in the other process.
+    source.wait_for_calls(1).await;
+    let waited = tokio::time::timeout(slow_poll / 2, waiter.get(&default_key(), &dyn_source))
+        .await
+        .expect("woken by the announcement, long before the next poll")
+        .unwrap();
+    let fetched = fetching.await.unwrap().unwrap();
+    assert!(waited.same_as(&fetched));
+    assert_eq!(source.calls(), 1, "the waiter did not fetch its own");
+    println!(
+        "the waiter had the token {:?} after the fetch began",
+        started.elapsed()
+    );
+}
