@@ -61,6 +61,20 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
+    // The benchmarks' paused-clock build (`cargo xtask bench` runs it) is linted too.
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "sdk-bench",
+            "--features",
+            "sim",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     cargo(&["test", "--workspace", "--all-targets"], &[])?;
     cargo(&["test", "--workspace", "--doc"], &[])?;
     cargo(

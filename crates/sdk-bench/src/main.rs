@@ -2,15 +2,25 @@
 //! baselines, measured in one run and written as Markdown.
 //!
 //! Run with `cargo xtask bench` (release build, writes BENCHMARKS.md), or
-//! `cargo run --release -p sdk-bench -- --out FILE [--quick]`.
+//! `cargo run --release -p sdk-bench -- [--out FILE] [--quick] [--only NAME[,NAME...]]`,
+//! where the names are those of [`SECTIONS`].
 
+// The timed sections; the `sim` build (paused clock) runs only `short`.
+#[cfg(not(feature = "sim"))]
 mod baseline;
+#[cfg(not(feature = "sim"))]
+mod fleet;
+#[cfg(not(feature = "sim"))]
 mod herd;
+#[cfg(not(feature = "sim"))]
 mod pipeline;
+#[cfg(not(feature = "sim"))]
 mod refresh;
+#[cfg(not(feature = "sim"))]
 mod server;
 #[cfg(feature = "sim")]
 mod short;
+#[cfg(not(feature = "sim"))]
 mod warm;
 
 use std::fmt::Write as _;
@@ -34,13 +44,28 @@ impl Scale {
     }
 }
 
+/// Every section, in the order they run: the first five in the normal build, `short`
+/// in the `sim` build.
+pub const SECTIONS: [&str; 6] = ["herd", "warm", "refresh", "pipeline", "fleet", "short"];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    #[cfg(not(feature = "sim"))]
+    if args.first().map(String::as_str) == Some(fleet::CHILD_ARG) {
+        return fleet::child_main(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let out = args
         .iter()
         .position(|a| a == "--out")
         .and_then(|i| args.get(i + 1).cloned());
+    let only = match only_sections(&args) {
+        Ok(only) => only,
+        Err(message) => {
+            eprintln!("sdk-bench: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let scale = Scale { quick };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -57,16 +82,13 @@ fn main() -> ExitCode {
     if !cfg!(feature = "sim") {
         let _ = writeln!(doc, "{}", machine_section());
     }
-    #[cfg(feature = "sim")]
-    let sections: Vec<(&str, String)> = vec![("short", short::run(scale))];
-    #[cfg(not(feature = "sim"))]
-    let sections: Vec<(&str, String)> = vec![
-        ("herd", runtime.block_on(herd::run(scale))),
-        ("warm", runtime.block_on(warm::run(scale))),
-        ("refresh", runtime.block_on(refresh::run(scale))),
-        ("pipeline", runtime.block_on(pipeline::run(scale))),
-    ];
-    for (name, text) in sections {
+    for name in SECTIONS {
+        if only.as_ref().is_some_and(|only| !only.contains(&name)) {
+            continue;
+        }
+        let Some(text) = run_section(name, scale, &runtime) else {
+            continue; // a section of the other build
+        };
         eprintln!("sdk-bench: {name} done");
         doc.push_str(&text);
         doc.push('\n');
@@ -82,6 +104,50 @@ fn main() -> ExitCode {
         None => print!("{doc}"),
     }
     ExitCode::SUCCESS
+}
+
+/// The sections named by `--only a,b` (`None`: all), or why the argument is wrong.
+fn only_sections(args: &[String]) -> Result<Option<Vec<&'static str>>, String> {
+    let Some(i) = args.iter().position(|a| a == "--only") else {
+        return Ok(None);
+    };
+    let expected = SECTIONS.join(", ");
+    let Some(list) = args.get(i + 1) else {
+        return Err(format!("--only needs section names: {expected}"));
+    };
+    let mut names = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match SECTIONS.iter().find(|s| **s == name) {
+            Some(section) => names.push(*section),
+            None => return Err(format!("unknown section `{name}` (expected {expected})")),
+        }
+    }
+    if names.is_empty() {
+        return Err(format!("--only needs section names: {expected}"));
+    }
+    Ok(Some(names))
+}
+
+/// Runs the section `name` if this build has it.
+#[cfg(not(feature = "sim"))]
+fn run_section(name: &str, scale: Scale, runtime: &tokio::runtime::Runtime) -> Option<String> {
+    Some(match name {
+        "herd" => runtime.block_on(herd::run(scale)),
+        "warm" => runtime.block_on(warm::run(scale)),
+        "refresh" => runtime.block_on(refresh::run(scale)),
+        "pipeline" => runtime.block_on(pipeline::run(scale)),
+        "fleet" => runtime.block_on(fleet::run()),
+        _ => return None,
+    })
+}
+
+/// Runs the section `name` if this build has it.
+#[cfg(feature = "sim")]
+fn run_section(name: &str, scale: Scale, _runtime: &tokio::runtime::Runtime) -> Option<String> {
+    match name {
+        "short" => Some(short::run(scale)),
+        _ => None,
+    }
 }
 
 fn machine_section() -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use oauth_core::{Credentials, OAuthProvider, TokenClient, TokenEndpoint};
+use oauth_core::{ConfigError, Credentials, OAuthProvider, TokenClient, TokenEndpoint};
 
 /// A running token endpoint.
 pub struct TokenServer {
@@ -51,15 +51,7 @@ impl TokenServer {
 
     /// A token client for this endpoint.
     pub fn client(&self) -> TokenClient {
-        match TokenClient::builder()
-            .endpoint(TokenEndpoint::url(self.url.clone()))
-            .credentials(Credentials::client_credentials(
-                "bench-client",
-                "bench-secret",
-            ))
-            .allow_insecure_loopback(true)
-            .build()
-        {
+        match client_for(&self.url) {
             Ok(client) => client,
             Err(e) => {
                 eprintln!("sdk-bench: token client: {e}");
@@ -72,6 +64,19 @@ impl TokenServer {
     pub fn provider(&self) -> OAuthProvider {
         OAuthProvider::new(self.client())
     }
+}
+
+/// A token client for the endpoint at `url` (a [`TokenServer`]'s, possibly started by
+/// another process), with the benchmark's credentials.
+pub fn client_for(url: &str) -> Result<TokenClient, ConfigError> {
+    TokenClient::builder()
+        .endpoint(TokenEndpoint::url(url))
+        .credentials(Credentials::client_credentials(
+            "bench-client",
+            "bench-secret",
+        ))
+        .allow_insecure_loopback(true)
+        .build()
 }
 
 async fn issue(State(state): State<ServerState>) -> Json<serde_json::Value> {

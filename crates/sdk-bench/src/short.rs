@@ -40,7 +40,7 @@ pub fn run(scale: Scale) -> String {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => return format!("\n## 5. Short tokens\n\ncould not start a runtime: {e}\n"),
+        Err(e) => return format!("\n## 6. Short tokens\n\ncould not start a runtime: {e}\n"),
     };
     let hours = 1;
     let simulated = Duration::from_secs(3600 * hours);
@@ -95,7 +95,7 @@ pub fn run(scale: Scale) -> String {
         )
     });
     let mut out = String::from(
-        "\n## 5. Short tokens: 300 s Kaisa tokens for one simulated hour\n\n\
+        "\n## 6. Short tokens: 300 s Kaisa tokens for one simulated hour\n\n\
          Paused tokio clock; a fake token endpoint issues 300 s tokens after 50 ms; callers ask \
          every 100 ms. Refresh-ahead starts 150 s (+ up to 15 s jitter) before expiry, so about \
          one request per ~140 s is expected (~26 per hour).\n\n\
