@@ -355,30 +355,32 @@ impl ApiClient {
         } else {
             &response.body
         };
-        let mut de = serde_json::Deserializer::from_slice(body);
-        // The whole body must be one JSON value: a document cut and followed by a
-        // proxy's page, or two documents run together, is not a success.
-        let decoded = match serde_path_to_error::deserialize(&mut de) {
-            Ok(value) => de.end().map(|()| value).map_err(|e| (".".to_owned(), e)),
-            Err(e) => Err((e.path().to_string(), e.into_inner())),
+        // The fast path: plain serde_json, which also refuses bytes after the value (a
+        // document cut and followed by a proxy's page, or two documents run together).
+        let first_error = match serde_json::from_slice::<T>(body) {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
         };
-        decoded.map_err(|(path, e)| {
-            let mut secrets = self.secret_refs();
-            if let Some(token) = &response.bearer {
-                secrets.push(token.secret());
-            }
-            Error::Decode(Box::new(DecodeError {
-                status: response.status,
-                path,
-                message: {
-                    let mut message = e.to_string();
-                    redact(&mut message, &secrets);
-                    message
-                },
-                request_id: response.request_id(),
-                snippet: body_snippet(&response.body, &secrets),
-            }))
-        })
+        // Only on failure: again with path tracking, to say where it failed (the path
+        // is the root when only trailing bytes are wrong).
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Ok(_) => (".".to_owned(), first_error),
+            Err(e) => (e.path().to_string(), e.into_inner()),
+        };
+        let mut secrets = self.secret_refs();
+        if let Some(token) = &response.bearer {
+            secrets.push(token.secret());
+        }
+        let mut message = error.to_string();
+        redact(&mut message, &secrets);
+        Err(Error::Decode(Box::new(DecodeError {
+            status: response.status,
+            path,
+            message,
+            request_id: response.request_id(),
+            snippet: body_snippet(&response.body, &secrets),
+        })))
     }
 
     fn secret_refs(&self) -> Vec<&str> {
