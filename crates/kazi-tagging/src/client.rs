@@ -119,9 +119,12 @@ impl ClientBuilder {
         let client_id = env::required("KAZI_CLIENT_ID")?;
         let client_secret = env::secret("KAZI_CLIENT_SECRET")?;
         let subscription_key = env::secret("KAZI_SUBSCRIPTION_KEY")?;
-        let environment = match env::choice("KAZI_ENV", &["test", "production"])? {
-            Some("production") => Environment::Production,
-            _ => Environment::Test,
+        // The same spellings as `Environment::from_str` (`prod` too), named by variable.
+        let environment = match env::optional("KAZI_ENV")? {
+            Some(value) => value
+                .parse::<Environment>()
+                .map_err(|e| ConfigError::new("KAZI_ENV", e.problem().to_owned()))?,
+            None => Environment::Test,
         };
         let mut builder = Self {
             environment,

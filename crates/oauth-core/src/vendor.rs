@@ -40,6 +40,10 @@ pub struct CommonOptions {
     pub subscription_key: Option<SecretString>,
     /// Largest response body accepted.
     pub max_response_bytes: Option<usize>,
+    /// The environment variable `base_url` came from, so that errors name it.
+    pub base_url_var: Option<&'static str>,
+    /// The environment variable `token_url` came from, so that errors name it.
+    pub token_url_var: Option<&'static str>,
 }
 
 impl fmt::Debug for CommonOptions {
@@ -91,7 +95,20 @@ impl CommonOptions {
         if let Some(cache) = &self.cache {
             builder = builder.cache(cache.clone());
         }
-        builder.build().map(Arc::new)
+        builder.build().map(Arc::new).map_err(|e| self.named(e))
+    }
+
+    /// The same error, naming the environment variable a URL came from.
+    fn named(&self, error: ConfigError) -> ConfigError {
+        let var = match error.field() {
+            "base_url" => self.base_url_var,
+            "token_url" => self.token_url_var,
+            _ => None,
+        };
+        match var {
+            Some(var) => ConfigError::new(var, error.problem().to_owned()),
+            None => error,
+        }
     }
 
     /// Builds the API client: base URL (this override or `default_base`), provider,
@@ -144,7 +161,7 @@ impl CommonOptions {
         if let Some(max) = self.max_response_bytes {
             builder = builder.max_response_bytes(max);
         }
-        builder.build()
+        builder.build().map_err(|e| self.named(e))
     }
 
     /// Builds the API client as [`api_client`](Self::api_client) does, with its tokens
@@ -177,7 +194,9 @@ impl CommonOptions {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] naming the variable that is not valid Unicode.
+    /// A [`ConfigError`] naming the variable that is not valid Unicode, or not a
+    /// URL (`https://`, or `http://` to a loopback host, which then needs the
+    /// insecure-loopback opt-in when the client is built).
     pub fn read_env(
         &mut self,
         base_var: &'static str,
@@ -185,10 +204,14 @@ impl CommonOptions {
         key_var: Option<&'static str>,
     ) -> Result<(), ConfigError> {
         if let Some(v) = env::optional(base_var)? {
+            crate::endpoint::check_url(&v, base_var, true)?;
             self.base_url = Some(v);
+            self.base_url_var = Some(base_var);
         }
         if let Some(v) = env::optional(token_var)? {
+            crate::endpoint::check_url(&v, token_var, true)?;
             self.token_url = Some(v);
+            self.token_url_var = Some(token_var);
         }
         if let Some(var) = key_var {
             if let Some(v) = env::optional(var)? {
@@ -394,6 +417,7 @@ macro_rules! common_client_setters {
         #[must_use]
         pub fn base_url(mut self, url: impl Into<String>) -> Self {
             self.$field.base_url = Some(url.into());
+            self.$field.base_url_var = None;
             self
         }
 
@@ -401,6 +425,7 @@ macro_rules! common_client_setters {
         #[must_use]
         pub fn token_url(mut self, url: impl Into<String>) -> Self {
             self.$field.token_url = Some(url.into());
+            self.$field.token_url_var = None;
             self
         }
 

@@ -28,6 +28,24 @@ impl Vendor {
         }
     }
 
+    /// The variable that names the Azure AD tenant, where the vendor has one to set.
+    fn tenant_hint(self) -> String {
+        match self {
+            Vendor::Keyavi | Vendor::Okq8 => format!("{}_TENANT_ID", self.prefix()),
+            Vendor::Kazi => "the tenant (kazib2c.onmicrosoft.com unless overridden)".to_owned(),
+            Vendor::Kaisa => "KAISA_TOKEN_URL".to_owned(),
+        }
+    }
+
+    /// What says which API the token is for.
+    fn audience_hint(self) -> String {
+        match self {
+            Vendor::Keyavi | Vendor::Okq8 => format!("{}_SCOPE", self.prefix()),
+            Vendor::Kazi => "the resource (the Kazi API's application id)".to_owned(),
+            Vendor::Kaisa => "KAISA_TOKEN_URL".to_owned(),
+        }
+    }
+
     /// The vendor's name for people.
     pub fn name(self) -> &'static str {
         match self {
@@ -127,11 +145,17 @@ fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
     if let Some(oauth) = err.oauth() {
         let hint = match oauth.code() {
             "invalid_client" => format!("check {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
-            "unauthorized_client" => format!("check {p}_CLIENT_ID and {p}_TENANT_ID"),
-            "invalid_grant" => format!("check {p}_USERNAME and {p}_PASSWORD"),
-            "invalid_scope" => format!("check {p}_SCOPE"),
-            "invalid_resource" => format!("check {p}_CLIENT_ID and the resource"),
-            _ if oauth.has_aadsts(90_002) => format!("check {p}_TENANT_ID"),
+            "unauthorized_client" => {
+                format!("check {p}_CLIENT_ID and {}", vendor.tenant_hint())
+            }
+            "invalid_grant" if vendor == Vendor::Keyavi => {
+                "check KEYAVI_USERNAME and KEYAVI_PASSWORD (user mode)".to_owned()
+            }
+            "invalid_grant" => format!("check {p}_CLIENT_SECRET"),
+            "invalid_scope" | "invalid_resource" => {
+                format!("check {p}_CLIENT_ID and {}", vendor.audience_hint())
+            }
+            _ if oauth.has_aadsts(90_002) => format!("check {}", vendor.tenant_hint()),
             _ => format!("check {p}_TOKEN_URL, {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
         };
         return Some(hint);

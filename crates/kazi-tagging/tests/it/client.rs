@@ -159,10 +159,12 @@ async fn from_env_reads_and_names_variables() {
     std::env::set_var("KAZI_ENV", "staging");
     assert_eq!(config_field(ClientBuilder::from_env()), "KAZI_ENV");
 
-    std::env::set_var("KAZI_ENV", "production");
-    let client = Client::from_env().unwrap();
-    assert_eq!(client.environment(), Environment::Production);
-    assert_eq!(client.base_url(), "https://api.kazi.be/");
+    for production in ["production", "PROD"] {
+        std::env::set_var("KAZI_ENV", production);
+        let client = Client::from_env().unwrap();
+        assert_eq!(client.environment(), Environment::Production);
+        assert_eq!(client.base_url(), "https://api.kazi.be/");
+    }
     std::env::remove_var("KAZI_ENV");
     assert_eq!(Client::from_env().unwrap().environment(), Environment::Test);
 
@@ -177,8 +179,19 @@ async fn from_env_reads_and_names_variables() {
         .named("expectations")
         .mount(&server)
         .await;
+    // A malformed URL variable, or plain http without the opt-in, names the variable.
+    for (var, value) in [
+        ("KAZI_BASE_URL", "not a url"),
+        ("KAZI_BASE_URL", "http://api.kazi.example/"),
+        ("KAZI_TOKEN_URL", "ftp://login.example/token"),
+    ] {
+        std::env::set_var(var, value);
+        assert_eq!(config_field(ClientBuilder::from_env()), var, "{value}");
+        std::env::remove_var(var);
+    }
     std::env::set_var("KAZI_BASE_URL", format!("{}{API}", server.uri()));
     std::env::set_var("KAZI_TOKEN_URL", format!("{}/token", server.uri()));
+    assert_eq!(config_field(Client::from_env()), "KAZI_TOKEN_URL");
     let built = ClientBuilder::from_env()
         .unwrap()
         .allow_insecure_loopback(true)
