@@ -69,16 +69,29 @@ pub fn kazi_limited_client(sandbox: &Sandbox) -> kazi_tagging::Result<kazi_taggi
 /// [`ConfigError`] if the sandbox's caller id were not an email address.
 pub fn keyavi_app_builder(sandbox: &Sandbox) -> Result<keyavi::ClientBuilder, ConfigError> {
     let s = sandbox.keyavi();
+    keyavi_app_builder_as(sandbox, &s.client_id, &s.client_secret)
+}
+
+/// A Keyavi builder in application mode for the sandbox, as the application
+/// `client_id` with `client_secret`.
+///
+/// # Errors
+///
+/// [`ConfigError`] if the sandbox's caller id does not parse (never expected).
+pub fn keyavi_app_builder_as(
+    sandbox: &Sandbox,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<keyavi::ClientBuilder, ConfigError> {
+    let s = sandbox.keyavi();
     let caller = keyavi::CallerId::parse(&s.caller_id)?;
-    Ok(
-        keyavi::ClientBuilder::app(s.client_id, s.client_secret, caller)
-            .tenant(s.tenant)
-            .app_id(s.app_id)
-            .subscription_key(s.subscription_key)
-            .base_url(s.base_url)
-            .token_url(s.token_url)
-            .allow_insecure_loopback(true),
-    )
+    Ok(keyavi::ClientBuilder::app(client_id, client_secret, caller)
+        .tenant(s.tenant)
+        .app_id(s.app_id)
+        .subscription_key(s.subscription_key)
+        .base_url(s.base_url)
+        .token_url(s.token_url)
+        .allow_insecure_loopback(true))
 }
 
 /// A Keyavi client in application mode.

@@ -32,6 +32,9 @@ pub(crate) const KEYAVI_PASSWORD: &str = "Sandbox-Passw0rd!";
 pub(crate) const KEYAVI_SUBSCRIPTION_KEY: &str = "6b6579617669d1e2f3a4b5c6d7e8f901";
 pub(crate) const KEYAVI_CALLER_ID: &str = "sandbox.caller@keyavi.example";
 pub(crate) const KEYAVI_APP_ROLES: &[&str] = &["Payloads.Protect", "Logs.Read"];
+pub(crate) const KEYAVI_LOGS_ONLY_CLIENT_ID: &str = "4a7e2c1d-6b5f-4e3a-9c8d-0f1e2d3c4b5a";
+pub(crate) const KEYAVI_LOGS_ONLY_CLIENT_SECRET: &str = "keyavi-logs-only-secret~Lg6.q2Xr";
+pub(crate) const KEYAVI_LOGS_ONLY_ROLES: &[&str] = &["Logs.Read"];
 pub(crate) const KEYAVI_USER_SCOPE: &str = "access_as_user";
 
 pub(crate) const KAISA_CLIENT_ID: &str = "kaisa-sandbox-client";
@@ -85,6 +88,14 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
         vendor: Vendor::Keyavi,
         resource: KEYAVI_APP_ID,
         roles: KEYAVI_APP_ROLES,
+    },
+    AzureClient {
+        tenant: KEYAVI_TENANT,
+        client_id: KEYAVI_LOGS_ONLY_CLIENT_ID,
+        secret: KEYAVI_LOGS_ONLY_CLIENT_SECRET,
+        vendor: Vendor::Keyavi,
+        resource: KEYAVI_APP_ID,
+        roles: KEYAVI_LOGS_ONLY_ROLES,
     },
     AzureClient {
         tenant: OKQ8_TENANT,
@@ -205,6 +216,11 @@ pub struct KeyaviSandbox {
     pub subscription_key: String,
     /// Value for `x-api-caller-id`, required on app-mode calls.
     pub caller_id: String,
+    /// A second confidential client granted `Logs.Read` only (no `Payloads.Protect`),
+    /// to see a missing role.
+    pub logs_only_client_id: String,
+    /// Secret of [`logs_only_client_id`](Self::logs_only_client_id).
+    pub logs_only_client_secret: String,
 }
 
 impl fmt::Debug for KeyaviSandbox {
@@ -222,6 +238,11 @@ impl fmt::Debug for KeyaviSandbox {
             .field("password", &Redacted(&self.password))
             .field("subscription_key", &Redacted(&self.subscription_key))
             .field("caller_id", &self.caller_id)
+            .field("logs_only_client_id", &self.logs_only_client_id)
+            .field(
+                "logs_only_client_secret",
+                &Redacted(&self.logs_only_client_secret),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -334,6 +355,8 @@ impl KeyaviSandbox {
             password: KEYAVI_PASSWORD.to_owned(),
             subscription_key: KEYAVI_SUBSCRIPTION_KEY.to_owned(),
             caller_id: KEYAVI_CALLER_ID.to_owned(),
+            logs_only_client_id: KEYAVI_LOGS_ONLY_CLIENT_ID.to_owned(),
+            logs_only_client_secret: KEYAVI_LOGS_ONLY_CLIENT_SECRET.to_owned(),
         }
     }
 }

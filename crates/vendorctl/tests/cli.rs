@@ -344,6 +344,60 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_to_stderr_without_tokens_or_secrets() {
+    let s = sandbox().await;
+    // `run` already fails on any client secret, password or key in the output.
+    let out = run(
+        &s,
+        &["--verbose", "kazi", "expectations", "--json"],
+        &[],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out).as_array().map(Vec::len), Some(12));
+    let log = stderr(&out);
+    assert!(log.lines().count() >= 3, "tracing goes to stderr: {log}");
+    assert!(log.contains("token"), "{log}");
+    // Every JWT starts with `eyJ` (`{"` in base64): none may be logged.
+    assert!(!log.contains("eyJ"), "a token in the log: {log}");
+    // Without --verbose, stderr stays quiet on success.
+    let quiet = run(&s, &["kazi", "expectations", "--json"], &[], &[]).await;
+    assert!(stderr(&quiet).trim().is_empty(), "{}", stderr(&quiet));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_works_for_every_vendor_and_single_pages_are_the_default() {
+    let s = sandbox().await;
+    for (vendor, claim) in [("keyavi", "Logs.Read"), ("kaisa", "api")] {
+        let doc = json(&run(&s, &["token", vendor, "--json"], &[], &[]).await);
+        assert_eq!(doc["access_token"], "[redacted]", "{vendor}");
+        let roles = doc["roles"].as_array().cloned().unwrap_or_default();
+        assert!(roles.iter().any(|r| r == claim), "{vendor}: {doc}");
+    }
+    let scan = s.kazi().known_talent_scan_id;
+    let page = json(&run(&s, &["kazi", "matches", scan.as_str(), "--json"], &[], &[]).await);
+    let all = json(
+        &run(
+            &s,
+            &["kazi", "matches", scan.as_str(), "--all", "--json"],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    let count = |doc: &Value| {
+        doc.get("matches")
+            .or_else(|| doc.get("items"))
+            .unwrap_or(doc)
+            .as_array()
+            .map(Vec::len)
+    };
+    assert!(count(&page) < count(&all), "{page} vs {all}");
+    assert_eq!(count(&all), Some(45));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_needs_the_opt_in() {
     let s = sandbox().await;
     let out = run(
@@ -355,6 +409,19 @@ async fn plain_http_needs_the_opt_in() {
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("KAISA_TOKEN_URL"), "{}", stderr(&out));
+
+    // The opt-in covers loopback hosts only: another host stays refused, unasked.
+    let out = run(
+        &s,
+        &["kaisa", "ping", "--insecure-loopback"],
+        &[("KAISA_BASE_URL", "http://kaisa.example.com/")],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
+    assert_eq!(s.stats().api_calls_total(Vendor::Kaisa), 0);
 }
 
 /// `vendorctl sandbox` prints its variables; the CLI then works against it.

@@ -158,6 +158,63 @@ fn assert_invalid_azure_secret(err: &Error, v2: bool) {
 }
 
 #[tokio::test]
+async fn keyavi_client_without_payloads_protect_gets_missing_role() {
+    let sandbox = sandbox().await;
+    let keyavi = sandbox.keyavi();
+    let limited = workspace_tests::keyavi_app_builder_as(
+        &sandbox,
+        &keyavi.logs_only_client_id,
+        &keyavi.logs_only_client_secret,
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+
+    bounded(async {
+        let err = limited
+            .payloads()
+            .protect_remote(b"quarterly figures".to_vec(), "q3.txt")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            auth_kind(&err),
+            &AuthErrorKind::MissingRole {
+                required: "Payloads.Protect".to_owned(),
+                granted: vec!["Logs.Read".to_owned()],
+            }
+        );
+        assert_eq!(status(&err), 403);
+        assert!(err.to_string().contains("Payloads.Protect"), "{err}");
+        // What it was granted works, with the same token.
+        limited.logs().payload().send().await.unwrap();
+    })
+    .await;
+
+    let stats = sandbox.stats();
+    // One token, no refetch: the claims already showed the role missing.
+    assert_eq!(traffic(&stats, Vendor::Keyavi), (1, 1, 2, 1), "{stats:?}");
+    assert_eq!(stats.api_calls_with_status(Vendor::Keyavi, 403), 1);
+}
+
+#[tokio::test]
+async fn keyavi_wrong_secret_is_aadsts7000215_without_the_secret() {
+    let sandbox = sandbox().await;
+    let client =
+        workspace_tests::keyavi_app_builder_as(&sandbox, &sandbox.keyavi().client_id, WRONG_SECRET)
+            .unwrap()
+            .build()
+            .unwrap();
+    assert!(!format!("{client:?}").contains(WRONG_SECRET));
+
+    let err = bounded(client.logs().payload().send()).await.unwrap_err();
+
+    assert_invalid_azure_secret(&err, true);
+    let stats = sandbox.stats();
+    assert_eq!(traffic(&stats, Vendor::Keyavi), (1, 0, 0, 0), "{stats:?}");
+}
+
+#[tokio::test]
 async fn kazi_wrong_secret_is_aadsts7000215_without_the_secret() {
     let sandbox = sandbox().await;
     let client = workspace_tests::kazi_builder(&sandbox)

@@ -80,3 +80,33 @@ async fn list_sends_every_filter_and_decodes_sources() {
     assert_eq!(old.notify_on_missed_call, Some(false));
     assert_eq!(old.alt_numbers[0]["label"], "fax");
 }
+
+#[tokio::test]
+async fn a_forbidden_answer_is_a_classified_auth_error() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api_path("sources")))
+        .and(api_headers(&token))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-request-id", "req-403-sources")
+                .set_body_json(json!({"error": {"code": "forbidden", "message": "no access to this customer"}})),
+        )
+        .expect(1)
+        .named("sources forbidden")
+        .mount(&server)
+        .await;
+
+    let client = builder(&server).build().unwrap();
+    let err = client.sources().list().send().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    assert_eq!(
+        err.auth_kind(),
+        Some(&oauth_core::api::AuthErrorKind::Forbidden)
+    );
+    assert!(!err.is_retryable());
+    let text = err.to_string();
+    assert!(text.contains("no access to this customer"), "{text}");
+    assert!(text.contains("req-403-sources"), "{text}");
+}

@@ -225,3 +225,44 @@ async fn invalid_arguments_are_refused_before_sending() {
     ));
     assert!(stream.next().await.is_none());
 }
+
+#[tokio::test]
+async fn a_server_error_is_retried_once_then_reported_with_the_vendor_message() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(cdrs_path()))
+        .and(api_headers(&token))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"code": "E_DB", "message": "statistics are being rebuilt"})),
+        )
+        .expect(2)
+        .named("cdrs/out failing")
+        .mount(&server)
+        .await;
+
+    let client = builder(&server)
+        .retry_policy(
+            oauth_core::RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .statistics()
+        .cdrs_out()
+        .from(KaisaDateTime::new(2024, 3, 1, 0, 0, 0).unwrap())
+        .to(KaisaDateTime::new(2024, 3, 31, 23, 59, 59).unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("expected an API error, got {err:?}");
+    };
+    assert_eq!(api.status().as_u16(), 500);
+    assert_eq!(api.code(), Some("E_DB"));
+    assert_eq!(api.message(), Some("statistics are being rebuilt"));
+    assert!(err.is_retryable());
+}
