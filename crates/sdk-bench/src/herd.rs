@@ -106,7 +106,7 @@ pub async fn run(scale: Scale) -> String {
         vec![1, 100, 1_000, 10_000]
     };
     let mut out = String::from(
-        "\n## 1. Herd: concurrent callers on a cold cache\n\n\
+        "\n## 2. Herd: concurrent callers on a cold cache\n\n\
          The token endpoint (axum on 127.0.0.1) answers after 50 ms. \"all have a token\" is the \
          time from releasing every caller at once until the last one holds a token.\n\n\
          | callers | strategy | token requests | all have a token (ms) | median caller (ms) | errors |\n\
