@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
 use crate::endpoint::{TokenClient, TokenClientBuilder};
 use crate::error::{ConfigError, TokenError};
-use crate::token::{AccessToken, TokenInner};
+use crate::token::{AccessToken, Freshness, TokenInner};
 
 /// Gives out access tokens and takes back the ones an API rejected.
 #[async_trait]
@@ -166,10 +166,14 @@ impl OAuthProvider {
         // moves the count past `seen`, so the copy kept below is not trusted.
         let seen = self.invalidations.load(Ordering::SeqCst);
         let token = self.cache.get(&self.key, &self.source).await?;
-        self.local.store(Some(Arc::new(Local {
-            token: token.inner_arc(),
-            seen,
-        })));
+        // Kept only while fresh: in the refresh window every call asks the cache
+        // (which keeps the background refresh going), so there is nothing to keep.
+        if token.freshness(Instant::now()) == Freshness::Fresh {
+            self.local.store(Some(Arc::new(Local {
+                token: token.inner_arc(),
+                seen,
+            })));
+        }
         Ok(token)
     }
 
