@@ -1,7 +1,8 @@
 //! Bugs this suite found in oauth-core, kept as regression tests: each failed before
 //! its fix (secrets in decode errors, vendor codes and cut messages; a token quoted
 //! from `token_type`; trailing bytes after a JSON answer; one odd claim dropping all
-//! claims).
+//! claims; a decode error's path quoting a key that echoes a credential, found by
+//! `cargo xtask fuzz` with `FUZZ_API_LEAKS=1`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -237,5 +238,38 @@ fn claims_with_a_fractional_exp_still_give_their_roles() {
             Some(vec!["get".to_owned()]),
             "{payload}"
         );
+    }
+}
+
+/// A 200 body whose object key echoes the subscription key and that does not decode:
+/// the `DecodeError`'s serde path names that key, and was not scrubbed. Found by the
+/// `api_answer` fuzz target with `FUZZ_API_LEAKS=1`.
+#[tokio::test]
+async fn decode_error_path_does_not_hold_a_secret() {
+    let s = Secrets::random();
+    for body in [
+        format!(
+            r#"{{"x":429,"{}message":"Rate limit is ex"#,
+            s.subscription_key
+        ),
+        format!(r#"{{"{}": [1, 2, {{"a": tru"#, s.access_token),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/items"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+            .expect(1)
+            .named("a cut body whose key echoes a secret")
+            .mount(&server)
+            .await;
+        let err = api_for(&server, &s)
+            .send::<serde_json::Value>(Request::get("/items"))
+            .await
+            .unwrap_err();
+        let Error::Decode(decode) = &err else {
+            panic!("expected a decode error, got {err:?}");
+        };
+        assert!(decode.path().contains("[redacted]"), "{}", decode.path());
+        assert_no_leak(&s, &err);
     }
 }

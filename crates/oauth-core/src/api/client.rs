@@ -364,7 +364,7 @@ impl ApiClient {
         // Only on failure: again with path tracking, to say where it failed (the path
         // is the root when only trailing bytes are wrong).
         let mut de = serde_json::Deserializer::from_slice(body);
-        let (path, error) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        let (mut path, error) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(_) => (".".to_owned(), first_error),
             Err(e) => (e.path().to_string(), e.into_inner()),
         };
@@ -372,6 +372,9 @@ impl ApiClient {
         if let Some(token) = &response.bearer {
             secrets.push(token.secret());
         }
+        // The path holds the body's own keys, and serde's message its values: an API
+        // that echoes a credential can put it in either.
+        redact(&mut path, &secrets);
         let mut message = error.to_string();
         redact(&mut message, &secrets);
         Err(Error::Decode(Box::new(DecodeError {
