@@ -405,9 +405,17 @@ pub fn api_answer(data: &[u8]) {
     }
     if std::env::var_os("FUZZ_API_LEAKS").is_some() {
         if let Err(e) = &result {
+            let body = String::from_utf8_lossy(&served(h)).into_owned();
             for text in [e.to_string(), format!("{e:?}")] {
                 for secret in [ACCESS_TOKEN, SUBSCRIPTION_KEY] {
-                    assert!(!text.contains(&secret[..16]), "{secret} in {text}");
+                    // The start of a secret shows only if the SDK cut a whole one. A
+                    // server that also sent the start without the rest (the fuzzer
+                    // learns prefixes from the scrubber's comparisons) may see that
+                    // fragment quoted: it is the server's, not a secret of ours.
+                    let prefix = &secret[..16];
+                    let fragments = body.matches(prefix).count() - body.matches(secret).count();
+                    let needle = if fragments > 0 { secret } else { prefix };
+                    assert!(!text.contains(needle), "{secret} in {text}");
                 }
             }
         }
