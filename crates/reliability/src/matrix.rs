@@ -19,10 +19,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
 use oauth_core::api::{ApiClient, ApiClientBuilder, AuthErrorKind, Request};
-use oauth_core::secrecy::SecretString;
 use oauth_core::{
-    AccessToken, ClientAuth, Credentials, Error, OAuthProvider, RetryPolicy, StaticTokenProvider,
-    Timeouts, TokenClient, TokenEndpoint, TokenError, TokenProvider, TransportErrorKind,
+    AccessToken, ClientAuth, Credentials, Error, OAuthProvider, RetryPolicy, Timeouts, TokenClient,
+    TokenEndpoint, TokenError, TokenProvider, TransportErrorKind,
 };
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -457,27 +456,14 @@ fn api_builder(
     attempts: u32,
     t: Timeouts,
 ) -> ApiClientBuilder {
-    ApiClient::builder()
-        .base_url(base)
+    s.api_builder(base)
         .token_provider(provider)
-        .secret_header(
-            "Ocp-Apim-Subscription-Key",
-            SecretString::from(s.subscription_key.clone()),
-        )
-        .allow_insecure_loopback(true)
         .retry_policy(retry(attempts))
         .timeouts(t)
 }
 
 fn build(builder: ApiClientBuilder) -> Result<ApiClient, String> {
     builder.build().map_err(|e| format!("api client: {e}"))
-}
-
-fn static_provider(s: &Secrets) -> Arc<dyn TokenProvider> {
-    Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
-        s.access_token.clone(),
-        Duration::from_secs(3600),
-    )))
 }
 
 fn token_answer(token: &str) -> serde_json::Value {
@@ -1096,7 +1082,7 @@ const ITEMS: &str = "/items";
 async fn api_connection_refused(s: Arc<Secrets>) -> RowResult {
     let mut row = Row::default();
     let url = refused_url().await.map_err(io)?;
-    let api = build(api_builder(&url, static_provider(&s), &s, 2, patient()))?;
+    let api = build(api_builder(&url, s.token_provider(), &s, 2, patient()))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
     ensure(
         matches!(&e, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
@@ -1118,7 +1104,7 @@ async fn api_reset_mid_body(s: Arc<Secrets>) -> RowResult {
     .map_err(io)?;
     let api = build(api_builder(
         &server.url(),
-        static_provider(&s),
+        s.token_provider(),
         &s,
         2,
         patient(),
@@ -1140,7 +1126,7 @@ async fn api_no_answer(s: Arc<Secrets>) -> RowResult {
     let server = RawServer::start(Behaviour::Silent).await.map_err(io)?;
     let api = build(api_builder(
         &server.url(),
-        static_provider(&s),
+        s.token_provider(),
         &s,
         2,
         timeouts(300, 3_000),
@@ -1529,7 +1515,7 @@ async fn api_body_over_cap_chunked(s: Arc<Secrets>) -> RowResult {
     .await
     .map_err(io)?;
     let api = build(
-        api_builder(&server.url(), static_provider(&s), &s, 3, patient()).max_response_bytes(4096),
+        api_builder(&server.url(), s.token_provider(), &s, 3, patient()).max_response_bytes(4096),
     )?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
     ensure(matches!(e, Error::BodyTooLarge { limit: 4096 }), || {
@@ -1552,7 +1538,7 @@ async fn api_body_trickle(s: Arc<Secrets>) -> RowResult {
     .map_err(io)?;
     let api = build(api_builder(
         &server.url(),
-        static_provider(&s),
+        s.token_provider(),
         &s,
         2,
         timeouts(1_000, 1_500),

@@ -4,7 +4,13 @@
 //! ones, with characters that every encoding changes (`+ / = & " \ %`, a space, a
 //! non-ASCII letter), make sure the redaction works on what is actually sent.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use base64::Engine as _;
+use oauth_core::api::{ApiClient, ApiClientBuilder};
+use oauth_core::secrecy::SecretString;
+use oauth_core::{AccessToken, RetryPolicy, StaticTokenProvider, TokenProvider};
 
 /// One run's credentials and tokens. Only `client_id` and `username` are not secret.
 #[derive(Clone)]
@@ -103,6 +109,28 @@ impl Secrets {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
         Self::generate(nanos ^ (u64::from(std::process::id()) << 32))
+    }
+
+    /// A provider that always hands out this run's access token (valid for an hour).
+    pub fn token_provider(&self) -> Arc<dyn TokenProvider> {
+        Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
+            self.access_token.clone(),
+            Duration::from_secs(3600),
+        )))
+    }
+
+    /// An API client builder for `base` sending this run's token and subscription
+    /// key: loopback allowed, no retries (callers override what they need).
+    pub fn api_builder(&self, base: &str) -> ApiClientBuilder {
+        ApiClient::builder()
+            .base_url(base)
+            .token_provider(self.token_provider())
+            .secret_header(
+                "Ocp-Apim-Subscription-Key",
+                SecretString::from(self.subscription_key.clone()),
+            )
+            .allow_insecure_loopback(true)
+            .retry_policy(RetryPolicy::none())
     }
 
     /// The secret values, named.

@@ -12,14 +12,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::api::{ApiClient, Request};
+use oauth_core::api::Request;
 use oauth_core::error::{body_snippet, MAX_SNIPPET_BYTES};
 use oauth_core::retry::parse_retry_after;
-use oauth_core::secrecy::SecretString;
 use oauth_core::token::MAX_LIFETIME;
 use oauth_core::{
-    AccessToken, Claims, Credentials, Error, Freshness, RetryPolicy, StaticTokenProvider,
-    TokenClient, TokenEndpoint, TokenError,
+    AccessToken, Claims, Credentials, Error, Freshness, RetryPolicy, TokenClient, TokenEndpoint,
+    TokenError,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -448,20 +447,7 @@ fn token_answers_are_classified_and_never_leak_what_was_sent() {
 fn api_answers_are_classified_without_panic() {
     let h = Harness::start();
     let s = Secrets::random();
-    let api = ApiClient::builder()
-        .base_url(h.server.uri())
-        .token_provider(Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
-            s.access_token.clone(),
-            Duration::from_secs(3600),
-        ))))
-        .secret_header(
-            "Ocp-Apim-Subscription-Key",
-            SecretString::from(s.subscription_key.clone()),
-        )
-        .allow_insecure_loopback(true)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let api = s.api_builder(&h.server.uri()).build().unwrap();
     check(
         "API answers (status, body) through ApiClient",
         HTTP_CASES,

@@ -6,36 +6,35 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use oauth_core::api::{ApiClient, Request};
-use oauth_core::secrecy::SecretString;
-use oauth_core::{
-    AccessToken, Claims, Credentials, Error, RetryPolicy, StaticTokenProvider, TokenClient,
-    TokenEndpoint,
-};
+use oauth_core::{Claims, Credentials, Error, TokenClient, TokenEndpoint};
 use reliability::secrets::{jwt, Secrets};
-use serde_json::json;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 /// An API client for `server` with the run's token and subscription key.
 fn api_for(server: &MockServer, s: &Secrets) -> ApiClient {
-    ApiClient::builder()
-        .base_url(server.uri())
-        .token_provider(Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
-            s.access_token.clone(),
-            Duration::from_secs(3600),
-        ))))
-        .secret_header(
-            "Ocp-Apim-Subscription-Key",
-            SecretString::from(s.subscription_key.clone()),
-        )
-        .allow_insecure_loopback(true)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    s.api_builder(&server.uri()).build().unwrap()
+}
+
+/// Serves `answer` at `GET /items` (asked `times` times) and calls it as `T` with the
+/// run's token and key.
+async fn get_items<T: DeserializeOwned>(
+    s: &Secrets,
+    answer: ResponseTemplate,
+    times: impl Into<Times>,
+) -> Result<T, Error> {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .respond_with(answer)
+        .expect(times)
+        .named("GET /items")
+        .mount(&server)
+        .await;
+    api_for(&server, s).send::<T>(Request::get("/items")).await
 }
 
 /// Fails with the names of every spelling or 12-character fragment of a secret in
@@ -55,26 +54,13 @@ fn assert_no_leak(s: &Secrets, err: &Error) {
 /// (`ApiClient::decode` scrubs `self.secret_refs()` only; error answers, by
 /// contrast, are scrubbed of the token too, in `run`.)
 #[tokio::test]
-
 async fn decode_error_snippet_does_not_hold_the_bearer_token() {
     let s = Secrets::random();
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/whoami"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "caller": { "authorization": format!("Bearer {}", s.access_token) },
-        })))
-        .expect(1)
-        .named("echoes the bearer in a success answer")
-        .mount(&server)
-        .await;
-    let api = api_for(&server, &s);
-
     // The caller expects a list; the object does not decode into one.
-    let err = api
-        .send::<Vec<String>>(Request::get("/whoami"))
-        .await
-        .unwrap_err();
+    let answer = ResponseTemplate::new(200).set_body_json(json!({
+        "caller": { "authorization": format!("Bearer {}", s.access_token) },
+    }));
+    let err = get_items::<Vec<String>>(&s, answer, 1).await.unwrap_err();
     let Error::Decode(decode) = &err else {
         panic!("expected a decode error, got {err:?}");
     };
@@ -93,7 +79,6 @@ async fn decode_error_snippet_does_not_hold_the_bearer_token() {
 /// `{"code":..}`, a problem+json `title`): `classify` scrubs the vendor's `message`
 /// but not its `code`, and `ApiError`'s `Display` prints the code.
 #[tokio::test]
-
 async fn api_error_code_does_not_hold_a_secret() {
     let s = Secrets::random();
     for body in [
@@ -101,18 +86,8 @@ async fn api_error_code_does_not_hold_a_secret() {
         json!({"code": format!("Bearer {}", s.access_token), "message": "bad token"}),
         json!({"type": "about:blank", "title": s.subscription_key, "detail": "no"}),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/items"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(&body))
-            .expect(1)
-            .named("error code echoes a secret")
-            .mount(&server)
-            .await;
-        let err = api_for(&server, &s)
-            .send::<serde_json::Value>(Request::get("/items"))
-            .await
-            .unwrap_err();
+        let answer = ResponseTemplate::new(400).set_body_json(&body);
+        let err = get_items::<Value>(&s, answer, 1).await.unwrap_err();
         assert!(matches!(err, Error::Api(_)), "{err:?}");
         assert_no_leak(&s, &err);
     }
@@ -123,26 +98,13 @@ async fn api_error_code_does_not_hold_a_secret() {
 /// first characters stay in the error (`body_snippet` scrubs before cutting; the
 /// message path does not).
 #[tokio::test]
-
 async fn a_secret_at_the_message_cut_is_not_partly_shown() {
     let s = Secrets::random();
     for (status, secret) in [(400, &s.subscription_key), (401, &s.access_token)] {
         let message = format!("{} {secret} was refused", "x".repeat(480));
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/items"))
-            .respond_with(
-                ResponseTemplate::new(status)
-                    .set_body_json(json!({"statusCode": status, "message": message})),
-            )
-            .expect(1..)
-            .named("long message with a secret at the cut")
-            .mount(&server)
-            .await;
-        let err = api_for(&server, &s)
-            .send::<serde_json::Value>(Request::get("/items"))
-            .await
-            .unwrap_err();
+        let answer = ResponseTemplate::new(status)
+            .set_body_json(json!({"statusCode": status, "message": message}));
+        let err = get_items::<Value>(&s, answer, 1..).await.unwrap_err();
         assert_no_leak(&s, &err);
     }
 }
@@ -152,7 +114,6 @@ async fn a_secret_at_the_message_cut_is_not_partly_shown() {
 /// token there only looks for the quote inside the token, not the token inside the
 /// quote, so the first 33 characters of the token show.
 #[tokio::test]
-
 async fn token_type_holding_the_token_is_not_quoted() {
     let s = Secrets::random();
     let opaque: String = s
@@ -193,7 +154,6 @@ async fn token_type_holding_the_token_is_not_quoted() {
 /// followed by a proxy's page, or two documents run together, decodes as success.
 /// `serde_json::from_slice` refuses both.
 #[tokio::test]
-
 async fn decode_refuses_trailing_bytes() {
     let s = Secrets::random();
     for body in [
@@ -201,17 +161,8 @@ async fn decode_refuses_trailing_bytes() {
         b"{\"a\":1}{\"a\":2}",
         b"0 trailing",
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/items"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-            .expect(1)
-            .named("JSON then more")
-            .mount(&server)
-            .await;
-        let result = api_for(&server, &s)
-            .send::<serde_json::Value>(Request::get("/items"))
-            .await;
+        let answer = ResponseTemplate::new(200).set_body_raw(body, "application/json");
+        let result = get_items::<Value>(&s, answer, 1).await;
         assert!(
             matches!(result, Err(Error::Decode(_))),
             "{:?} decoded as {result:?}",
@@ -254,18 +205,8 @@ async fn decode_error_path_does_not_hold_a_secret() {
         ),
         format!(r#"{{"{}": [1, 2, {{"a": tru"#, s.access_token),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/items"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
-            .expect(1)
-            .named("a cut body whose key echoes a secret")
-            .mount(&server)
-            .await;
-        let err = api_for(&server, &s)
-            .send::<serde_json::Value>(Request::get("/items"))
-            .await
-            .unwrap_err();
+        let answer = ResponseTemplate::new(200).set_body_raw(body, "application/json");
+        let err = get_items::<Value>(&s, answer, 1).await.unwrap_err();
         let Error::Decode(decode) = &err else {
             panic!("expected a decode error, got {err:?}");
         };
