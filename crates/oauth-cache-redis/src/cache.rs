@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use crate::builder::RedisTokenCacheBuilder;
-use crate::crypto::{hash_key, Crypto};
+use crate::crypto::Crypto;
 use crate::error::RedisCacheError;
 use crate::invalidation::{run_subscriber, Event, InvalidationMessage};
 use crate::record;
@@ -91,7 +91,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Inner {
     pub(crate) fn keys(&self, key: &CacheKey) -> RedisKeys {
-        self.keys_for_hash(hash_key(key.as_str()))
+        self.keys_for_hash(self.crypto.key_name(key))
     }
 
     pub(crate) fn keys_for_hash(&self, hash: String) -> RedisKeys {
@@ -244,8 +244,10 @@ impl RedisTokenCache {
         }
     }
 
-    /// The Redis key that holds the token for `key`: the prefix and the SHA-256 of
-    /// the key, so that no client id, tenant or user shows in Redis.
+    /// The Redis key that holds the token for `key`: the prefix and an HMAC of the
+    /// key (its credential fingerprint included) under a key derived from the
+    /// encryption key, so that no client id, tenant or user shows in Redis and no
+    /// name can be checked against a guessed secret.
     pub fn redis_key(&self, key: &CacheKey) -> String {
         self.inner.keys(key).value
     }

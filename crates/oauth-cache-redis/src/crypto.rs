@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
-use oauth_core::ConfigError;
+use oauth_core::{CacheKey, ConfigError};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::{Digest, Sha256};
 
@@ -80,6 +80,9 @@ pub(crate) struct Crypto {
     /// Mixed into fingerprints so that, with encryption on, a fingerprint seen in
     /// Redis cannot be used to check a guessed token.
     fingerprint_salt: [u8; 32],
+    /// The HMAC key of Redis key names ([`CacheKey::keyed_digest`]), derived from the
+    /// encryption key; without one, a public constant.
+    name_key: [u8; 32],
 }
 
 impl Crypto {
@@ -91,14 +94,20 @@ impl Crypto {
                     .chain_update(b"oauth-cache-redis/fingerprint-key/v1\0")
                     .chain_update(bytes)
                     .finalize();
+                let name_key = Sha256::new()
+                    .chain_update(b"oauth-cache-redis/key-names/v1\0")
+                    .chain_update(bytes)
+                    .finalize();
                 Self {
                     cipher: Some(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(bytes))),
                     fingerprint_salt: salt.into(),
+                    name_key: name_key.into(),
                 }
             }
             None => Self {
                 cipher: None,
                 fingerprint_salt: [0; 32],
+                name_key: Sha256::digest(b"oauth-cache-redis/key-names/v1/plaintext").into(),
             },
         }
     }
@@ -162,6 +171,15 @@ impl Crypto {
         String::from_utf8(plain).map_err(|_| "the decrypted value is not UTF-8")
     }
 
+    /// The name of `key` in Redis, in hex: an HMAC of the whole key, its credential
+    /// fingerprint included, under a key derived from the encryption key. No client
+    /// id, tenant or user is readable in it, every process with the same credential
+    /// and encryption key derives the same name, and without the encryption key a
+    /// name cannot be checked against a guessed secret or password.
+    pub(crate) fn key_name(&self, key: &CacheKey) -> String {
+        hex(&key.keyed_digest(&self.name_key))
+    }
+
     /// A one-way fingerprint of a token value, to name a token in invalidation
     /// messages without revealing it.
     pub(crate) fn fingerprint(&self, token: &str) -> String {
@@ -171,12 +189,6 @@ impl Crypto {
             .chain_update(token.as_bytes())
             .finalize())
     }
-}
-
-/// The SHA-256 of a cache key's text, in hex: no client id, tenant or user is
-/// readable in Redis key names.
-pub(crate) fn hash_key(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -246,6 +258,25 @@ mod tests {
         assert_ne!(plain.fingerprint("t"), plain.fingerprint("u"));
         assert_ne!(plain.fingerprint("t"), keyed.fingerprint("t"));
         assert_eq!(plain.fingerprint("t").len(), 64);
-        assert_eq!(hash_key("abc").len(), 64);
+    }
+
+    #[test]
+    fn key_names_are_keyed_by_the_encryption_key_and_bind_the_credential() {
+        let key = |secret: &[u8]| {
+            CacheKey::builder("u", "c", "g")
+                .credential(b"x")
+                .credential_part("s", secret)
+                .build()
+        };
+        let a = Crypto::new(Some(&EncryptionKey::new([1; 32])));
+        let b = Crypto::new(Some(&EncryptionKey::new([2; 32])));
+        assert_eq!(a.key_name(&key(b"s1")), a.key_name(&key(b"s1")));
+        assert_ne!(a.key_name(&key(b"s1")), a.key_name(&key(b"s2")));
+        assert_ne!(a.key_name(&key(b"s1")), b.key_name(&key(b"s1")));
+        assert_ne!(
+            a.key_name(&key(b"s1")),
+            Crypto::new(None).key_name(&key(b"s1"))
+        );
+        assert_eq!(a.key_name(&key(b"s1")).len(), 64);
     }
 }

@@ -31,49 +31,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::error::TokenError;
+pub use crate::key::{CacheKey, CacheKeyBuilder};
 use crate::token::{AccessToken, Freshness, TokenInner};
-
-/// Identifies one kind of token: token endpoint, client, grant, user and scopes.
-///
-/// Never contains a secret. Built by [`crate::TokenClient::cache_key`].
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct CacheKey(Arc<str>);
-
-impl CacheKey {
-    /// A key from its parts; scopes are sorted so that their order does not matter.
-    pub fn new(
-        token_url: &str,
-        client_id: &str,
-        grant: &str,
-        username: Option<&str>,
-        scopes: &[String],
-    ) -> Self {
-        let mut sorted: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        Self(Arc::from(format!(
-            "{token_url}|{client_id}|{grant}|{}|{}",
-            username.unwrap_or(""),
-            sorted.join(" ")
-        )))
-    }
-
-    /// A key made from any text (for custom token sources).
-    pub fn custom(text: impl Into<String>) -> Self {
-        Self(Arc::from(text.into()))
-    }
-
-    /// The key as text (for shared caches that hash it).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for CacheKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CacheKey").field(&self.0).finish()
-    }
-}
 
 /// Something that fetches a fresh token: normally a [`crate::TokenClient`].
 #[async_trait]

@@ -229,6 +229,38 @@ impl Credentials {
         out
     }
 
+    /// The cache key of tokens fetched with these credentials: the public parts,
+    /// and every secret plus the extra token parameters as credential material (so
+    /// that only a keyed fingerprint of them is part of the key).
+    fn cache_key(
+        &self,
+        token_url: &str,
+        resource: Option<&str>,
+        scopes: &[String],
+        extra: &[(String, String)],
+    ) -> CacheKey {
+        let mut key =
+            CacheKey::builder(token_url, self.client_id(), self.grant_type()).scopes(scopes);
+        if let Some(username) = self.username() {
+            key = key.username(username);
+        }
+        if let Some(resource) = resource {
+            key = key.resource(resource);
+        }
+        if let Some(secret) = self.client_secret() {
+            key = key.credential_part("client_secret", secret.expose_secret().as_bytes());
+        }
+        if let Self::Password { password, .. } = self {
+            key = key.credential_part("password", password.expose_secret().as_bytes());
+        }
+        for (name, value) in extra {
+            key = key
+                .credential_part("extra_param", name.as_bytes())
+                .credential_part("extra_value", value.as_bytes());
+        }
+        key.build()
+    }
+
     /// Every form in which a secret travels in a token request: as is, form-urlencoded,
     /// JSON-escaped, and the Basic credentials. A proxy that echoes the request back
     /// in an error page shows the encoded forms, so all are scrubbed from errors.
@@ -487,12 +519,11 @@ impl TokenClientBuilder {
         if let Some(resource) = endpoint.resource() {
             scopes.push(resource.to_owned());
         }
-        let key = CacheKey::new(
+        let key = credentials.cache_key(
             url.as_str(),
-            credentials.client_id(),
-            credentials.grant_type(),
-            credentials.username(),
-            &scopes,
+            endpoint.resource(),
+            &endpoint.scopes,
+            &self.extra,
         );
         let user_agent = self
             .user_agent

@@ -8,6 +8,7 @@ pub mod civil;
 pub mod endpoint;
 pub mod error;
 mod id;
+mod key;
 pub mod lenient;
 pub mod provider;
 pub mod retry;
@@ -16,7 +17,7 @@ pub mod token;
 pub mod vendor;
 
 pub use api::Error;
-pub use cache::{CacheKey, MemoryTokenCache, TokenCache, TokenSource};
+pub use cache::{CacheKey, CacheKeyBuilder, MemoryTokenCache, TokenCache, TokenSource};
 pub use endpoint::{
     BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,
     DEFAULT_AUTHORITY,

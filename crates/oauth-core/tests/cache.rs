@@ -437,12 +437,18 @@ async fn the_memory_cache_holds_at_most_its_capacity() {
 
 #[test]
 fn cache_keys_ignore_scope_order_and_separate_users() {
-    let scopes = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let url = "https://login.microsoftonline.com/t/oauth2/v2.0/token";
-    let a = CacheKey::new(url, "id", "password", Some("ann"), &scopes(&["b", "a"]));
-    let b = CacheKey::new(url, "id", "password", Some("ann"), &scopes(&["a", "b"]));
-    let c = CacheKey::new(url, "id", "password", Some("bob"), &scopes(&["a", "b"]));
-    let d = CacheKey::new(url, "id", "client_credentials", None, &scopes(&["a", "b"]));
+    let key = |grant: &str, user: Option<&str>, scopes: &[&str]| {
+        let mut key = CacheKey::builder(url, "id", grant).scopes(scopes);
+        if let Some(user) = user {
+            key = key.username(user);
+        }
+        key.credential(b"same secret").build()
+    };
+    let a = key("password", Some("ann"), &["b", "a"]);
+    let b = key("password", Some("ann"), &["a", "b"]);
+    let c = key("password", Some("bob"), &["a", "b"]);
+    let d = key("client_credentials", None, &["a", "b"]);
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_ne!(a, d);

@@ -55,13 +55,10 @@ pub fn builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
 
 /// The cache key of the tests' client, as a `TokenClient` would build it.
 pub fn cache_key(token_url: &str) -> CacheKey {
-    CacheKey::new(
-        token_url,
-        CLIENT_ID,
-        "client_credentials",
-        None,
-        &["api://fleet-api/.default".to_owned()],
-    )
+    CacheKey::builder(token_url, CLIENT_ID, "client_credentials")
+        .scopes(["api://fleet-api/.default"])
+        .credential_part("client_secret", b"fleet-client-secret")
+        .build()
 }
 
 pub fn default_key() -> CacheKey {

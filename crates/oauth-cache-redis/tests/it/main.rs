@@ -17,3 +17,4 @@ mod fleet;
 mod hygiene;
 mod invalidation;
 mod outage;
+mod principals;
