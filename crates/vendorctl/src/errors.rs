@@ -4,6 +4,8 @@
 use oauth_core::api::AuthErrorKind;
 use oauth_core::{ConfigError, Error, TokenError, TransportErrorKind};
 
+use crate::output::terminal_safe;
+
 /// The vendor a command talks to, for hints that name its variables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vendor {
@@ -99,6 +101,13 @@ impl Failure {
         Self { message, code }
     }
 
+    /// The line to print on stderr: `error: ` and the message, with every control
+    /// character a server may have put in it (an ANSI escape sequence, a bell, a
+    /// carriage return) made visible instead of sent to the terminal.
+    pub fn line(&self) -> String {
+        format!("error: {}", terminal_safe(&self.message))
+    }
+
     /// Describes a configuration error for `vendor`.
     pub fn from_config(vendor: Vendor, err: &ConfigError) -> Self {
         Self::from_sdk(vendor, &Error::Config(err.clone()))
@@ -168,5 +177,22 @@ fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
             "check {p}_TOKEN_URL: it does not answer like a token endpoint"
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_line_carries_no_control_character() {
+        let failure =
+            Failure::other("Kazi: the API said: \x1b]0;pwn\x07\x1b[31mred\r\nforged line");
+        let line = failure.line();
+        assert_eq!(
+            line,
+            "error: Kazi: the API said: \\x1b]0;pwn\\x07\\x1b[31mred forged line"
+        );
+        assert!(!line.chars().any(char::is_control), "{line:?}");
     }
 }

@@ -103,7 +103,7 @@ fn main() -> ExitCode {
     }
     if let Some(path) = &cli.global.env_file {
         if let Err(failure) = load_env_file(path) {
-            eprintln!("error: {}", failure.message);
+            eprintln!("{}", failure.line());
             return ExitCode::from(failure.code);
         }
     }
@@ -138,7 +138,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("{}", failure.line());
             ExitCode::from(failure.code)
         }
     }

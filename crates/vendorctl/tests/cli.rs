@@ -488,3 +488,176 @@ fn env_file_is_loaded() {
     assert!(!err.contains("KAISA_CLIENT_ID"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A bounded HTTP/1.1 server on 127.0.0.1 that answers each request with what
+/// `answer` returns for its request line (status, JSON body), one request per
+/// connection. It stops when dropped, or after 60 s.
+struct RawServer {
+    url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RawServer {
+    fn start(answer: fn(&str) -> (u16, String)) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while !stopped.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as much body as Content-Length says.
+                while let Ok(n @ 1..) = stream.read(&mut buf) {
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let head = String::from_utf8_lossy(&request);
+                let (status, body) = answer(head.lines().next().unwrap_or(""));
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        Self { url, stop }
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// What a hostile or compromised server may put in its text: retitle the window
+/// (OSC 0, ended by BEL), turn the text red (CSI), then, for the table and the
+/// JSON, a C1 CSI (U+009B) that serde_json leaves raw and a clear-screen.
+const HOSTILE: &str = r"\u001b]0;pwn\u0007\u001b[31m";
+
+fn hostile_answer(request_line: &str) -> (u16, String) {
+    if request_line.contains("/token") {
+        (
+            400,
+            format!(
+                r#"{{"error":"invalid_client","error_description":"AADSTS7000215: {HOSTILE}bad secret"}}"#
+            ),
+        )
+    } else if request_line.contains("/fails") {
+        (
+            400,
+            format!(r#"{{"statusCode":400,"message":"{HOSTILE}not allowed"}}"#),
+        )
+    } else {
+        (
+            200,
+            format!(
+                r#"{{"items":[{{"name":"{HOSTILE}station\u009b2J","k\u001b[2Jey":"x\r\nforged"}}]}}"#
+            ),
+        )
+    }
+}
+
+/// Runs vendorctl with only `vars` (and PATH) set.
+fn run_with(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("VENDORCTL_INSECURE_LOOPBACK", "1");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("vendorctl runs")
+}
+
+fn assert_terminal_safe(what: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "{what}: raw control characters {raw:?} in {text:?}"
+    );
+}
+
+/// Server text reaches the terminal with its control characters made visible: in the
+/// error line of an API error and of a token error, in tables and in JSON.
+#[test]
+fn server_text_cannot_inject_terminal_escapes() {
+    let server = RawServer::start(hostile_answer);
+    let okq8 = [
+        ("OKQ8_BASE_URL", format!("{}/okq8/", server.url)),
+        ("OKQ8_SUBSCRIPTION_KEY", "k".repeat(32)),
+    ];
+    let okq8: Vec<(&str, &str)> = okq8.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // An API error: one line on stderr, the escapes shown, not sent.
+    let out = run_with(&["okq8", "get", "fails"], &okq8);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not allowed"), "the message is shown: {err:?}");
+    assert!(err.contains(r"\x1b]0;pwn\x07\x1b[31m"), "{err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    assert_terminal_safe("API error line", &err);
+
+    // A token endpoint's error description.
+    let kaisa_token_url = format!("{}/kaisa-auth/token", server.url);
+    let kaisa_base_url = format!("{}/kaisa", server.url);
+    let out = run_with(
+        &["kaisa", "ping"],
+        &[
+            ("KAISA_CLIENT_ID", "id"),
+            ("KAISA_CLIENT_SECRET", "secret-value"),
+            ("KAISA_TOKEN_URL", kaisa_token_url.as_str()),
+            ("KAISA_BASE_URL", kaisa_base_url.as_str()),
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("invalid_client"), "{err:?}");
+    assert_terminal_safe("token error line", &err);
+
+    // A table: cells and the column names taken from the answer.
+    let out = run_with(&["okq8", "get", "stations"], &okq8);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        table.contains(r"\x1b]0;pwn\x07\x1b[31mstation\x9b2J"),
+        "{table}"
+    );
+    assert_terminal_safe("table", &table);
+
+    // JSON: still the same document, with every control character escaped.
+    let out = run_with(&["okq8", "get", "stations", "--json"], &okq8);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_terminal_safe("JSON", &text);
+    let doc = json(&out);
+    assert_eq!(
+        doc["items"][0]["name"], "\x1b]0;pwn\x07\x1b[31mstation\u{9b}2J",
+        "{text}"
+    );
+}

@@ -9,7 +9,7 @@ use vendor_sandbox::{Sandbox, SandboxConfig, Vendor as SandboxVendor};
 
 use super::{kaisa as kaisa_cmd, kazi as kazi_cmd, keyavi as keyavi_cmd, okq8 as okq8_cmd, token};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, Table};
+use crate::output::{terminal_safe, to_json, Output, Table};
 
 /// Runs the demo; prints tables, or one JSON document with `--json`.
 pub async fn run(out: Output) -> Result<(), Failure> {
@@ -57,10 +57,7 @@ pub async fn run(out: Output) -> Result<(), Failure> {
             "okq8": okq8,
             "traffic": traffic_json,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
-        );
+        println!("{}", to_json(&doc).unwrap_or_else(|_| "{}".to_owned()));
     } else {
         println!("{}", traffic.render());
     }
@@ -155,7 +152,10 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
             all.len(),
             first_page.pagination.amount_of_pages.unwrap_or(0)
         );
-        println!("A client without read:expectations gets a typed error:\n  {refused}\n");
+        println!(
+            "A client without read:expectations gets a typed error:\n  {}\n",
+            terminal_safe(&refused)
+        );
     }
     Ok(json!({
         "token": token::summary(&token),
