@@ -661,3 +661,187 @@ fn server_text_cannot_inject_terminal_escapes() {
         "{text}"
     );
 }
+
+/// A fresh directory for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("vendorctl-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn protect(
+    s: &Sandbox,
+    input: &std::path::Path,
+    out: &std::path::Path,
+    force: bool,
+) -> Output {
+    let mut args = vec![
+        "keyavi",
+        "protect",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ];
+    if force {
+        args.push("--force");
+    }
+    run(s, &args, &[], &[]).await
+}
+
+fn is_ikd_of(path: &std::path::Path, plain: &[u8]) -> bool {
+    let ikd = std::fs::read(path).unwrap();
+    ikd.starts_with(b"IKD1") && ikd[4..].iter().map(|b| b ^ 0x5A).eq(plain.iter().copied())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protect_keeps_an_existing_output_unless_forced() {
+    let s = sandbox().await;
+    let dir = TempDir::new("protect-existing");
+    let input = dir.0.join("note.txt");
+    let output = dir.0.join("note.ikd");
+    std::fs::write(&input, b"hello keyavi").unwrap();
+    std::fs::write(&output, b"precious").unwrap();
+
+    let out = protect(&s, &input, &output, false).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&output).unwrap(), b"precious");
+    assert_eq!(
+        s.stats().api_calls_total(Vendor::Keyavi),
+        0,
+        "refused before the call"
+    );
+
+    let out = protect(&s, &input, &output, true).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(is_ikd_of(&output, b"hello keyavi"));
+    // No temporary file is left behind.
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protect_never_writes_over_its_input() {
+    let s = sandbox().await;
+    let dir = TempDir::new("protect-input");
+    std::fs::create_dir_all(dir.0.join("sub")).unwrap();
+    let input = dir.0.join("note.txt");
+    std::fs::write(&input, b"the original").unwrap();
+    let mut spellings = vec![
+        input.clone(),
+        dir.0.join(".").join("note.txt"),
+        dir.0.join("sub").join("..").join("note.txt"),
+    ];
+    #[cfg(unix)]
+    {
+        let link = dir.0.join("link-to-note");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        spellings.push(link);
+        let hard = dir.0.join("hard-link-to-note");
+        std::fs::hard_link(&input, &hard).unwrap();
+        spellings.push(hard);
+    }
+    for output in &spellings {
+        for force in [false, true] {
+            let out = protect(&s, &input, output, force).await;
+            let err = stderr(&out);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{output:?} force={force}: {err}"
+            );
+            assert!(
+                err.contains("over its input"),
+                "{output:?} force={force}: {err}"
+            );
+            assert_eq!(std::fs::read(&input).unwrap(), b"the original");
+        }
+    }
+    // The input given through a symlink, the output being the real file.
+    #[cfg(unix)]
+    {
+        let out = protect(&s, &dir.0.join("link-to-note"), &input, true).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(std::fs::read(&input).unwrap(), b"the original");
+    }
+    assert_eq!(s.stats().api_calls_total(Vendor::Keyavi), 0);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protect_creates_the_output_for_its_owner_only_and_follows_no_symlink() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let s = sandbox().await;
+    let dir = TempDir::new("protect-mode");
+    let input = dir.0.join("note.txt");
+    std::fs::write(&input, b"hello keyavi").unwrap();
+
+    // A new file: mode 0600, whatever the umask lets through for other files.
+    let output = dir.0.join("new.ikd");
+    let out = protect(&s, &input, &output, false).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(is_ikd_of(&output, b"hello keyavi"));
+    let mode = std::fs::metadata(&output).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+
+    // Replaced with --force: still 0600, even where the old file was world-readable.
+    let old = dir.0.join("old.ikd");
+    std::fs::write(&old, b"old").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = protect(&s, &input, &old, true).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(is_ikd_of(&old, b"hello keyavi"));
+    let mode = std::fs::metadata(&old).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+
+    // A symlink at the output, to another file or to nowhere: refused without --force,
+    // and the file it points to is never written.
+    let victim = dir.0.join("victim");
+    std::fs::write(&victim, b"victim").unwrap();
+    let link = dir.0.join("link.ikd");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let dangling = dir.0.join("dangling.ikd");
+    let nowhere = dir.0.join("nowhere");
+    std::os::unix::fs::symlink(&nowhere, &dangling).unwrap();
+    for output in [&link, &dangling] {
+        let out = protect(&s, &input, output, false).await;
+        assert_eq!(out.status.code(), Some(2), "{output:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
+    assert!(
+        !nowhere.exists(),
+        "nothing created through the dangling symlink"
+    );
+
+    // With --force the symlink itself is replaced by a regular file.
+    for output in [&link, &dangling] {
+        let out = protect(&s, &input, output, true).await;
+        assert!(out.status.success(), "{output:?}: {}", stderr(&out));
+        let meta = std::fs::symlink_metadata(output).unwrap();
+        assert!(
+            meta.file_type().is_file(),
+            "{output:?} is a regular file now"
+        );
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert!(is_ikd_of(output, b"hello keyavi"));
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
+    assert!(!nowhere.exists());
+}
