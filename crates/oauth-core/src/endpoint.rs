@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -261,17 +263,11 @@ impl Credentials {
         key.build()
     }
 
-    /// Every form in which a secret travels in a token request: as is, form-urlencoded,
-    /// JSON-escaped, and the Basic credentials. A proxy that echoes the request back
-    /// in an error page shows the encoded forms, so all are scrubbed from errors.
+    /// The secrets a token request carries, and the Basic credentials: error
+    /// snippets are scrubbed of each in every spelling a server could echo it in
+    /// (see `error::redact`).
     fn redactions(&self, basic: Option<&HeaderValue>) -> Vec<SecretString> {
-        let mut out: Vec<String> = Vec::new();
-        for secret in self.secrets() {
-            out.push(secret.to_owned());
-            out.push(form_urlencoded_component(secret));
-            let json = serde_json::to_string(secret).unwrap_or_default();
-            out.push(json.trim_matches('"').to_owned());
-        }
+        let mut out: Vec<String> = self.secrets().into_iter().map(str::to_owned).collect();
         if let Some(credentials) = basic
             .and_then(|b| b.to_str().ok())
             .and_then(|b| b.strip_prefix("Basic "))
@@ -528,7 +524,7 @@ impl TokenClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned());
-        let http = reqwest::Client::builder()
+        let http = http_client_builder(&url)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeouts.connect)
             .user_agent(user_agent)
@@ -630,6 +626,22 @@ pub fn check_url(
     }
 }
 
+/// A `reqwest` client builder for requests to `target`.
+///
+/// Proxies: for normal https traffic the system's proxy settings (`HTTPS_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`) apply, which is safe, since TLS runs end to end through
+/// the proxy's tunnel. A loopback target is never proxied: plain http to it (the
+/// insecure-loopback opt-in) would hand every secret to the proxy in clear, and a
+/// proxy cannot reach this machine's loopback anyway.
+pub(crate) fn http_client_builder(target: &Url) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    if is_loopback(target) {
+        builder.no_proxy()
+    } else {
+        builder
+    }
+}
+
 /// Whether the URL's host is a loopback address or `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -646,7 +658,7 @@ fn encode_body(
     format: BodyFormat,
     auth: ClientAuth,
     extra: &[(String, String)],
-) -> Result<SecretBox<[u8]>, ConfigError> {
+) -> Result<SecretBody, ConfigError> {
     let mut pairs: Vec<(&str, &str)> = vec![("grant_type", credentials.grant_type())];
     if auth == ClientAuth::SecretPost || credentials.client_secret().is_none() {
         pairs.push(("client_id", credentials.client_id()));
@@ -677,27 +689,53 @@ fn encode_body(
         BodyFormat::Form => serde_urlencoded::to_string(&pairs)
             .map_err(|e| ConfigError::new("extra_param", format!("cannot encode: {e}")))?
             .into_bytes(),
-        BodyFormat::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
-                .collect();
-            serde_json::to_vec(&map)
-                .map_err(|e| ConfigError::new("extra_param", format!("cannot encode: {e}")))?
-        }
+        // Serialized straight from the borrowed pairs: no `Value` copies of a secret.
+        BodyFormat::Json => serde_json::to_vec(&JsonPairs(&pairs))
+            .map_err(|e| ConfigError::new("extra_param", format!("cannot encode: {e}")))?,
     };
-    Ok(SecretBox::new(bytes.into_boxed_slice()))
+    Ok(SecretBody(Arc::new(SecretBox::new(
+        bytes.into_boxed_slice(),
+    ))))
+}
+
+/// Pairs serialized as one JSON object, in order.
+struct JsonPairs<'a>(&'a [(&'a str, &'a str)]);
+
+impl serde::Serialize for JsonPairs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().copied())
+    }
+}
+
+/// The encoded token request body. Every attempt sends it without copying it (the
+/// request body borrows this allocation), and it is zeroed when the client and the
+/// last attempt are done with it. Buffers inside the HTTP and TLS stacks are outside
+/// this crate's reach.
+#[derive(Clone)]
+struct SecretBody(Arc<SecretBox<[u8]>>);
+
+impl AsRef<[u8]> for SecretBody {
+    fn as_ref(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
 }
 
 fn basic_header(client_id: &str, secret: &str) -> Result<HeaderValue, ConfigError> {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
-    let enc = |s: &str| form_urlencoded_component(s);
-    let raw = format!("{}:{}", enc(client_id), enc(secret));
-    let mut value = HeaderValue::from_str(&format!(
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64. The temporary
+    // texts are wiped; the header value itself lives (shared, never copied per
+    // request) as long as the client, in memory `http` does not let us wipe.
+    let enc = |s: &str| Zeroizing::new(form_urlencoded_component(s));
+    let raw = Zeroizing::new(format!(
+        "{}:{}",
+        enc(client_id).as_str(),
+        enc(secret).as_str()
+    ));
+    let text = Zeroizing::new(format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    ))
-    .map_err(|_| ConfigError::new("client_secret", "cannot be sent in a header"))?;
+        Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())).as_str()
+    ));
+    let mut value = HeaderValue::from_str(&text)
+        .map_err(|_| ConfigError::new("client_secret", "cannot be sent in a header"))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -718,7 +756,7 @@ pub struct TokenClient {
     url: Url,
     key: CacheKey,
     credentials: Credentials,
-    body: SecretBox<[u8]>,
+    body: SecretBody,
     content_type: HeaderValue,
     basic: Option<HeaderValue>,
     /// The secrets, in every form they are sent, to scrub from error snippets.
@@ -831,7 +869,7 @@ impl TokenClient {
             .post(self.url.clone())
             .header(CONTENT_TYPE, self.content_type.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .body(self.body.expose_secret().to_vec());
+            .body(bytes::Bytes::from_owner(self.body.clone()));
         if let Some(basic) = &self.basic {
             request = request.header(AUTHORIZATION, basic.clone());
         }

@@ -91,7 +91,7 @@ impl TokenError {
         match self {
             TokenError::OAuth(e) => is_retryable_status(e.status),
             TokenError::Status(e) => is_retryable_status(e.status),
-            TokenError::Transport(e) => e.kind() != TransportErrorKind::TooLarge,
+            TokenError::Transport(e) => e.is_retryable(),
             TokenError::Abandoned => true,
             TokenError::DeadlineExceeded { last, .. } | TokenError::BackingOff { last, .. } => {
                 last.is_retryable()
@@ -323,8 +323,17 @@ impl std::error::Error for StatusError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The connection could not be made.
+    /// The connection could not be made (and may be made on another try).
     Connect,
+    /// The server's certificate is not trusted (unknown issuer, expired, wrong name):
+    /// trying again cannot help; trust the right root or fix the URL.
+    Tls,
+    /// The host name could not be resolved: check the URL (trying again rarely helps).
+    Dns,
+    /// Nothing listens on a loopback address and port: start the server or fix the
+    /// port (not retried; on other hosts a refused connection counts as
+    /// [`TransportErrorKind::Connect`], which is).
+    Refused,
     /// An attempt took longer than its timeout.
     Timeout,
     /// Reading the body failed.
@@ -349,6 +358,15 @@ impl TransportError {
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         let kind_text = match kind {
             TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Tls => {
+                "the server's TLS certificate is not trusted (not retried: trust its root or fix the URL)"
+            }
+            TransportErrorKind::Dns => {
+                "the host name could not be resolved (not retried: check the URL)"
+            }
+            TransportErrorKind::Refused => {
+                "nothing listens on this loopback address and port (not retried: is the server running?)"
+            }
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Body => "could not read the answer",
             TransportErrorKind::TooLarge => "the answer is too large",
@@ -366,26 +384,72 @@ impl TransportError {
         self.kind
     }
 
+    /// Whether another attempt may succeed: not for failures that repeat
+    /// identically (an untrusted certificate, an unknown host, a closed loopback
+    /// port, an answer over the size cap).
+    pub fn is_retryable(&self) -> bool {
+        !matches!(
+            self.kind,
+            TransportErrorKind::TooLarge
+                | TransportErrorKind::Tls
+                | TransportErrorKind::Dns
+                | TransportErrorKind::Refused
+        )
+    }
+
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
+        // reqwest's message names the URL (never a secret: secrets travel in bodies and
+        // headers) and its source chain says why.
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(err);
+        let mut refused = false;
+        let mut invalid_data = false;
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+                invalid_data |= io.kind() == std::io::ErrorKind::InvalidData;
+            }
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
         let kind = if err.is_timeout() {
             TransportErrorKind::Timeout
         } else if err.is_connect() {
-            TransportErrorKind::Connect
+            classify_connect(
+                &message,
+                refused,
+                invalid_data,
+                err.url().is_some_and(crate::endpoint::is_loopback),
+            )
         } else if err.is_body() || err.is_decode() {
             TransportErrorKind::Body
         } else {
             TransportErrorKind::Other
         };
-        // reqwest's message names the URL (never a secret: secrets travel in bodies and
-        // headers) and its source chain says why.
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
         Self::new(kind, message)
+    }
+}
+
+/// Tells the connection failures that repeat identically from the transient ones.
+/// The TLS and resolver errors reach us only as text inside `io::Error`s, so their
+/// messages are read (rustls: "invalid peer certificate"; the resolver: "dns error").
+fn classify_connect(
+    message: &str,
+    refused: bool,
+    invalid_data: bool,
+    loopback: bool,
+) -> TransportErrorKind {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("invalid peer certificate") || (invalid_data && lower.contains("certificate"))
+    {
+        TransportErrorKind::Tls
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        TransportErrorKind::Dns
+    } else if refused && loopback {
+        TransportErrorKind::Refused
+    } else {
+        TransportErrorKind::Connect
     }
 }
 
@@ -406,15 +470,70 @@ pub fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
     format!("{}…", text[..end].trim_end())
 }
 
-/// Replaces every occurrence of each (non-trivial) secret with `[redacted]`.
+/// Secrets shorter than this are not searched for (they would match innocent text):
+/// a text that holds one in any spelling is withheld whole instead.
+const MIN_REDACTABLE_LEN: usize = 4;
+
+/// How many times a secret may have been JSON-escaped and still be found: a JSON
+/// error body quoting a JSON request body escapes it twice; three covers one more
+/// layer of quoting.
+const MAX_JSON_DEPTH: usize = 3;
+
+/// Every spelling in which `secret` can appear in a text that quotes a request:
+/// as is, form- and percent-encoded, and JSON-escaped up to [`MAX_JSON_DEPTH`]
+/// times, each also after form encoding and the other way round.
+pub(crate) fn spellings(secret: &str) -> Vec<String> {
+    let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let json = |s: &str| {
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or(&quoted)
+            .to_owned()
+    };
+    let mut out = vec![secret.to_owned()];
+    let encoded = form(secret);
+    out.push(encoded.replace('+', "%20"));
+    out.push(encoded);
+    let mut escaped = secret.to_owned();
+    for _ in 0..MAX_JSON_DEPTH {
+        escaped = json(&escaped);
+        out.push(form(&escaped));
+        out.push(escaped.clone());
+    }
+    out.push(json(&form(secret)));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Scrubs every spelling (see [`spellings`]) of each secret from `text`.
+///
+/// Secrets of [`MIN_REDACTABLE_LEN`] bytes or more are replaced with `[redacted]`
+/// wherever they occur; if a shorter one occurs in any spelling, the whole text is
+/// replaced, since scrubbing one or two characters would both leak and mangle.
 pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    let mut forms: Vec<String> = Vec::new();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let spelled = spellings(secret);
+        if secret.len() < MIN_REDACTABLE_LEN {
+            if spelled.iter().any(|f| text.contains(f.as_str())) {
+                *text = String::from(
+                    "[redacted: withheld whole, it quotes a secret too short to scrub]",
+                );
+                return;
+            }
+            continue;
+        }
+        forms.extend(spelled);
+    }
     // Longest first, so that a secret inside a longer encoded form of another does
     // not break the longer one up before it is found.
-    let mut secrets = secrets.to_vec();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for secret in secrets {
-        if secret.len() >= 4 && text.contains(secret) {
-            *text = text.replace(secret, "[redacted]");
+    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for form in forms {
+        if text.contains(form.as_str()) {
+            *text = text.replace(form.as_str(), "[redacted]");
         }
     }
 }
@@ -439,6 +558,89 @@ mod tests {
         assert!(!s.contains("secret-value"));
         assert!(s.contains("[redacted]"));
         assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn secrets_escaped_twice_or_encoded_are_redacted() {
+        let secret = r#"p"a\ss w+rd"#;
+        let once = serde_json::to_string(secret).unwrap();
+        let twice = serde_json::to_string(&format!(r#"{{"password":{once}}}"#)).unwrap();
+        let thrice = serde_json::to_string(&twice).unwrap();
+        let form = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+        for body in [
+            twice.clone(),
+            thrice,
+            format!("password={form}"),
+            form.replace('+', "%20"),
+        ] {
+            let s = body_snippet(body.as_bytes(), &[secret]);
+            assert!(s.contains("[redacted]"), "{body} -> {s}");
+            for spelling in spellings(secret) {
+                assert!(!s.contains(&spelling), "{spelling} left in {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_quoting_a_short_secret_is_withheld_whole() {
+        let s = body_snippet(br#"{"error":"bad password","echo":"pw=a%2Bb"}"#, &["a+b"]);
+        assert!(!s.contains("a%2Bb") && !s.contains("echo"), "{s}");
+        assert!(s.starts_with("[redacted"), "{s}");
+        // A short secret that does not occur leaves the text alone.
+        assert_eq!(body_snippet(b"all fine", &["zq"]), "all fine");
+    }
+
+    #[test]
+    fn connection_failures_that_repeat_are_told_apart() {
+        // The texts reqwest, hyper-util and rustls give for each failure.
+        let tls = "error sending request for url (https://127.0.0.1:8443/token): client error (Connect): invalid peer certificate: UnknownIssuer";
+        assert_eq!(
+            classify_connect(tls, false, true, true),
+            TransportErrorKind::Tls
+        );
+        let dns = "error sending request for url (https://login.invalid/token): client error (Connect): dns error: failed to lookup address information: Name or service not known";
+        assert_eq!(
+            classify_connect(dns, false, false, false),
+            TransportErrorKind::Dns
+        );
+        let refused = "error sending request for url (http://127.0.0.1:9/): client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(
+            classify_connect(refused, true, false, true),
+            TransportErrorKind::Refused
+        );
+        // Refused elsewhere may be a restart in progress: retried.
+        assert_eq!(
+            classify_connect(refused, true, false, false),
+            TransportErrorKind::Connect
+        );
+        assert_eq!(
+            classify_connect(
+                "tcp connect error: Network is unreachable",
+                false,
+                false,
+                false
+            ),
+            TransportErrorKind::Connect
+        );
+        for kind in [
+            TransportErrorKind::Tls,
+            TransportErrorKind::Dns,
+            TransportErrorKind::Refused,
+            TransportErrorKind::TooLarge,
+        ] {
+            assert!(!TransportError::new(kind, "x").is_retryable(), "{kind:?}");
+        }
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Body,
+            TransportErrorKind::Other,
+        ] {
+            assert!(TransportError::new(kind, "x").is_retryable(), "{kind:?}");
+        }
+        assert!(TransportError::new(TransportErrorKind::Tls, "x")
+            .to_string()
+            .contains("not trusted"));
     }
 
     #[test]

@@ -444,3 +444,82 @@ async fn deadline_and_backoff_wrappers_hold_no_secret() {
     assert!(matches!(&err, TokenError::BackingOff { .. }), "{err:?}");
     assert_error_free_of("TokenError::BackingOff", &err, ALL_SECRETS);
 }
+
+/// A server that answers with a JSON error document quoting the JSON request body
+/// as a string: every secret in it is JSON-escaped twice.
+struct JsonQuotingServer;
+
+impl wiremock::Respond for JsonQuotingServer {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body = String::from_utf8_lossy(&request.body).into_owned();
+        ResponseTemplate::new(502).set_body_json(serde_json::json!({
+            "message": "upstream rejected the request",
+            "request": body,
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_json_error_quoting_the_json_request_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(JsonQuotingServer)
+        .expect(1)
+        .named("JSON error quoting the request")
+        .mount(&server)
+        .await;
+    let err = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .credentials(Credentials::password(
+            CLIENT_ID,
+            Some(ODD_SECRET.to_owned()),
+            USERNAME,
+            ODD_PASSWORD,
+        ))
+        .body_format(BodyFormat::Json)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .request_token()
+        .await
+        .unwrap_err();
+    let TokenError::Status(status) = &err else {
+        panic!("expected TokenError::Status, got {err:?}");
+    };
+    assert!(
+        status.snippet().contains("upstream rejected"),
+        "{}",
+        status.snippet()
+    );
+    assert!(
+        status.snippet().contains("[redacted]"),
+        "{}",
+        status.snippet()
+    );
+    // The double-escaped spellings, e.g. `p4ss\\\"w0rd`, and every fragment.
+    assert_error_free_of("JSON quoting JSON", &err, ODD_FRAGMENTS);
+    assert_error_free_of("JSON quoting JSON", &err, &[r#"p4ss\\\"w0rd"#, "w0rd"]);
+}
+
+#[tokio::test]
+async fn an_echo_of_a_short_password_is_withheld_whole() {
+    for password in ["pw", "p+1"] {
+        let err = error_from_echoing_proxy(
+            Credentials::password(CLIENT_ID, None, USERNAME, password),
+            BodyFormat::Form,
+            ClientAuth::SecretPost,
+        )
+        .await;
+        let TokenError::Status(status) = &err else {
+            panic!("expected TokenError::Status, got {err:?}");
+        };
+        let form = format!("password={}", password.replace('+', "%2B"));
+        assert!(!status.snippet().contains(&form), "{}", status.snippet());
+        assert!(
+            status.snippet().starts_with("[redacted"),
+            "{}",
+            status.snippet()
+        );
+        assert_error_free_of("short password", &err, &[form.as_str()]);
+    }
+}
