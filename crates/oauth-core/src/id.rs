@@ -3,7 +3,9 @@
 /// Declares id newtypes around a `String`, so that one kind of id is not passed where
 /// another belongs.
 ///
-/// Each type gets `new`, `as_str`, `Debug`, `Clone`, `PartialEq`/`Eq`,
+/// Each type gets `new`, `as_str`, `to_path_segment` (the id checked and
+/// percent-encoded for a URL path, see [`api::path_segment`](crate::api::path_segment)),
+/// `Debug`, `Clone`, `PartialEq`/`Eq`,
 /// `PartialOrd`/`Ord`, `Hash`, `Display` (the bare id), `AsRef<str>`, `From<&str>`,
 /// `From<String>` and `From<&Self>`, and serde support: it serializes as a plain
 /// string and deserializes from a non-empty string or a number (vendors send numeric
@@ -29,6 +31,23 @@
 /// assert_eq!(SourceId::new("s-1").to_string(), "s-1");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+///
+/// Constructing an id never fails (ids the server sends always deserialize); putting
+/// one in a path does, for an id that would not name exactly one resource there:
+///
+/// ```
+/// # oauth_core::id_newtype! { pub struct CustomerId: From<u64>; }
+/// use oauth_core::Error;
+///
+/// assert_eq!(CustomerId::from(407_382_u64).to_path_segment("customer_id")?, "407382");
+/// assert_eq!(CustomerId::new("40/7").to_path_segment("customer_id")?, "40%2F7");
+/// let parsed: CustomerId = serde_json::from_str(r#""..""#)?;
+/// assert!(matches!(
+///     parsed.to_path_segment("customer_id"),
+///     Err(Error::InvalidArgument { name: "customer_id", .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[macro_export]
 macro_rules! id_newtype {
     () => {};
@@ -50,6 +69,22 @@ macro_rules! id_newtype {
             /// The id as text.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// The id as one URL path segment, percent-encoded; `name` is the argument
+            /// it came from, for the error.
+            ///
+            /// # Errors
+            ///
+            /// [`InvalidArgument`]($crate::api::Error::InvalidArgument) naming `name`
+            /// for an id that is empty, `.` or `..` (also percent-encoded), which URL
+            /// joining would resolve to another resource: see
+            /// [`path_segment`]($crate::api::path_segment).
+            pub fn to_path_segment(
+                &self,
+                name: &'static str,
+            ) -> ::std::result::Result<::std::string::String, $crate::api::Error> {
+                $crate::api::path_segment(name, &self.0)
             }
         }
 
@@ -144,6 +179,40 @@ mod tests {
         assert_eq!(NumberId::from(7_u64).as_str(), "7");
         assert!(PlainId::from("a") < PlainId::from("b"));
         assert_eq!(HashSet::from([id.clone(), id]).len(), 1);
+    }
+
+    #[test]
+    fn ids_in_a_path_refuse_dot_segments_but_still_deserialize() {
+        for bad in ["..", ".", "%2e%2e", "%2E%2e", " "] {
+            let parsed: PlainId = serde_json::from_str(&format!("{bad:?}")).unwrap();
+            assert!(
+                matches!(
+                    parsed.to_path_segment("plain_id"),
+                    Err(crate::Error::InvalidArgument {
+                        name: "plain_id",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            PlainId::new("").to_path_segment("plain_id"),
+            Err(crate::Error::InvalidArgument {
+                name: "plain_id",
+                ..
+            })
+        ));
+        assert_eq!(
+            NumberId::from(407_382_u64)
+                .to_path_segment("number_id")
+                .unwrap(),
+            "407382"
+        );
+        assert_eq!(
+            PlainId::new("a/b").to_path_segment("plain_id").unwrap(),
+            "a%2Fb"
+        );
     }
 
     #[test]

@@ -12,9 +12,13 @@ pub use client::{AuthMode, Client, ClientBuilder, DEFAULT_TENANT};
 pub use http::Method;
 pub use level::AccessLevel;
 pub use models::ItemPage;
-/// Percent-encodes one path segment (an id), so that `/`, `?` or `#` in it cannot
-/// change the path: `format!("core/v1/stations/{}", encode_segment(id))`.
+/// Percent-encodes one path segment, so that `/`, `?` or `#` in it cannot change the
+/// path; it does not refuse `.` or `..`: for an id, prefer [`path_segment`].
 pub use oauth_core::api::encode_segment;
+/// Checks and percent-encodes one path segment (an id), refusing an empty one, `.`
+/// and `..` (also percent-encoded) with [`Error::InvalidArgument`] naming the argument:
+/// `format!("core/v1/stations/{}", path_segment("station_id", id)?)`.
+pub use oauth_core::api::path_segment;
 /// What a 401 or 403 means: [`Error::auth_kind`] returns one.
 pub use oauth_core::api::AuthErrorKind;
 /// Every failure of this crate: configuration, token, HTTP status, decoding, network.

@@ -1,6 +1,6 @@
 //! `customers`: listing, creating and updating customers.
 
-use oauth_core::api::{encode_segment, Request};
+use oauth_core::api::Request;
 use serde::Serialize;
 
 use crate::models::{
@@ -94,18 +94,21 @@ impl<'a> Customers<'a> {
     ///
     /// # Errors
     ///
-    /// [`crate::Error::InvalidArgument`] before sending for an update that sets
-    /// nothing, a too long `name` or `custnr`, a monthly report setting other than
-    /// 0–2 or a custom field outside 1–20; otherwise the pipeline's errors
+    /// [`crate::Error::InvalidArgument`] before sending for a `customer_id` that is
+    /// empty, `.` or `..` (also percent-encoded), an update that sets nothing, a too
+    /// long `name` or `custnr`, a monthly report setting other than 0–2 or a custom
+    /// field outside 1–20; otherwise the pipeline's errors
     /// ([`crate::Error::Api`] with status 404 for an unknown customer, ...).
     pub async fn update(
         &self,
         customer_id: impl Into<CustomerId>,
         update: CustomerUpdate,
     ) -> Result<Customer> {
+        // An id that is empty, `.` or `..` would update another resource (`PUT
+        // customers/..` is `PUT /2.4.9/`): refused before anything is sent.
+        let id = customer_id.into().to_path_segment("customer_id")?;
         update.check()?;
-        let id = customer_id.into();
-        let request = Request::put(format!("customers/{}", encode_segment(id.as_str())))
+        let request = Request::put(format!("customers/{id}"))
             .form(&update)
             .operation("kaisa.customers.update");
         let OneCustomer(updated) = self.client.send(request).await?;

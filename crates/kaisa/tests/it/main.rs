@@ -6,6 +6,7 @@
 
 mod client;
 mod customers;
+mod paths;
 mod sources;
 mod statistics;
 

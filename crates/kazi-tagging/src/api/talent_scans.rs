@@ -1,7 +1,7 @@
 //! `GET /tagging/v2/bulk/talentscans/{id}/matches`.
 
 use futures_core::Stream;
-use oauth_core::api::{encode_segment, paginate, Page, Request};
+use oauth_core::api::{paginate, path_segment, Page, Request};
 use serde::Serialize;
 
 use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
@@ -95,13 +95,9 @@ struct Query<'q> {
 impl Spec {
     /// Checks the arguments and describes the call for `page`.
     fn request(&self, page: Option<u32>) -> Result<Request> {
-        let id = self.id.as_str().trim();
-        if id.is_empty() {
-            return Err(Error::InvalidArgument {
-                name: "talent_scan_id",
-                problem: "is empty".to_owned(),
-            });
-        }
+        // Refuses an empty id, `.` and `..` (also percent-encoded), which URL joining
+        // would resolve to another endpoint, before anything is sent.
+        let id = path_segment("talent_scan_id", self.id.as_str().trim())?;
         if page == Some(0) {
             return Err(Error::InvalidArgument {
                 name: "page",
@@ -124,13 +120,11 @@ impl Spec {
             search: self.search.as_deref(),
             sort: self.sort.map(|s| s.to_string()),
         };
-        Ok(Request::get(format!(
-            "/tagging/v2/bulk/talentscans/{}/matches",
-            encode_segment(id)
-        ))
-        .query(&query)
-        .require_role(Scope::ReadTalentScans)
-        .operation("kazi_tagging.talent_scans.matches"))
+        let path = format!("/tagging/v2/bulk/talentscans/{id}/matches");
+        Ok(Request::get(path)
+            .query(&query)
+            .require_role(Scope::ReadTalentScans)
+            .operation("kazi_tagging.talent_scans.matches"))
     }
 }
 
@@ -178,7 +172,8 @@ impl<'a> MatchesRequest<'a> {
     /// # Errors
     ///
     /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument), before sending,
-    ///   for an empty talent scan id, page 0, or a page size outside 1..=100.
+    ///   for a talent scan id that is empty, `.` or `..` (also percent-encoded), page
+    ///   0, or a page size outside 1..=100.
     /// - [`Error::Auth`](crate::Error::Auth) on a 401/403: a missing or invalid
     ///   subscription key, or a token without `read:talentscans`.
     /// - [`Error::Api`](crate::Error::Api) with status 404 for an unknown talent scan,

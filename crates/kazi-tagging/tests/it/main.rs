@@ -5,6 +5,7 @@
 
 mod client;
 mod expectations;
+mod paths;
 mod talent_scans;
 
 use kazi_tagging::{ClientBuilder, DEFAULT_RESOURCE, DEFAULT_TENANT};

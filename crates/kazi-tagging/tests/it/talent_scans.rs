@@ -151,7 +151,7 @@ async fn the_talent_scan_id_is_one_encoded_segment() {
     let server = MockServer::start().await;
     let token = mount_token(&server, &["read:talentscans"]).await;
     Mock::given(method("GET"))
-        .and(path(matches_path("a%2F..%2Fb%3Fc%20d")))
+        .and(path(matches_path("a%2Fb..%3Fc%20d")))
         .and(exact_query(&[]))
         .and(api_headers(&token))
         .respond_with(
@@ -165,7 +165,8 @@ async fn the_talent_scan_id_is_one_encoded_segment() {
     let client = builder(&server).build().unwrap();
     client
         .talent_scans()
-        .matches("a/../b?c d")
+        // (`a/../b` is refused: a server that decodes `%2F` would climb.)
+        .matches("a/b..?c d")
         .send()
         .await
         .unwrap();

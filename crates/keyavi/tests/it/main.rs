@@ -6,6 +6,7 @@
 
 mod client;
 mod logs;
+mod paths;
 mod payloads;
 
 use keyavi::{CallerId, ClientBuilder};

@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 use url::Url;
 
 use super::error::{classify, is_subscription_key_problem, request_id, DecodeError, Error};
-use super::request::Request;
+use super::request::{check_path, Request};
 use crate::body::read_capped;
 use crate::endpoint::check_url;
 use crate::error::{body_snippet, redact, ConfigError, TransportError, TransportErrorKind};
@@ -396,16 +396,7 @@ impl ApiClient {
 
     /// Builds the URL of `request`: the base URL's path, then the request's path.
     fn url_for(&self, request: &Request) -> Result<Url, Error> {
-        let mut url = self.inner.base.clone();
-        let base_path = url.path().trim_end_matches('/');
-        let rel = request.path.trim_start_matches('/');
-        if rel.contains("://") || rel.starts_with("//") {
-            return Err(Error::invalid("path", "must be relative to the base URL"));
-        }
-        let path = format!("{base_path}/{rel}");
-        url.set_path(&path);
-        url.set_query(request.query.as_deref());
-        Ok(url)
+        join(&self.inner.base, &request.path, request.query.as_deref())
     }
 
     /// Sends `request` through the whole pipeline and returns the successful answer.
@@ -609,6 +600,52 @@ impl ApiClient {
     }
 }
 
+/// The base URL's path, then `path`, then `query`.
+///
+/// `path` is checked first ([`check_path`]); then, whatever the checks missed, the
+/// joined URL must keep the base URL's origin, start with its path, and hold every
+/// segment of both (the `url` crate resolves `.` and `..`, also percent-encoded, so a
+/// segment that went missing climbed): otherwise nothing is sent, and no credential
+/// reaches another path of the host.
+fn join(base: &Url, path: &str, query: Option<&str>) -> Result<Url, Error> {
+    check_path(path)?;
+    let base_path = base.path().trim_end_matches('/');
+    let rel = path.trim_start_matches('/');
+    let mut url = base.clone();
+    url.set_path(&format!("{base_path}/{rel}"));
+    url.set_query(query);
+    // `\` is a separator too for the `url` crate, in http(s) URLs.
+    let expected_segments = segment_count(base_path) + rel.split(['/', '\\']).count();
+    if stays_under(base, &url, expected_segments) {
+        Ok(url)
+    } else {
+        Err(Error::invalid(
+            "path",
+            "resolves outside the base URL's path: not sent",
+        ))
+    }
+}
+
+/// The segments of an absolute path without a trailing `/` (`""` has none).
+fn segment_count(path: &str) -> usize {
+    match path.strip_prefix('/') {
+        Some(rest) => rest.split('/').count(),
+        None => 0,
+    }
+}
+
+/// Whether `joined` has the origin of `base`, starts with its path, and holds
+/// `expected_segments` segments (none resolved away).
+fn stays_under(base: &Url, joined: &Url, expected_segments: usize) -> bool {
+    let prefix = base.path().trim_end_matches('/');
+    let under = joined
+        .path()
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.starts_with('/'));
+    let segments = joined.path_segments().map_or(0, Iterator::count);
+    joined.origin() == base.origin() && under && segments == expected_segments
+}
+
 fn redirect_error(status: StatusCode, headers: &HeaderMap, url: &Url) -> Error {
     let location_origin = headers
         .get(LOCATION)
@@ -619,5 +656,155 @@ fn redirect_error(status: StatusCode, headers: &HeaderMap, url: &Url) -> Error {
     Error::Redirect {
         status,
         location_origin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    fn refused_path(result: Result<Url, Error>) -> String {
+        match result {
+            Err(Error::InvalidArgument {
+                name: "path",
+                problem,
+            }) => problem,
+            other => panic!("expected the path to be refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn paths_are_joined_below_the_base_path() {
+        let base = url("https://api.example/2.4.9/");
+        let cases = [
+            (
+                "customers/407382",
+                "https://api.example/2.4.9/customers/407382",
+            ),
+            (
+                "/customers/407382",
+                "https://api.example/2.4.9/customers/407382",
+            ),
+            (
+                "customers/40%2F7",
+                "https://api.example/2.4.9/customers/40%2F7",
+            ),
+            (
+                "payloads/protect-remote/",
+                "https://api.example/2.4.9/payloads/protect-remote/",
+            ),
+            ("", "https://api.example/2.4.9/"),
+            (
+                "a.b/..c/c../...d",
+                "https://api.example/2.4.9/a.b/..c/c../...d",
+            ),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(
+                join(&base, path, None).unwrap().as_str(),
+                expected,
+                "{path}"
+            );
+        }
+        let root = url("https://api.example");
+        assert_eq!(
+            join(&root, "/tagging/v2/expectations", Some("page=2"))
+                .unwrap()
+                .as_str(),
+            "https://api.example/tagging/v2/expectations?page=2"
+        );
+    }
+
+    #[test]
+    fn paths_that_climb_or_leave_are_refused() {
+        let base = url("https://api.example/2.4.9/");
+        for path in [
+            "..",
+            ".",
+            "customers/..",
+            "customers/.",
+            "customers/../../admin",
+            "./customers",
+            "%2e%2e",
+            "%2E%2e",
+            "customers/%2e",
+            "customers/%252e%252E/x",
+            "customers\\..\\..\\admin",
+            "customers/..%2F..%2Fadmin",
+            "customers/.\t./admin",
+            "customers/.\n\r./admin",
+            "https://elsewhere.example/x",
+            "//elsewhere.example/x",
+            "/https://elsewhere.example/x",
+            "mailto:someone@elsewhere.example",
+        ] {
+            refused_path(join(&base, path, None));
+        }
+    }
+
+    #[test]
+    fn the_guard_refuses_a_joined_url_outside_the_base() {
+        let base = url("https://api.example/2.4.9/");
+        // Resolved away: the `url` crate turns `/2.4.9/customers/..` (3 segments) into
+        // `/2.4.9/` (2).
+        assert!(!stays_under(&base, &url("https://api.example/2.4.9/"), 3));
+        // Climbed above the base path, or into a sibling that shares its prefix.
+        assert!(!stays_under(&base, &url("https://api.example/admin"), 1));
+        assert!(!stays_under(&base, &url("https://api.example/2.4.9x/a"), 1));
+        // Another origin.
+        assert!(!stays_under(
+            &base,
+            &url("https://elsewhere.example/2.4.9/a"),
+            2
+        ));
+        assert!(!stays_under(&base, &url("http://api.example/2.4.9/a"), 2));
+        // Under the base, every segment kept.
+        assert!(stays_under(&base, &url("https://api.example/2.4.9/a"), 2));
+        let root = url("https://api.example/");
+        assert!(stays_under(&root, &url("https://api.example/a/b"), 2));
+        assert!(!stays_under(&root, &url("https://api.example/a"), 2));
+        assert_eq!(segment_count(""), 0);
+        assert_eq!(segment_count("/2.4.9"), 1);
+        assert_eq!(segment_count("/keyavi/api"), 2);
+    }
+
+    #[test]
+    fn the_url_crate_resolves_dots_which_is_why_they_are_refused() {
+        // The behaviour the checks defend against: if this ever changes, they still hold.
+        let mut u = url("https://api.example/2.4.9/");
+        u.set_path("/2.4.9/customers/%2E%2e");
+        assert_eq!(u.path(), "/2.4.9/");
+        u.set_path("/2.4.9/customers\\..\\..\\admin");
+        assert_eq!(u.path(), "/admin");
+        // Tabs and newlines are dropped from URLs, so `.<TAB>.` is `..`.
+        u.set_path("/2.4.9/customers/.\t./x");
+        assert_eq!(u.path(), "/2.4.9/x");
+    }
+
+    #[test]
+    fn url_for_refuses_before_anything_is_sent() {
+        let api = ApiClient::builder()
+            .base_url("https://api.example/2.4.9/")
+            .build()
+            .unwrap();
+        let problem = refused_path(api.url_for(&Request::put("customers/..")));
+        assert!(problem.contains("`..`"), "{problem}");
+        // Bypassing the path checks, the final guard still refuses.
+        let joined = {
+            let mut u = api.base_url().clone();
+            u.set_path("/2.4.9/customers/..");
+            u
+        };
+        assert!(!stays_under(api.base_url(), &joined, 3));
+        assert_eq!(
+            api.url_for(&Request::put("customers/407382"))
+                .unwrap()
+                .as_str(),
+            "https://api.example/2.4.9/customers/407382"
+        );
     }
 }

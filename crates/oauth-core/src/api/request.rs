@@ -163,8 +163,13 @@ impl Request {
     }
 }
 
-/// Percent-encodes one path segment (an id supplied by a caller), so that `/`, `?`
-/// or `#` in it cannot change the path.
+/// Percent-encodes one path segment, so that `/`, `?` or `#` in it cannot change the
+/// path.
+///
+/// It does not refuse the segments that URL joining resolves: `.` and `..` (and their
+/// percent-encoded spellings, which the `url` crate and servers normalise too) would
+/// still drop or climb a level. For an id supplied by a caller, use
+/// [`path_segment`], which refuses them.
 pub fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {
@@ -175,6 +180,165 @@ pub fn encode_segment(segment: &str) -> String {
         }
     }
     out
+}
+
+/// What an id refused by [`path_segment`] is told.
+const SEGMENT_PROBLEM: &str =
+    "an id cannot be empty, `.` or `..` (nor spell one percent-encoded or between slashes)";
+
+/// Checks and percent-encodes one path segment supplied by a caller (an id), so that
+/// it names exactly one resource below the path it is put in.
+///
+/// `name` is the argument the segment came from (`customer_id`), for the error.
+///
+/// ```
+/// use oauth_core::api::path_segment;
+/// use oauth_core::Error;
+///
+/// assert_eq!(path_segment("station_id", "SE/1001")?, "SE%2F1001");
+/// for bad in ["", " ", ".", "..", "%2e%2E", "%252e%252e", "a/../b"] {
+///     let err = path_segment("station_id", bad).unwrap_err();
+///     assert!(matches!(err, Error::InvalidArgument { name: "station_id", .. }), "{bad}");
+/// }
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] naming `name` when the segment is empty (or only
+/// whitespace) or is made of dots only (`.`, `..`), also once percent-decoded (as many
+/// times as it decodes: `%2e`, `%252E`), or holds such a part between `/` or `\` (a
+/// server that decodes `%2F` before routing would resolve it).
+pub fn path_segment(name: &'static str, segment: &str) -> Result<String, Error> {
+    if is_refused_segment(segment) {
+        return Err(Error::invalid(name, SEGMENT_PROBLEM));
+    }
+    Ok(encode_segment(segment))
+}
+
+/// Checks a path supplied by a caller before it is joined to the base URL: it must be
+/// relative to the base URL and must not climb out of it.
+///
+/// A leading `/` is allowed (the path is still joined below the base URL's path);
+/// an absolute URL (`https://...`, `mailto:...`), a network-path reference
+/// (`//host/...`) and any `.` or `..` segment are refused, also percent-encoded
+/// (`%2e%2E`), decoded several times (`%252e`), or separated by `\` (which URL
+/// parsers read as `/`).
+///
+/// ```
+/// use oauth_core::api::check_path;
+///
+/// assert!(check_path("/core/v1/stations/SE%2F1001").is_ok());
+/// for bad in ["..", "core/../admin", "core/%2E%2e/admin", "core\\..\\admin",
+///             "https://elsewhere.example/x", "//elsewhere.example/x"] {
+///     assert!(check_path(bad).is_err(), "{bad}");
+/// }
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] naming `path`.
+pub fn check_path(path: &str) -> Result<(), Error> {
+    let rel = path.trim_start_matches('/');
+    if path.starts_with("//") || rel.contains("://") || has_scheme(path) {
+        return Err(Error::invalid(
+            "path",
+            "must be relative to the base URL (not an absolute URL)",
+        ));
+    }
+    if rel.split(['/', '\\']).any(climbs) {
+        return Err(Error::invalid(
+            "path",
+            "cannot hold a `.` or `..` segment (nor spell one percent-encoded)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `segment`, as an id, is empty or resolves to `.` or `..`.
+fn is_refused_segment(segment: &str) -> bool {
+    match fully_decoded(segment) {
+        Some(decoded) => decoded.trim().is_empty() || decoded.split(['/', '\\']).any(is_dots),
+        None => true,
+    }
+}
+
+/// Whether one segment of a path is `.` or `..` (or only dots), also once decoded.
+fn climbs(segment: &str) -> bool {
+    match fully_decoded(segment) {
+        Some(decoded) => decoded.split(['/', '\\']).any(is_dots),
+        None => true,
+    }
+}
+
+/// Whether a part is made of dots only, ignoring whitespace and a `;parameter`: URL
+/// parsers drop tabs and newlines (`.<TAB>.` is `..`), and servers that strip
+/// trailing dots and spaces, or path parameters, read `...`, `.. ` or `..;x` as `..`.
+fn is_dots(part: &str) -> bool {
+    let part = part.split(';').next().unwrap_or_default();
+    let mut dots = false;
+    for c in part.chars() {
+        match c {
+            '.' => dots = true,
+            c if c.is_whitespace() => {}
+            _ => return false,
+        }
+    }
+    dots
+}
+
+/// Most rounds of percent-decoding tried; a text still decoding after them is refused.
+const MAX_DECODE_ROUNDS: usize = 8;
+
+/// `text` percent-decoded until nothing is left to decode (`%252e` is `.`), or `None`
+/// when it still decodes after [`MAX_DECODE_ROUNDS`] rounds.
+fn fully_decoded(text: &str) -> Option<Cow<'_, str>> {
+    let mut current = Cow::Borrowed(text);
+    for _ in 0..MAX_DECODE_ROUNDS {
+        match percent_decode_once(&current) {
+            Some(next) => current = Cow::Owned(next),
+            None => return Some(current),
+        }
+    }
+    None
+}
+
+/// One round of percent-decoding, or `None` when `text` holds no `%XX`.
+fn percent_decode_once(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'%') {
+        return None;
+    }
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut decoded_any = false;
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match (byte, hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(((high << 4) | low) as u8);
+                decoded_any = true;
+                i += 3;
+            }
+            _ => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    decoded_any.then(|| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Whether `path` starts with a URL scheme (`https:`, `mailto:`), so that it could be
+/// read as an absolute URL.
+fn has_scheme(path: &str) -> bool {
+    let first = path.split(['/', '\\', '?', '#']).next().unwrap_or_default();
+    let Some((scheme, _)) = first.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 #[cfg(test)]
@@ -201,6 +365,136 @@ mod tests {
     fn segments_are_encoded() {
         assert_eq!(encode_segment("ab-12_x.y~"), "ab-12_x.y~");
         assert_eq!(encode_segment("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+    }
+
+    fn refused(result: Result<String, Error>) -> (&'static str, String) {
+        match result {
+            Err(Error::InvalidArgument { name, problem }) => (name, problem),
+            other => panic!("expected an invalid argument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn path_segment_refuses_empty_and_dot_segments_naming_the_argument() {
+        for bad in [
+            "",
+            " ",
+            "\t",
+            ".",
+            "..",
+            "...",
+            ".\t.",
+            ".%0A.",
+            " .. ",
+            "..;x",
+            "%2e",
+            "%2E",
+            "%2e%2e",
+            "%2E%2e",
+            "%2e.",
+            ".%2E",
+            "%252e%252e",
+            "%25252E",
+            "%20",
+            "a/..",
+            "../a",
+            "a/./b",
+            "a\\..",
+            "..%2Fa",
+            "a%2F..%2Fb",
+            "a%5C..",
+        ] {
+            let (name, problem) = refused(path_segment("talent_scan_id", bad));
+            assert_eq!(name, "talent_scan_id", "{bad:?}");
+            assert!(
+                problem.contains("cannot be empty, `.` or `..`"),
+                "{problem}"
+            );
+        }
+        let err = path_segment("customer_id", "..").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid argument `customer_id`: an id cannot be empty, `.` or `..`"),
+            "{err}"
+        );
+        // Encoded past any server's decoding: refused rather than trusted.
+        let deep = (0..MAX_DECODE_ROUNDS).fold("%2e".to_owned(), |s, _| s.replace('%', "%25"));
+        refused(path_segment("id", &deep));
+    }
+
+    #[test]
+    fn path_segment_encodes_every_other_id() {
+        let cases = [
+            (
+                "8f14e45f-ceea-467a-9575-6d6a1b1f3f5e",
+                "8f14e45f-ceea-467a-9575-6d6a1b1f3f5e",
+            ),
+            ("407382", "407382"),
+            ("a.b", "a.b"),
+            ("..a", "..a"),
+            ("a..", "a.."),
+            ("v1.2", "v1.2"),
+            ("40/7", "40%2F7"),
+            ("a b", "a%20b"),
+            ("50%", "50%25"),
+            ("%2e%2ex", "%252e%252ex"),
+            ("SE/1001?x", "SE%2F1001%3Fx"),
+        ];
+        for (id, encoded) in cases {
+            assert_eq!(path_segment("id", id).unwrap(), encoded, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn encode_segment_is_unchanged_and_does_not_check() {
+        assert_eq!(encode_segment(".."), "..");
+        assert_eq!(encode_segment(""), "");
+        assert_eq!(encode_segment("%2e"), "%252e");
+    }
+
+    #[test]
+    fn check_path_refuses_climbing_and_absolute_paths() {
+        for bad in [
+            "..",
+            ".",
+            "/..",
+            "../x",
+            "a/../../x",
+            "a/./b",
+            "a/%2e%2e/b",
+            "a/%2E%2e/b",
+            "a/%252e/b",
+            "a\\..\\b",
+            "a/..%2Fb",
+            "a/...",
+            "a/.\t./b",
+            "a/.%09./b",
+            "a/. \n/b",
+            "https://elsewhere.example/x",
+            "/https://elsewhere.example/x",
+            "//elsewhere.example/x",
+            "mailto:x@elsewhere.example",
+            "https:elsewhere.example",
+        ] {
+            let err = check_path(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidArgument { name: "path", .. }),
+                "{bad:?}: {err:?}"
+            );
+        }
+        for good in [
+            "",
+            "/",
+            "items",
+            "/tagging/v2/bulk/talentscans/8f14e45f/matches",
+            "customers/40%2F7",
+            "payloads/protect-remote/",
+            "a.b/c..d/..e",
+            "/stations:search",
+            "a//b",
+        ] {
+            assert!(check_path(good).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

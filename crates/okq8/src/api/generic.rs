@@ -13,15 +13,21 @@ use crate::{Client, Result};
 
 impl Client {
     /// Starts describing a call with any method; `path` is joined to the base URL
-    /// (keeping the base URL's own path). Put caller-supplied ids through
-    /// [`encode_segment`](crate::encode_segment).
+    /// (keeping the base URL's own path), and must stay below it: a path with a `.`
+    /// or `..` segment (also percent-encoded), an empty segment, or an absolute URL is
+    /// refused before sending. Put caller-supplied ids through
+    /// [`path_segment`](crate::path_segment).
     ///
     /// ```no_run
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
     /// use okq8::Method;
     ///
+    /// let station_id = "SE-1001";
     /// let station: serde_json::Value = client
-    ///     .request(Method::GET, format!("core/v1/stations/{}", okq8::encode_segment("SE-1001")))
+    ///     .request(
+    ///         Method::GET,
+    ///         format!("core/v1/stations/{}", okq8::path_segment("station_id", station_id)?),
+    ///     )
     ///     .require_role("get")
     ///     .operation("okq8.stations.get")
     ///     .send()
@@ -71,8 +77,9 @@ impl Client {
     ///   when the subscription is not authorised for the API product or is suspended
     ///   (403); a token lacking a declared role gives `MissingRole`.
     /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument) before sending, for
-    ///   a query or body that cannot be encoded, an absolute URL as path, or a
-    ///   `subscription-key` query parameter.
+    ///   a query or body that cannot be encoded; a `path` that is empty, is an
+    ///   absolute URL, or holds a `.`, `..` (also percent-encoded) or empty segment; or
+    ///   a `subscription-key` query parameter.
     /// - [`Error::Token`](crate::Error::Token) when Azure AD refuses the credentials or
     ///   scope.
     /// - [`Error::Decode`](crate::Error::Decode) when the answer does not fit `T` (with

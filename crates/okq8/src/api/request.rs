@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use oauth_core::api::Request;
+use oauth_core::api::{check_path, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -112,9 +112,32 @@ impl<'a> RequestBuilder<'a> {
         Ok(client.core.api().send_bytes(request).await?.to_vec())
     }
 
-    /// OKQ8 reads the subscription key only from its header (which the client
-    /// sends); one in the query would not work, and would leak into logs.
+    /// Refuses, before anything is sent, a path that would not stay below the base
+    /// URL (see [`check_path`]): no `.` or `..` segment (also percent-encoded), no
+    /// absolute URL; nor an empty path or an empty segment (`stations//prices`, where
+    /// an empty id was put), which servers collapse into another endpoint. And a
+    /// subscription key in the query: OKQ8 reads it only from its header (which the
+    /// client sends); one in the query would not work, and would leak into logs.
     fn checked(self) -> Result<(&'a Client, Request)> {
+        let path = self.request.path();
+        check_path(path)?;
+        let rel = path.trim_start_matches('/');
+        if rel.is_empty() {
+            return Err(Error::InvalidArgument {
+                name: "path",
+                problem: "is empty: name the resource, such as `core/v1/stations`".to_owned(),
+            });
+        }
+        if rel
+            .trim_end_matches('/')
+            .split(['/', '\\'])
+            .any(str::is_empty)
+        {
+            return Err(Error::InvalidArgument {
+                name: "path",
+                problem: "holds an empty segment (`//`): put ids through okq8::path_segment, which refuses empty ones".to_owned(),
+            });
+        }
         let in_query = self.request.query_string().is_some_and(|q| {
             q.split('&').any(|pair| {
                 pair.split('=')

@@ -6,6 +6,7 @@
 mod auth;
 mod calls;
 mod client;
+mod paths;
 
 use okq8::{AccessLevel, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};

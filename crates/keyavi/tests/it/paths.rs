@@ -1,0 +1,51 @@
+//! Keyavi's modelled endpoints take no id in their path; the raw pipeline
+//! (`client.api_client()`) takes a path, and one that is empty-segmented with `.` or
+//! `..` (also percent-encoded), or absolute, is refused before anything is sent.
+
+use oauth_core::api::Request;
+use oauth_core::Error;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::app_builder;
+
+/// A server that fails the test if anything at all reaches it (token endpoint
+/// included).
+async fn server_expecting_nothing() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .named("nothing may be sent")
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn the_raw_pipeline_refuses_paths_that_leave_the_base_before_sending() {
+    let server = server_expecting_nothing().await;
+    let client = app_builder(&server).build().unwrap();
+    for bad in [
+        "..",
+        ".",
+        "%2e%2e",
+        "%2E%2e",
+        "payloads/..",
+        "payloads/../../token",
+        "logs/%2e%2e/%2E%2e",
+        "logs/%252e%252e",
+        "logs\\..\\..",
+        "https://elsewhere.example/logs/payload",
+        "//elsewhere.example/logs/payload",
+    ] {
+        let result = client
+            .api_client()
+            .send::<serde_json::Value>(Request::get(bad))
+            .await;
+        assert!(
+            matches!(result, Err(Error::InvalidArgument { name: "path", .. })),
+            "{bad:?}: {result:?}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
