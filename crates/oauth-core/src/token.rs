@@ -80,7 +80,10 @@ impl AccessToken {
         let secret: String = secret.into();
         let lifetime = lifetime.min(MAX_LIFETIME);
         let claims = Claims::decode(&secret);
-        let mut header = HeaderValue::from_str(&format!("Bearer {secret}"))
+        // The temporary text is wiped; the header value is built once per token and
+        // shared by every request (the `http` crate gives no way to wipe it).
+        let text = secrecy::zeroize::Zeroizing::new(format!("Bearer {secret}"));
+        let mut header = HeaderValue::from_str(&text)
             .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token-characters"));
         header.set_sensitive(true);
         let ahead = MAX_REFRESH_AHEAD.min(lifetime / 2);
