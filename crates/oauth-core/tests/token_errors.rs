@@ -406,7 +406,7 @@ async fn the_overall_deadline_bounds_retries_of_a_slow_server() {
 }
 
 #[tokio::test]
-async fn an_unreachable_endpoint_is_a_connect_error() {
+async fn a_closed_loopback_port_is_a_refused_error_not_retried() {
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -428,10 +428,10 @@ async fn an_unreachable_endpoint_is_a_connect_error() {
 
     let err = client.request_token().await.unwrap_err();
     assert!(
-        matches!(&err, TokenError::Transport(t) if t.kind() == TransportErrorKind::Connect),
+        matches!(&err, TokenError::Transport(t) if t.kind() == TransportErrorKind::Refused),
         "{err:?}"
     );
-    assert!(err.is_retryable());
+    assert!(!err.is_retryable());
 }
 
 #[tokio::test]

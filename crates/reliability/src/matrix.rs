@@ -207,7 +207,7 @@ macro_rules! table {
 }
 
 table! {
-    token_connection_refused: Token, "nothing listens on the port" => "Transport(Connect), retryable";
+    token_connection_refused: Token, "nothing listens on the loopback port" => "Transport(Refused), not retried";
     token_reset_mid_body: Token, "200 with Content-Length 400, 20 bytes, then the connection closes" => "Transport(Body), retried once";
     token_no_answer: Token, "the server accepts and never answers" => "Transport(Timeout) after 2 attempts of 300 ms";
     token_http_500: Token, "500 with an HTML page" => "Status(500), retried once";
@@ -232,7 +232,7 @@ table! {
     token_redirect_not_followed: Token, "302 to another server" => "Status(302), the other server never asked";
     token_body_over_cap: Token, "200 with a 100 KiB body (cap 64 KiB)" => "Transport(TooLarge), not retried";
     token_error_echoes_request: Token, "400 text page echoing the request (Basic header, form body)" => "Status(400), snippet redacted";
-    api_connection_refused: Api, "nothing listens on the port" => "Transport(Connect), retryable";
+    api_connection_refused: Api, "nothing listens on the loopback port" => "Transport(Refused), not retried";
     api_reset_mid_body: Api, "200 with Content-Length 400, 20 bytes, then the connection closes" => "Transport(Body), GET retried once";
     api_no_answer: Api, "the server accepts and never answers" => "Transport(Timeout) after 2 attempts of 300 ms";
     api_http_500: Api, "GET answered 500" => "Api(500), retried once";
@@ -594,11 +594,12 @@ async fn token_connection_refused(s: Arc<Secrets>) -> RowResult {
     let client = token_client(&format!("{url}{TOKEN_PATH}"), &s, 2, patient())?;
     let e = row.token_err(client.request_token().await)?;
     ensure(
-        matches!(&e, TokenError::Transport(t) if t.kind() == TransportErrorKind::Connect),
-        || format!("expected Transport(Connect), got {}", describe_token(&e)),
+        matches!(&e, TokenError::Transport(t) if t.kind() == TransportErrorKind::Refused),
+        || format!("expected Transport(Refused), got {}", describe_token(&e)),
     )?;
-    ensure(e.is_retryable(), || {
-        "a refused connection should be retryable".into()
+    // Nothing listens on a loopback port: the next attempt fails the same way.
+    ensure(!e.is_retryable(), || {
+        "a refused loopback connection should not be retried".into()
     })?;
     row.pass(describe_token(&e))
 }
@@ -1085,11 +1086,12 @@ async fn api_connection_refused(s: Arc<Secrets>) -> RowResult {
     let api = build(api_builder(&url, s.token_provider(), &s, 2, patient()))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
     ensure(
-        matches!(&e, Error::Transport(t) if t.kind() == TransportErrorKind::Connect),
-        || format!("expected Transport(Connect), got {}", describe_api(&e)),
+        matches!(&e, Error::Transport(t) if t.kind() == TransportErrorKind::Refused),
+        || format!("expected Transport(Refused), got {}", describe_api(&e)),
     )?;
-    ensure(e.is_retryable(), || {
-        "a refused connection should be retryable".into()
+    // Nothing listens on a loopback port: the next attempt fails the same way.
+    ensure(!e.is_retryable(), || {
+        "a refused loopback connection should not be retried".into()
     })?;
     row.pass(describe_api(&e))
 }

@@ -255,7 +255,7 @@ impl ApiClientBuilder {
             headers.insert(header, value);
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
+        let http = crate::endpoint::http_client_builder(&base)
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeouts.connect)
             .user_agent(self.user_agent)
@@ -573,15 +573,18 @@ impl ApiClient {
                 // A failed connection never reached the server: safe to retry any
                 // method. Anything later is retried only when idempotent.
                 let retry = e.is_connect() || request.is_idempotent();
-                let error = if e.is_redirect() {
-                    Error::Redirect {
+                if e.is_redirect() {
+                    let error = Error::Redirect {
                         status: StatusCode::LOOP_DETECTED,
                         location_origin: "too many redirects within the API's origin".to_owned(),
-                    }
-                } else {
-                    Error::Transport(TransportError::from_reqwest(&e))
-                };
-                return Attempt::Failed(error, retry && !e.is_redirect());
+                    };
+                    return Attempt::Failed(error, false);
+                }
+                // An untrusted certificate, an unknown host or a closed loopback port
+                // fails the same way every time: not retried.
+                let transport = TransportError::from_reqwest(&e);
+                let retry = retry && transport.is_retryable();
+                return Attempt::Failed(Error::Transport(transport), retry);
             }
         };
         let status = response.status();

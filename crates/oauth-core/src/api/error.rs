@@ -96,7 +96,8 @@ impl Error {
         match self {
             Error::Token(e) => e.is_retryable(),
             Error::Api(e) => crate::error::is_retryable_status(e.status),
-            Error::Transport(_) | Error::Timeout { .. } => true,
+            Error::Transport(e) => e.is_retryable(),
+            Error::Timeout { .. } => true,
             _ => false,
         }
     }
