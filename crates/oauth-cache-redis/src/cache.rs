@@ -16,9 +16,9 @@ use crate::builder::RedisTokenCacheBuilder;
 use crate::crypto::Crypto;
 use crate::error::RedisCacheError;
 use crate::invalidation::{run_subscriber, Event, InvalidationMessage};
-use crate::record;
+use crate::record::{self, MAX_VALUE_BYTES};
 use crate::source::RedisBackedSource;
-use crate::store::{RedisKeys, RedisStore};
+use crate::store::{RedisKeys, RedisStore, Stored};
 
 /// Most keys remembered for invalidation messages (keys no longer in the memory
 /// cache are forgotten first).
@@ -142,21 +142,35 @@ impl Inner {
     }
 
     /// The token stored for `keys`, with its raw value (for compare-and-delete).
-    /// A value that cannot be read (another key, another format) counts as absent.
+    ///
+    /// Whatever Redis holds is untrusted input: a value over [`MAX_VALUE_BYTES`] (not
+    /// transferred), not a string, not UTF-8, that does not decrypt or does not make
+    /// sense as a record counts as absent, with a warning. Only a failure to talk to
+    /// Redis is an error.
     pub(crate) async fn load(
         &self,
         keys: &RedisKeys,
     ) -> Result<Option<(AccessToken, String)>, RedisCacheError> {
-        let Some(raw) = self.store.get(&keys.value).await? else {
-            return Ok(None);
+        let bytes = match self.store.get_capped(&keys.value, MAX_VALUE_BYTES).await? {
+            Stored::Absent => return Ok(None),
+            Stored::Value(bytes) => bytes,
+            Stored::TooLarge => {
+                tracing::warn!(key = %keys.hash, max_bytes = MAX_VALUE_BYTES, "token cache: ignoring a value in Redis that is too large to be a token");
+                return Ok(None);
+            }
+            Stored::WrongType => {
+                tracing::warn!(key = %keys.hash, "token cache: ignoring a Redis key of the wrong type where a token should be");
+                return Ok(None);
+            }
         };
-        let decoded = self
-            .crypto
-            .open(&keys.value, &raw)
-            .map_err(str::to_owned)
-            .and_then(|json| record::decode(&json));
+        let decoded = String::from_utf8(bytes)
+            .map_err(|_| "the value is not UTF-8".to_owned())
+            .and_then(|raw| {
+                let json = self.crypto.open(&keys.value, &raw).map_err(str::to_owned)?;
+                record::decode(&json).map(|token| (token, raw))
+            });
         match decoded {
-            Ok(token) => Ok(Some((token, raw))),
+            Ok(found) => Ok(Some(found)),
             Err(reason) => {
                 tracing::warn!(key = %keys.hash, reason = %reason, "token cache: ignoring a value in Redis that cannot be read");
                 Ok(None)
@@ -177,6 +191,13 @@ impl Inner {
             .crypto
             .seal(&keys.value, &json)
             .map_err(|why| RedisCacheError::Redis(why.to_owned()))?;
+        if value.len() > MAX_VALUE_BYTES {
+            // The others would ignore it: each fetches its own instead.
+            return Err(RedisCacheError::Redis(format!(
+                "the token's stored value would take {} bytes, more than the {MAX_VALUE_BYTES} the cache reads back",
+                value.len()
+            )));
+        }
         self.store.set(&keys.value, &value, ttl).await
     }
 

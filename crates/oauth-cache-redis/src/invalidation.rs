@@ -19,6 +19,9 @@ const RESUBSCRIBE_MAX: Duration = Duration::from_secs(5);
 /// How often the subscription connection is pinged, so that a connection that died
 /// silently (no FIN, a blackholed network) is noticed and replaced.
 pub(crate) const HEALTH_CHECK_EVERY: Duration = Duration::from_secs(15);
+/// The largest message read from the channel; ours take about 200 bytes. Anyone who
+/// can publish can send anything: larger ones are ignored without being parsed.
+const MAX_MESSAGE_BYTES: usize = 1024;
 
 /// What a notice on the channel tells the other processes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,8 +138,16 @@ async fn subscribe(
 }
 
 impl Inner {
-    /// Drops the named token from the memory cache if it holds it.
+    /// Drops the named token from the memory cache if it holds it. The payload is
+    /// untrusted: anything that is not one of our messages is ignored.
     pub(crate) async fn on_invalidation(&self, payload: &[u8]) {
+        if payload.len() > MAX_MESSAGE_BYTES {
+            tracing::debug!(
+                bytes = payload.len(),
+                "token cache: ignoring an oversized invalidation message"
+            );
+            return;
+        }
         let Ok(message) = serde_json::from_slice::<InvalidationMessage>(payload) else {
             tracing::debug!("token cache: ignoring an unreadable invalidation message");
             return;

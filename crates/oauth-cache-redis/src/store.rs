@@ -11,13 +11,28 @@ use redis::{RedisResult, Script, Value};
 use crate::error::RedisCacheError;
 
 /// Deletes `KEYS[1]` only if it still holds `ARGV[1]`: releases a lock only if we
-/// still own it, drops a token only if it is still the rejected one.
+/// still own it, drops a token only if it is still the rejected one. A key of another
+/// type (planted by someone else) is left alone rather than failing the script.
 const COMPARE_AND_DELETE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local current = redis.pcall('GET', KEYS[1])
+if type(current) == 'string' and current == ARGV[1] then
     return redis.call('DEL', KEYS[1])
 end
 return 0
 ";
+
+/// What a Redis key holds, as read by [`RedisStore::get_capped`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Nothing (or an empty string).
+    Absent,
+    /// A value of at most the cap.
+    Value(Vec<u8>),
+    /// A value longer than the cap: not read past it.
+    TooLarge,
+    /// Not a string (a list, a hash...): someone else's doing.
+    WrongType,
+}
 
 /// The Redis names used for one cache key.
 #[derive(Debug, Clone)]
@@ -112,9 +127,36 @@ impl RedisStore {
             .map(drop)
     }
 
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, RedisCacheError> {
-        self.run(|mut c| async move { redis::cmd("GET").arg(key).query_async(&mut c).await })
-            .await
+    /// The value at `key` if it is a string of at most `cap` bytes: `GETRANGE key 0
+    /// cap` reads one byte more than the cap, so a larger value is known to be too
+    /// large without being transferred.
+    pub(crate) async fn get_capped(
+        &self,
+        key: &str,
+        cap: usize,
+    ) -> Result<Stored, RedisCacheError> {
+        let reply = self
+            .run(|mut c| async move {
+                let reply = redis::cmd("GETRANGE")
+                    .arg(key)
+                    .arg(0)
+                    .arg(cap)
+                    .query_async::<Vec<u8>>(&mut c)
+                    .await;
+                match reply {
+                    Ok(bytes) => Ok(Some(bytes)),
+                    // The server answered: the key is not a string.
+                    Err(err) if err.code() == Some("WRONGTYPE") => Ok(None),
+                    Err(err) => Err(err),
+                }
+            })
+            .await?;
+        Ok(match reply {
+            None => Stored::WrongType,
+            Some(bytes) if bytes.is_empty() => Stored::Absent,
+            Some(bytes) if bytes.len() > cap => Stored::TooLarge,
+            Some(bytes) => Stored::Value(bytes),
+        })
     }
 
     /// `SET key value PX ttl`.

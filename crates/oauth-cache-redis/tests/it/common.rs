@@ -287,3 +287,45 @@ impl Drop for OwnRedis {
         let _ = self.child.wait();
     }
 }
+
+/// The encryption key of the tests' fleets.
+pub const TEST_KEY: [u8; 32] = [0x42; 32];
+
+/// A builder for a fleet that keeps tokens in plaintext (explicitly allowed).
+pub fn plain_builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
+    RedisTokenCache::builder(url).key_prefix(prefix)
+}
+
+/// What a cache with `key` would store at `redis_key` for `plaintext`:
+/// base64(nonce || AES-256-GCM(plaintext)), the Redis key as associated data.
+pub fn seal(key: &[u8; 32], redis_key: &str, plaintext: &[u8]) -> String {
+    use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+    use aes_gcm::{Aes256Gcm, Key};
+    use base64::Engine as _;
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: redis_key.as_bytes(),
+            },
+        )
+        .expect("encrypt");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// `SET key value PX ttl_ms` with raw bytes, as anyone who can write to Redis can.
+pub async fn plant(url: &str, key: &str, value: &[u8], ttl_ms: u64) {
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .arg("PX")
+        .arg(ttl_ms)
+        .query_async(&mut raw(url).await)
+        .await
+        .expect("SET");
+}

@@ -14,6 +14,7 @@ mod common;
 
 mod encryption;
 mod fleet;
+mod hostile;
 mod hygiene;
 mod invalidation;
 mod outage;

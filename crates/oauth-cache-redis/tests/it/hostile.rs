@@ -1,0 +1,382 @@
+//! A Redis that someone else can write to: planted values, held locks, floods of
+//! notices and garbage messages. Everything read from Redis is untrusted input: a
+//! planted value that is too large, cannot be authenticated or makes no sense is
+//! ignored (never served, never a panic), the fleet lock keeps working, and what an
+//! attacker can cost is bounded (time waiting for a lock, reads per notice).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use oauth_cache_redis::RedisTokenCache;
+use oauth_core::{CacheKey, TokenCache};
+
+use crate::common::*;
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// The token a valid planted record holds.
+const PLANTED: &str = "at-planted-by-someone-else";
+
+/// A record as the cache writes it (a fresh hour-long token), with `patch`'s fields
+/// replaced.
+fn record(patch: serde_json::Value) -> Vec<u8> {
+    let mut record = serde_json::json!({
+        "v": 1,
+        "access_token": PLANTED,
+        "token_type": "Bearer",
+        "expires_at_ms": now_ms() + 3_600_000,
+        "lifetime_ms": 3_600_000u64,
+        "scopes": ["api://fleet-api/.default"],
+    });
+    for (field, value) in patch.as_object().unwrap() {
+        record[field] = value.clone();
+    }
+    serde_json::to_vec(&record).unwrap()
+}
+
+#[derive(Clone)]
+enum Plant {
+    /// These bytes, as they are, whatever the cache's mode.
+    Raw(Vec<u8>),
+    /// These bytes as the cache would store them: as they are in plaintext mode,
+    /// sealed with the fleet's key when it encrypts.
+    Record(Vec<u8>),
+    /// A list where the token should be.
+    WrongType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Plaintext,
+    Encrypted,
+}
+
+impl Mode {
+    fn cache(self, url: &str, prefix: &str) -> RedisTokenCache {
+        match self {
+            Self::Plaintext => plain_builder(url, prefix),
+            Self::Encrypted => builder(url, prefix).encryption_key(TEST_KEY),
+        }
+        .build()
+        .unwrap()
+    }
+}
+
+fn cases() -> Vec<(&'static str, Plant, bool)> {
+    let big_scopes: Vec<String> = (0..400).map(|i| format!("api://scope-{i:045}")).collect();
+    vec![
+        // The controls: a well-formed record is served (in plaintext mode anyone who
+        // can write to Redis can plant one: see the threat model).
+        (
+            "control: a valid record",
+            Plant::Record(record(serde_json::json!({}))),
+            true,
+        ),
+        (
+            "control: token_type BEARER",
+            Plant::Record(record(serde_json::json!({"token_type": "BEARER"}))),
+            true,
+        ),
+        (
+            "non-UTF-8 bytes",
+            Plant::Raw(b"\xff\xfe\xfd\x00\x80garbage".to_vec()),
+            false,
+        ),
+        (
+            "a brace, then non-UTF-8",
+            Plant::Raw(b"{\xff\xfe\"v\":1}".to_vec()),
+            false,
+        ),
+        ("an empty value", Plant::Raw(Vec::new()), false),
+        (
+            "1 MiB of base64 letters",
+            Plant::Raw(vec![b'A'; 1 << 20]),
+            false,
+        ),
+        (
+            "a record over 16 KiB",
+            Plant::Record(record(serde_json::json!({"scopes": big_scopes}))),
+            false,
+        ),
+        (
+            "not JSON",
+            Plant::Record(b"not json at all".to_vec()),
+            false,
+        ),
+        (
+            "non-UTF-8 JSON",
+            Plant::Record(b"{\"v\":1,\"access_token\":\"\xff\"}".to_vec()),
+            false,
+        ),
+        (
+            "deeply nested JSON",
+            Plant::Record("[".repeat(10_000).into_bytes()),
+            false,
+        ),
+        (
+            "token_type mac",
+            Plant::Record(record(serde_json::json!({"token_type": "mac"}))),
+            false,
+        ),
+        (
+            "token_type empty",
+            Plant::Record(record(serde_json::json!({"token_type": ""}))),
+            false,
+        ),
+        (
+            "token_type Bearer with a suffix",
+            Plant::Record(record(serde_json::json!({"token_type": "Bearer x"}))),
+            false,
+        ),
+        (
+            "an empty token",
+            Plant::Record(record(serde_json::json!({"access_token": ""}))),
+            false,
+        ),
+        (
+            "a token that is a number",
+            Plant::Record(record(serde_json::json!({"access_token": 7}))),
+            false,
+        ),
+        (
+            "expires_at_ms u64::MAX",
+            Plant::Record(record(serde_json::json!({"expires_at_ms": u64::MAX}))),
+            false,
+        ),
+        (
+            "expires_at_ms 0",
+            Plant::Record(record(serde_json::json!({"expires_at_ms": 0}))),
+            false,
+        ),
+        (
+            "expires_at_ms -1",
+            Plant::Record(record(serde_json::json!({"expires_at_ms": -1}))),
+            false,
+        ),
+        (
+            "expires_at_ms i64::MIN",
+            Plant::Record(record(serde_json::json!({"expires_at_ms": i64::MIN}))),
+            false,
+        ),
+        (
+            "expires_at_ms 1e300",
+            Plant::Record(record(serde_json::json!({"expires_at_ms": 1e300}))),
+            false,
+        ),
+        (
+            "expired a minute ago",
+            Plant::Record(record(
+                serde_json::json!({"expires_at_ms": now_ms() - 60_000}),
+            )),
+            false,
+        ),
+        (
+            "expires in 48 h",
+            Plant::Record(record(
+                serde_json::json!({"expires_at_ms": now_ms() + 48 * 3_600_000}),
+            )),
+            false,
+        ),
+        (
+            "lifetime_ms u64::MAX",
+            Plant::Record(record(serde_json::json!({"lifetime_ms": u64::MAX}))),
+            false,
+        ),
+        (
+            "lifetime_ms 48 h",
+            Plant::Record(record(
+                serde_json::json!({"lifetime_ms": 48 * 3_600_000u64}),
+            )),
+            false,
+        ),
+        (
+            "version 2",
+            Plant::Record(record(serde_json::json!({"v": 2}))),
+            false,
+        ),
+        ("a list where the token should be", Plant::WrongType, false),
+    ]
+}
+
+/// Plants `plant` where `mode`'s fleet keeps the token, then two processes ask for
+/// it at once, and a third one later. The planted value is either served by all
+/// three without a fetch (`served`), or ignored: one fetch for the fleet, that token
+/// for all three, and Redis holds it instead of what was planted.
+async fn scenario(url: String, mode: Mode, plant: Plant, served: bool) -> Result<(), String> {
+    let (url, prefix, _cleanup) = isolated(url);
+    let key = default_key();
+    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(100));
+    let a = mode.cache(&url, &prefix);
+    let b = mode.cache(&url, &prefix);
+    let redis_key = a.redis_key(&key);
+    match plant {
+        Plant::Raw(bytes) => plant_value(&url, &redis_key, &bytes).await,
+        Plant::Record(bytes) => match mode {
+            Mode::Plaintext => plant_value(&url, &redis_key, &bytes).await,
+            Mode::Encrypted => {
+                plant_value(
+                    &url,
+                    &redis_key,
+                    seal(&TEST_KEY, &redis_key, &bytes).as_bytes(),
+                )
+                .await;
+            }
+        },
+        Plant::WrongType => {
+            let _: i64 = redis::cmd("RPUSH")
+                .arg(&redis_key)
+                .arg("x")
+                .query_async(&mut raw(&url).await)
+                .await
+                .unwrap();
+        }
+    }
+    let (ta, tb) = tokio::join!(a.get(&key, &dyn_source), b.get(&key, &dyn_source));
+    let c = mode.cache(&url, &prefix);
+    let tc = c.get(&key, &dyn_source).await;
+    let expected = if served {
+        PLANTED.to_owned()
+    } else {
+        source.token_value(1)
+    };
+    for (who, token) in [("a", ta), ("b", tb), ("c", tc)] {
+        let token = token.map_err(|e| format!("{who}: {e}"))?;
+        if token.secret() != expected {
+            return Err(format!(
+                "{who} was served {:?}, expected {expected:?}",
+                token.secret()
+            ));
+        }
+    }
+    let fetches = usize::from(!served);
+    if source.calls() != fetches {
+        return Err(format!(
+            "{} token requests, expected {fetches}",
+            source.calls()
+        ));
+    }
+    Ok(())
+}
+
+async fn plant_value(url: &str, key: &str, bytes: &[u8]) {
+    plant(url, key, bytes, 60_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_values_are_ignored_and_the_fleet_still_makes_one_token_request() {
+    let url = require_redis!();
+    let scenarios = cases().into_iter().flat_map(|(name, plant, served)| {
+        let url = url.clone();
+        [Mode::Plaintext, Mode::Encrypted].map(move |mode| {
+            let (url, plant) = (url.clone(), plant.clone());
+            async move { (name, mode, scenario(url, mode, plant, served).await) }
+        })
+    });
+    let results = join_all(scenarios).await;
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(name, mode, result)| {
+            result
+                .as_ref()
+                .err()
+                .map(|why| format!("{name} ({mode:?}): {why}"))
+        })
+        .collect();
+    println!(
+        "{} planted values x 2 modes: {} failures",
+        results.len() / 2,
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_messages_do_not_stop_the_subscriber() {
+    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let key = default_key();
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let a = builder(&url, &prefix).build().unwrap();
+    let b = builder(&url, &prefix).build().unwrap();
+    b.connect().await.unwrap();
+    let first = a.get(&key, &dyn_source).await.unwrap();
+    assert!(b.get(&key, &dyn_source).await.unwrap().same_as(&first));
+    let hash = b.redis_key(&key).strip_prefix(&prefix).unwrap().to_owned();
+
+    let mut garbage: Vec<Vec<u8>> = vec![
+        b"\xff\xfe\xfd\x00\x80".to_vec(),
+        Vec::new(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        "[".repeat(100_000).into_bytes(),
+        vec![b'{'; 1 << 20],
+        br#"{"key": 7, "from": []}"#.to_vec(),
+        br#"{"key": "x", "event": "exploded", "from": "y"}"#.to_vec(),
+        // Names the key, but not the token: nothing to drop.
+        format!(r#"{{"key": "{hash}", "token": "00", "from": "attacker"}}"#).into_bytes(),
+        format!(r#"{{"key": "{hash}", "event": "stored", "from": "attacker"}}"#).into_bytes(),
+    ];
+    let mut padded =
+        format!(r#"{{"key": "{hash}", "event": "stored", "from": "attacker", "pad": ""#)
+            .into_bytes();
+    padded.extend(std::iter::repeat_n(b'x', 64 * 1024));
+    padded.extend_from_slice(b"\"}");
+    garbage.push(padded);
+    let mut conn = raw(&url).await;
+    for payload in &garbage {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(b.invalidation_channel())
+            .arg(payload.as_slice())
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+    // Still subscribed, still holding the token, and a real invalidation still arrives.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(b.is_subscribed());
+    assert!(b.memory().peek(&key).is_some_and(|t| t.same_as(&first)));
+    a.invalidate(&key, &first).await;
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while b.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("a real invalidation still reaches b after the garbage");
+    assert_eq!(
+        b.get(&key, &dyn_source).await.unwrap().secret(),
+        source.token_value(2)
+    );
+}
+
+/// The Redis names of the tests' default key.
+fn lock_key(cache: &RedisTokenCache, key: &CacheKey) -> String {
+    format!("{}:lock", cache.redis_key(key))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_lock_that_expires_keeps_the_fleet_to_one_request() {
+    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let key = default_key();
+    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(50));
+    let caches: Vec<RedisTokenCache> = (0..4)
+        .map(|_| builder(&url, &prefix).build().unwrap())
+        .collect();
+    plant(&url, &lock_key(&caches[0], &key), b"\x80\x81", 300).await;
+    let results = join_all(caches.iter().map(|c| c.get(&key, &dyn_source))).await;
+    for result in results {
+        assert_eq!(result.unwrap().secret(), source.token_value(1));
+    }
+    assert_eq!(
+        source.calls(),
+        1,
+        "the garbage lock did not switch the lock off"
+    );
+}
