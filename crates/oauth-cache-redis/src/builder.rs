@@ -18,6 +18,7 @@ pub struct RedisTokenCacheBuilder {
     url: String,
     key_prefix: String,
     lock_ttl: Duration,
+    max_lock_wait: Duration,
     redis_timeout: Duration,
     poll_first: Duration,
     poll_max: Duration,
@@ -32,6 +33,7 @@ impl fmt::Debug for RedisTokenCacheBuilder {
             .field("redis_url", &redact_url(&self.url))
             .field("key_prefix", &self.key_prefix)
             .field("lock_ttl", &self.lock_ttl)
+            .field("max_lock_wait", &self.max_lock_wait)
             .field("redis_timeout", &self.redis_timeout)
             .field("lock_poll", &(self.poll_first, self.poll_max))
             .field("encryption_key", &self.encryption_key)
@@ -47,6 +49,7 @@ impl RedisTokenCacheBuilder {
             url,
             key_prefix: RedisTokenCache::DEFAULT_KEY_PREFIX.to_owned(),
             lock_ttl: RedisTokenCache::DEFAULT_LOCK_TTL,
+            max_lock_wait: RedisTokenCache::DEFAULT_MAX_LOCK_WAIT,
             redis_timeout: RedisTokenCache::DEFAULT_REDIS_TIMEOUT,
             poll_first: Duration::from_millis(25),
             poll_max: Duration::from_millis(250),
@@ -64,11 +67,26 @@ impl RedisTokenCacheBuilder {
     }
 
     /// How long the fetch lock lives (default 30 s): the longest one process may
-    /// fetch a token before another one stops waiting for it and fetches itself, and
-    /// so also how long the fleet waits when the fetching process dies. Make it at
-    /// least the token client's overall deadline.
+    /// fetch a token while the others wait for it rather than fetch themselves, and
+    /// how long the lock of a process that died stays in the way. Make it at least
+    /// the token client's overall deadline. See also
+    /// [`max_lock_wait`](Self::max_lock_wait).
     pub fn lock_ttl(mut self, ttl: Duration) -> Self {
         self.lock_ttl = ttl;
+        self
+    }
+
+    /// The longest a call waits for another process's fetch (default 10 s, and never
+    /// more than twice the lock TTL); past it, this process fetches the token itself,
+    /// without the lock, and stores it for the others.
+    ///
+    /// This bounds the stall a lock left by a dead process (or planted by someone who
+    /// can write to Redis) causes: set it at most to the deadline of the calls that
+    /// need a token (the cache cannot ask a [`oauth_core::TokenSource`] for its own;
+    /// `TokenClient` allows 10 s per attempt and 30 s overall by default). A shorter
+    /// bound means more processes fetch their own when the token endpoint is slow.
+    pub fn max_lock_wait(mut self, wait: Duration) -> Self {
+        self.max_lock_wait = wait;
         self
     }
 
@@ -146,6 +164,12 @@ impl RedisTokenCacheBuilder {
                 "must be at least 100 ms (and at least the token request's deadline)",
             ));
         }
+        if self.max_lock_wait.is_zero() {
+            return Err(ConfigError::new(
+                "max_lock_wait",
+                "must be more than zero (at most the deadline of a call that needs a token)",
+            ));
+        }
         if self.redis_timeout.is_zero() {
             return Err(ConfigError::new("redis_timeout", "must be more than zero"));
         }
@@ -159,6 +183,7 @@ impl RedisTokenCacheBuilder {
             channel: format!("{}invalidations", self.key_prefix),
             key_prefix: self.key_prefix,
             lock_ttl: self.lock_ttl,
+            max_lock_wait: self.max_lock_wait.min(self.lock_ttl.saturating_mul(2)),
             poll_first: self.poll_first,
             poll_max: self.poll_max,
             subscribe: self.subscribe,
@@ -244,6 +269,11 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.field(), "lock_ttl");
         let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .max_lock_wait(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "max_lock_wait");
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
             .redis_timeout(Duration::ZERO)
             .build()
             .unwrap_err();
@@ -264,6 +294,25 @@ mod tests {
         assert_eq!(err.field(), "redis_url");
         assert!(err.problem().contains("`tls` feature"), "{err}");
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn the_wait_for_another_process_is_bounded_by_twice_the_lock_ttl() {
+        let cache = RedisTokenCache::builder("redis://127.0.0.1/")
+            .build()
+            .unwrap();
+        assert!(
+            format!("{cache:?}").contains("max_lock_wait: 10s"),
+            "{cache:?}"
+        );
+        let cache = RedisTokenCache::builder("redis://127.0.0.1/")
+            .lock_ttl(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        assert!(
+            format!("{cache:?}").contains("max_lock_wait: 2s"),
+            "{cache:?}"
+        );
     }
 
     #[test]

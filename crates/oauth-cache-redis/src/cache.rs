@@ -48,6 +48,8 @@ pub(crate) struct Settings {
     pub(crate) key_prefix: String,
     pub(crate) channel: String,
     pub(crate) lock_ttl: Duration,
+    /// The longest a call waits for another process's fetch (at most 2 × `lock_ttl`).
+    pub(crate) max_lock_wait: Duration,
     pub(crate) poll_first: Duration,
     pub(crate) poll_max: Duration,
     pub(crate) subscribe: bool,
@@ -225,6 +227,10 @@ impl RedisTokenCache {
     /// Default time-to-live of the fetch lock: the longest one process may fetch
     /// before another takes over.
     pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
+    /// Default of the longest a call waits for another process's fetch before it
+    /// fetches itself: one attempt of `TokenClient` (10 s), well below twice the lock
+    /// TTL.
+    pub const DEFAULT_MAX_LOCK_WAIT: Duration = Duration::from_secs(10);
     /// Default timeout of each Redis command (and of connecting).
     pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -327,6 +333,7 @@ impl fmt::Debug for RedisTokenCache {
             .field("redis_url", &s.redacted_url)
             .field("key_prefix", &s.key_prefix)
             .field("lock_ttl", &s.lock_ttl)
+            .field("max_lock_wait", &s.max_lock_wait)
             .field("redis_timeout", &inner.store.timeout())
             .field("encryption", &inner.crypto.encrypts())
             .field("invalidations", &s.subscribe)

@@ -68,26 +68,7 @@ impl RedisBackedSource {
             }
             None => {
                 tracing::debug!(key = %keys.hash, "token cache: fetching under the fleet-wide lock");
-                let started = Instant::now();
-                let result = self.inner.fetch(replacing).await;
-                if let Ok(token) = &result {
-                    match cache.save(keys, token).await {
-                        Ok(()) => {
-                            tracing::debug!(
-                                key = %keys.hash,
-                                latency_ms = started.elapsed().as_millis() as u64,
-                                "token cache: fetched and stored in Redis"
-                            );
-                            self.announce(keys).await;
-                        }
-                        Err(err) => tracing::warn!(
-                            key = %keys.hash,
-                            error = %err,
-                            "token cache: could not store the new token in Redis; other processes will fetch their own"
-                        ),
-                    }
-                }
-                result
+                self.fetch_and_store(keys, replacing).await
             }
         };
         // Released after the store, so that whoever sees the lock gone finds the token.
@@ -98,6 +79,35 @@ impl RedisBackedSource {
                 lock_ttl_ms = cache.settings.lock_ttl.as_millis() as u64,
                 "token cache: could not release the fetch lock; it expires by itself"
             );
+        }
+        result
+    }
+
+    /// Fetches from the caller's source, and stores and announces what it got.
+    async fn fetch_and_store(
+        &self,
+        keys: &RedisKeys,
+        replacing: Option<&AccessToken>,
+    ) -> Result<AccessToken, TokenError> {
+        let cache = &self.cache;
+        let started = Instant::now();
+        let result = self.inner.fetch(replacing).await;
+        if let Ok(token) = &result {
+            match cache.save(keys, token).await {
+                Ok(()) => {
+                    tracing::debug!(
+                        key = %keys.hash,
+                        latency_ms = started.elapsed().as_millis() as u64,
+                        "token cache: fetched and stored in Redis"
+                    );
+                    self.announce(keys).await;
+                }
+                Err(err) => tracing::warn!(
+                    key = %keys.hash,
+                    error = %err,
+                    "token cache: could not store the new token in Redis; other processes will fetch their own"
+                ),
+            }
         }
         result
     }
@@ -142,9 +152,11 @@ impl TokenSource for RedisBackedSource {
         let lock_value = format!("{}:{:032x}", cache.instance_id, fastrand::u128(..));
         let started = Instant::now();
         // The lock expires `lock_ttl` after it was taken, so a waiter gets its turn
-        // within that time even if the holder died. Only when the lock keeps changing
-        // hands (holders that fail one after the other) does a waiter stop waiting.
-        let give_up_after = settings.lock_ttl.saturating_mul(2);
+        // within that time even if the holder died; but a lock can also be held by
+        // holders that fail one after the other, or planted by someone who can write
+        // to Redis. A call waits for others at most `max_lock_wait`, then fetches
+        // itself. No deadline if it is out of the clock's range.
+        let deadline = started.checked_add(settings.max_lock_wait);
         let mut delay = settings.poll_first;
         let mut waiting = false;
         loop {
@@ -174,20 +186,28 @@ impl TokenSource for RedisBackedSource {
                 Ok(false) => {}
                 Err(err) => return self.fetch_directly(&keys, &err, replacing).await,
             }
-            if started.elapsed() >= give_up_after {
+            let now = Instant::now();
+            if deadline.is_some_and(|deadline| now >= deadline) {
                 tracing::warn!(
                     key = %keys.hash,
                     waited_ms = started.elapsed().as_millis() as u64,
-                    "token cache: other processes held the fetch lock for too long; fetching directly"
+                    max_lock_wait_ms = settings.max_lock_wait.as_millis() as u64,
+                    "token cache: another process held the fetch lock for longer than max_lock_wait; fetching without it"
                 );
-                return self.inner.fetch(replacing).await;
+                return self.fetch_and_store(&keys, replacing).await;
             }
             if !waiting {
                 tracing::debug!(key = %keys.hash, "token cache: another process is fetching; waiting for its token");
                 waiting = true;
             }
+            let poll = now.checked_add(jitter(delay));
+            let wake = match (poll, deadline) {
+                (Some(poll), Some(deadline)) => poll.min(deadline),
+                (Some(at), None) | (None, Some(at)) => at,
+                (None, None) => now,
+            };
             tokio::select! {
-                () = tokio::time::sleep(jitter(delay)) => {}
+                () = tokio::time::sleep_until(wake) => {}
                 () = &mut stored => {}
             }
             delay = delay.saturating_mul(2).min(settings.poll_max);

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::future::join_all;
 use oauth_cache_redis::RedisTokenCache;
 use oauth_core::{CacheKey, TokenCache};
+use tokio::time::Instant;
 
 use crate::common::*;
 
@@ -359,6 +360,42 @@ async fn garbage_messages_do_not_stop_the_subscriber() {
 /// The Redis names of the tests' default key.
 fn lock_key(cache: &RedisTokenCache, key: &CacheKey) -> String {
     format!("{}:lock", cache.redis_key(key))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait() {
+    let (url, prefix, _cleanup) = isolated(require_redis!());
+    const BOUND: Duration = Duration::from_millis(300);
+    let key = default_key();
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&url, &prefix).max_lock_wait(BOUND).build().unwrap();
+    // Held for ten minutes by "someone", with a value that is not even UTF-8.
+    plant(&url, &lock_key(&cache, &key), b"\xff\xfeheld", 600_000).await;
+
+    let started = Instant::now();
+    let token = tokio::time::timeout(Duration::from_secs(5), cache.get(&key, &dyn_source))
+        .await
+        .expect("not stalled for 2 x lock TTL (60 s)")
+        .unwrap();
+    let took = started.elapsed();
+    println!(
+        "planted lock (TTL 600 s, lock TTL {:?}): the call returned after {took:?}, bound {BOUND:?}",
+        RedisTokenCache::DEFAULT_LOCK_TTL
+    );
+    assert_eq!(token.secret(), source.token_value(1));
+    assert_eq!(source.calls(), 1, "one token request");
+    assert!(
+        took >= BOUND.mul_f64(0.9),
+        "it waited for the holder: {took:?}"
+    );
+    assert!(took < BOUND + Duration::from_millis(400), "took {took:?}");
+
+    // What it fetched is shared: the next process does not wait, nor fetch.
+    let other = builder(&url, &prefix).max_lock_wait(BOUND).build().unwrap();
+    let started = Instant::now();
+    assert!(other.get(&key, &dyn_source).await.unwrap().same_as(&token));
+    assert!(started.elapsed() < BOUND);
+    assert_eq!(source.calls(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
