@@ -74,8 +74,26 @@ pub(crate) struct Inner {
     known: Mutex<HashMap<String, Known>>,
     subscriber: OnceLock<AbortHandle>,
     subscribed: Arc<watch::Sender<bool>>,
-    /// Woken when another process announces a new token in Redis.
-    pub(crate) stored: tokio::sync::Notify,
+    /// The keys a call of this process waits for another process to fetch, each with
+    /// what wakes it when that process announces the token.
+    waiting: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+}
+
+/// A call's registration as a waiter for one key (see [`Inner::wait_for`]).
+pub(crate) struct Waiting {
+    cache: Arc<Inner>,
+    hash: String,
+    pub(crate) notify: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut waiting = lock(&self.cache.waiting);
+        // The map's reference and ours: no other call waits for this key.
+        if Arc::strong_count(&self.notify) <= 2 {
+            waiting.remove(&self.hash);
+        }
+    }
 }
 
 impl Drop for Inner {
@@ -130,6 +148,32 @@ impl Inner {
             .iter()
             .map(|(hash, k)| (hash.clone(), k.key.clone()))
             .collect()
+    }
+
+    /// What wakes a call waiting for another process's fetch of the key `hash`, for
+    /// as long as the returned guard lives.
+    pub(crate) fn wait_for(self: &Arc<Self>, hash: &str) -> Waiting {
+        let notify = lock(&self.waiting)
+            .entry(hash.to_owned())
+            .or_default()
+            .clone();
+        Waiting {
+            cache: self.clone(),
+            hash: hash.to_owned(),
+            notify,
+        }
+    }
+
+    /// Wakes the calls waiting for the key `hash`, if any: a notice for a key no call
+    /// here waits for costs nothing.
+    pub(crate) fn wake_waiters(&self, hash: &str) -> bool {
+        match lock(&self.waiting).get(hash) {
+            Some(notify) => {
+                notify.notify_waiters();
+                true
+            }
+            None => false,
+        }
     }
 
     pub(crate) fn reject(&self, hash: &str, fingerprint: String) {
@@ -266,7 +310,7 @@ impl RedisTokenCache {
                 known: Mutex::new(HashMap::new()),
                 subscriber: OnceLock::new(),
                 subscribed: Arc::new(subscribed),
-                stored: tokio::sync::Notify::new(),
+                waiting: Mutex::new(HashMap::new()),
             }),
         }
     }

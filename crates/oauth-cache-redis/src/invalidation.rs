@@ -156,9 +156,11 @@ impl Inner {
             return; // Our own: the memory cache is already done.
         }
         if message.event == Event::Stored {
-            // Whoever waits for another process's fetch reads Redis now rather than
-            // at its next poll.
-            self.stored.notify_waiters();
+            // Whoever waits here for that key reads Redis soon rather than at its next
+            // poll (at most one read per `NOTICE_READ_GAP`, however many notices).
+            if self.wake_waiters(&message.key) {
+                tracing::trace!(key = %message.key, "token cache: another process announced a token");
+            }
             return;
         }
         let Some(key) = self.known_key(&message.key) else {

@@ -14,6 +14,11 @@ use crate::error::RedisCacheError;
 use crate::invalidation::{Event, InvalidationMessage};
 use crate::store::RedisKeys;
 
+/// The least time between two reads of Redis by one waiting call when notices wake
+/// it: a flood of `stored` notices (anyone who can publish on the channel can send
+/// them) costs at most one read per key and process per this time.
+pub(crate) const NOTICE_READ_GAP: Duration = Duration::from_millis(50);
+
 /// Wraps the caller's source: looks in Redis, else fetches under the fleet-wide lock
 /// (or waits for the process that holds it), and stores what it fetched.
 pub(crate) struct RedisBackedSource {
@@ -159,12 +164,14 @@ impl TokenSource for RedisBackedSource {
         let deadline = started.checked_add(settings.max_lock_wait);
         let mut delay = settings.poll_first;
         let mut waiting = false;
+        let announced = cache.wait_for(&keys.hash);
         loop {
             // Registered before Redis is read, so that an announcement made between
             // the read and the wait below is not missed.
-            let stored = cache.stored.notified();
+            let stored = announced.notify.notified();
             tokio::pin!(stored);
             stored.as_mut().enable();
+            let read_at = Instant::now();
             match cache.load(&keys).await {
                 Ok(Some((token, _))) if self.usable(&keys, replacing, &token) => {
                     tracing::debug!(
@@ -208,7 +215,13 @@ impl TokenSource for RedisBackedSource {
             };
             tokio::select! {
                 () = tokio::time::sleep_until(wake) => {}
-                () = &mut stored => {}
+                () = &mut stored => {
+                    // Announced: read again, but not sooner than the gap after the
+                    // last read; notices meanwhile are served by that one read.
+                    if let Some(gap_end) = read_at.checked_add(NOTICE_READ_GAP) {
+                        tokio::time::sleep_until(gap_end.min(wake)).await;
+                    }
+                }
             }
             delay = delay.saturating_mul(2).min(settings.poll_max);
         }

@@ -329,3 +329,23 @@ pub async fn plant(url: &str, key: &str, value: &[u8], ttl_ms: u64) {
         .await
         .expect("SET");
 }
+/// How many times Redis ran each read of a value (`GET`, `GETRANGE`) since it
+/// started, from `INFO commandstats` (commands run by scripts included).
+pub async fn reads_served(url: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut raw(url).await)
+        .await
+        .expect("INFO");
+    info.lines()
+        .filter_map(|line| {
+            let rest = line
+                .strip_prefix("cmdstat_get:")
+                .or_else(|| line.strip_prefix("cmdstat_getrange:"))?;
+            rest.split(',')
+                .find_map(|field| field.strip_prefix("calls="))?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}

@@ -23,6 +23,9 @@ fn now_ms() -> u64 {
     .unwrap()
 }
 
+/// Stored notices in a flood.
+const NOTICES: usize = 1000;
+
 /// The token a valid planted record holds.
 const PLANTED: &str = "at-planted-by-someone-else";
 
@@ -416,4 +419,100 @@ async fn a_planted_lock_that_expires_keeps_the_fleet_to_one_request() {
         1,
         "the garbage lock did not switch the lock off"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_stored_notices_causes_a_bounded_number_of_reads() {
+    // Counts the reads Redis served: needs a redis-server no other test uses.
+    let Some(redis) = OwnRedis::start().await else {
+        return;
+    };
+    let url = redis.url.clone();
+    let prefix = unique_prefix();
+    let key = default_key();
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    // Polls rarely: the reads counted are those the notices cause.
+    let cache = builder(&url, &prefix)
+        .lock_poll(Duration::from_secs(3), Duration::from_secs(3))
+        .max_lock_wait(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    cache.connect().await.unwrap();
+    let hash = cache
+        .redis_key(&key)
+        .strip_prefix(&prefix)
+        .unwrap()
+        .to_owned();
+    plant(&url, &lock_key(&cache, &key), b"held", 600_000).await;
+    let waiting = {
+        let (cache, key, dyn_source) = (cache.clone(), key.clone(), dyn_source.clone());
+        tokio::spawn(async move { cache.get(&key, &dyn_source).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut conn = raw(&url).await;
+
+    // Notices for a key nobody here waits for cost no read at all.
+    let before = reads_served(&url).await;
+    let started = Instant::now();
+    flood(
+        &mut conn,
+        cache.invalidation_channel(),
+        &format!("{:064x}", 7),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let unknown = reads_served(&url).await.saturating_sub(before);
+
+    // Notices for the key being waited for: reads are spaced out, not one per notice.
+    let before = reads_served(&url).await;
+    let started_known = Instant::now();
+    flood(&mut conn, cache.invalidation_channel(), &hash).await;
+    let published_in = started_known.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let window = started_known.elapsed();
+    let known = reads_served(&url).await.saturating_sub(before);
+    println!(
+        "{NOTICES} stored notices for a key not awaited: {unknown} reads; {NOTICES} for the awaited key (published in {published_in:?}, counted over {window:?}): {known} reads; both floods {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        unknown, 0,
+        "notices for keys not awaited here cause no read"
+    );
+    // One read per 50 ms at most, while the notices arrive.
+    let bound = u64::try_from(published_in.as_millis() / 50).unwrap() + 3;
+    assert!(
+        known <= bound,
+        "{known} reads for {NOTICES} notices in {published_in:?} (bound {bound})"
+    );
+
+    // The holder goes away and announces nothing: the waiter still gets its token.
+    let _: i64 = redis::cmd("DEL")
+        .arg(lock_key(&cache, &key))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let token = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.secret(), source.token_value(1));
+    assert_eq!(source.calls(), 1);
+}
+
+/// Publishes [`NOTICES`] `stored` notices for `hash` from as many made-up processes, one
+/// after the other, as fast as one connection goes.
+async fn flood(conn: &mut redis::aio::MultiplexedConnection, channel: &str, hash: &str) {
+    for i in 0..NOTICES {
+        let notice =
+            serde_json::json!({"key": hash, "event": "stored", "from": format!("attacker-{i}")});
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(notice.to_string())
+            .query_async(conn)
+            .await
+            .unwrap();
+    }
 }
