@@ -4,6 +4,7 @@
 //!
 //! ```sh
 //! redis-server --port 6390 --save '' --appendonly no --daemonize yes
+//! export OAUTH_CACHE_REDIS_KEY="$(openssl rand -base64 32)"   # the fleet's encryption key
 //! REDIS_URL=redis://127.0.0.1:6390/ cargo run -p oauth-cache-redis --example fleet -- 50
 //! ```
 
@@ -46,8 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut providers = Vec::new();
     for _ in 0..instances {
+        // Every process of a fleet needs the same key: here, from OAUTH_CACHE_REDIS_KEY.
         let cache = RedisTokenCache::builder(url.as_str())
             .key_prefix(prefix.as_str())
+            .encryption_key_from_env()
             .build()?;
         providers.push(Arc::new(OAuthProvider::from_source(
             key.clone(),

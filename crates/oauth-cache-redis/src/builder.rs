@@ -1,6 +1,7 @@
 //! [`RedisTokenCacheBuilder`].
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use oauth_core::{ConfigError, MemoryTokenCache};
@@ -9,7 +10,21 @@ use crate::cache::{RedisTokenCache, Settings};
 use crate::crypto::{Crypto, EncryptionKey};
 use crate::store::RedisStore;
 
+/// Whether this process has warned that a cache keeps tokens in plaintext.
+static PLAINTEXT_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Why `build` refuses a cache without a key.
+const KEY_REQUIRED: &str = "is required: tokens are encrypted in Redis by default. \
+Make a key with `openssl rand -base64 32`, give the same one to every process of the fleet, \
+and pass it with `.encryption_key(EncryptionKey::from_base64(..)?)`, or put it in \
+OAUTH_CACHE_REDIS_KEY and call `.encryption_key_from_env()`; to keep tokens in Redis in \
+plaintext instead, call `.allow_plaintext(true)`";
+
 /// Builds a [`RedisTokenCache`]. Start with [`RedisTokenCache::builder`].
+///
+/// An encryption key is required ([`encryption_key`](Self::encryption_key) or
+/// [`encryption_key_from_env`](Self::encryption_key_from_env)) unless plaintext is
+/// allowed explicitly ([`allow_plaintext`](Self::allow_plaintext)).
 ///
 /// Building checks the settings and parses the URL but does not connect: a cache can
 /// be built while Redis is down, and connects on first use.
@@ -22,7 +37,8 @@ pub struct RedisTokenCacheBuilder {
     redis_timeout: Duration,
     poll_first: Duration,
     poll_max: Duration,
-    encryption_key: Option<EncryptionKey>,
+    encryption_key: Option<Result<EncryptionKey, ConfigError>>,
+    allow_plaintext: bool,
     l1: Option<MemoryTokenCache>,
     subscribe: bool,
 }
@@ -37,6 +53,7 @@ impl fmt::Debug for RedisTokenCacheBuilder {
             .field("redis_timeout", &self.redis_timeout)
             .field("lock_poll", &(self.poll_first, self.poll_max))
             .field("encryption_key", &self.encryption_key)
+            .field("allow_plaintext", &self.allow_plaintext)
             .field("memory", &self.l1)
             .field("subscribe_invalidations", &self.subscribe)
             .finish()
@@ -54,6 +71,7 @@ impl RedisTokenCacheBuilder {
             poll_first: Duration::from_millis(25),
             poll_max: Duration::from_millis(250),
             encryption_key: None,
+            allow_plaintext: false,
             l1: None,
             subscribe: true,
         }
@@ -106,10 +124,55 @@ impl RedisTokenCacheBuilder {
     }
 
     /// Encrypts stored tokens with AES-256-GCM under this key (a fresh random 96-bit
-    /// nonce per value, the Redis key name as associated data). Every process of the
-    /// fleet needs the same key; a value that does not decrypt counts as absent.
+    /// nonce per value, the Redis key name as associated data), and derives the HMAC
+    /// key of Redis key names from it. Every process of the fleet needs the same key
+    /// (`openssl rand -base64 32` makes one); a value that does not decrypt counts as
+    /// absent. Required unless [`allow_plaintext`](Self::allow_plaintext).
     pub fn encryption_key(mut self, key: impl Into<EncryptionKey>) -> Self {
-        self.encryption_key = Some(key.into());
+        self.encryption_key = Some(Ok(key.into()));
+        self
+    }
+
+    /// Reads the encryption key from the environment variable
+    /// [`RedisTokenCache::ENCRYPTION_KEY_ENV`] (`OAUTH_CACHE_REDIS_KEY`): 32 bytes in
+    /// standard base64, as `openssl rand -base64 32` prints them. If the variable is
+    /// missing or not such a key, [`build`](Self::build) fails naming
+    /// `encryption_key` (never quoting the variable's value), even with
+    /// [`allow_plaintext`](Self::allow_plaintext).
+    pub fn encryption_key_from_env(mut self) -> Self {
+        let var = RedisTokenCache::ENCRYPTION_KEY_ENV;
+        let problem = match std::env::var(var).map(secrecy::zeroize::Zeroizing::new) {
+            Ok(text) => match EncryptionKey::from_base64(&text) {
+                Ok(key) => {
+                    self.encryption_key = Some(Ok(key));
+                    return self;
+                }
+                Err(err) => format!("from {var} {}", err.problem()),
+            },
+            Err(std::env::VarError::NotPresent) => format!(
+                "was to be read from {var}, which is not set: make a key with \
+                 `openssl rand -base64 32` and set it there, the same in every process"
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => format!(
+                "from {var} is not valid base64: give 32 random bytes in standard base64 \
+                 (`openssl rand -base64 32`)"
+            ),
+        };
+        self.encryption_key = Some(Err(ConfigError::new("encryption_key", problem)));
+        self
+    }
+
+    /// Allows a cache without an encryption key (default `false`): tokens are then
+    /// stored in Redis as plaintext JSON, and a warning is logged (once per
+    /// process) when such a cache is built.
+    ///
+    /// Anyone who can read that Redis can then read and use the tokens, and check a
+    /// guessed client secret or password against the Redis key names (their HMAC key
+    /// is a public constant without an encryption key); anyone who can write to it
+    /// can plant a token of their choice, which this process would send to the
+    /// vendor's API. Has no effect when a key is given.
+    pub fn allow_plaintext(mut self, allow: bool) -> Self {
+        self.allow_plaintext = allow;
         self
     }
 
@@ -133,9 +196,11 @@ impl RedisTokenCacheBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] if the URL is not a Redis URL this build can use, the key
-    /// prefix is empty, or a duration is zero (the lock TTL must be at least
-    /// 100 ms). The error never quotes the URL.
+    /// A [`ConfigError`] if there is no encryption key (and plaintext is not
+    /// allowed) or the key from the environment is missing or malformed, the URL is
+    /// not a Redis URL this build can use, the key prefix is empty, or a duration is
+    /// zero (the lock TTL must be at least 100 ms). The error never quotes the URL
+    /// or the key.
     pub fn build(self) -> Result<RedisTokenCache, ConfigError> {
         #[cfg(not(feature = "tls"))]
         if self.url.starts_with("rediss:") || self.url.starts_with("valkeys:") {
@@ -179,6 +244,17 @@ impl RedisTokenCacheBuilder {
                 "the first interval must be more than zero and not above the max",
             ));
         }
+        let key = match self.encryption_key {
+            Some(Ok(key)) => Some(key),
+            Some(Err(err)) => return Err(err),
+            None if self.allow_plaintext => None,
+            None => return Err(ConfigError::new("encryption_key", KEY_REQUIRED)),
+        };
+        if key.is_none() && !PLAINTEXT_WARNED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "token cache: tokens are stored in Redis in plaintext (allow_plaintext): anyone who can read Redis can use them, and anyone who can write to it can make this process send a token of their choice; give an encryption key (`openssl rand -base64 32`)"
+            );
+        }
         let settings = Settings {
             channel: format!("{}invalidations", self.key_prefix),
             key_prefix: self.key_prefix,
@@ -192,7 +268,7 @@ impl RedisTokenCacheBuilder {
         Ok(RedisTokenCache::from_parts(
             self.l1.unwrap_or_default(),
             RedisStore::new(client, self.redis_timeout),
-            Crypto::new(self.encryption_key.as_ref()),
+            Crypto::new(key.as_ref()),
             settings,
         ))
     }
@@ -230,6 +306,7 @@ pub(crate) fn redact_url(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oauth_core::CacheKey;
 
     #[test]
     fn urls_lose_their_passwords() {
@@ -299,6 +376,7 @@ mod tests {
     #[test]
     fn the_wait_for_another_process_is_bounded_by_twice_the_lock_ttl() {
         let cache = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
             .build()
             .unwrap();
         assert!(
@@ -306,6 +384,7 @@ mod tests {
             "{cache:?}"
         );
         let cache = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
             .lock_ttl(Duration::from_secs(1))
             .build()
             .unwrap();
@@ -316,9 +395,81 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_without_a_key_is_refused_unless_plaintext_is_allowed() {
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "encryption_key");
+        for hint in [
+            "openssl rand -base64 32",
+            ".encryption_key(",
+            "OAUTH_CACHE_REDIS_KEY",
+            ".allow_plaintext(true)",
+        ] {
+            assert!(err.problem().contains(hint), "{hint}: {err}");
+        }
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .allow_plaintext(false)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "encryption_key");
+
+        let plain = RedisTokenCache::builder("redis://127.0.0.1/")
+            .allow_plaintext(true)
+            .build()
+            .unwrap();
+        assert!(format!("{plain:?}").contains("encryption: false"));
+        let keyed = RedisTokenCache::builder("redis://127.0.0.1/")
+            .allow_plaintext(true)
+            .encryption_key(EncryptionKey::generate())
+            .build()
+            .unwrap();
+        assert!(format!("{keyed:?}").contains("encryption: true"));
+    }
+
+    #[test]
+    fn the_key_can_come_from_the_environment() {
+        // The only test of this binary that touches the variable.
+        let var = RedisTokenCache::ENCRYPTION_KEY_ENV;
+        std::env::remove_var(var);
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key_from_env()
+            .allow_plaintext(true)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "encryption_key");
+        assert!(err.problem().contains("OAUTH_CACHE_REDIS_KEY"), "{err}");
+        assert!(err.problem().contains("not set"), "{err}");
+        assert!(RedisTokenCache::new("redis://127.0.0.1/").is_err());
+
+        std::env::set_var(var, "c2hvcnQtYnV0LXNlY3JldA==");
+        let err = RedisTokenCache::new("redis://127.0.0.1/").unwrap_err();
+        assert_eq!(err.field(), "encryption_key");
+        assert!(
+            err.problem()
+                .contains("OAUTH_CACHE_REDIS_KEY holds 16 bytes"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("c2hvcnQ"), "{err}");
+
+        std::env::set_var(var, "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n");
+        let from_env = RedisTokenCache::new("redis://127.0.0.1/").unwrap();
+        let from_code = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([7; 32])
+            .build()
+            .unwrap();
+        std::env::remove_var(var);
+        let key = CacheKey::custom("k");
+        assert_eq!(from_env.redis_key(&key), from_code.redis_key(&key));
+        assert!(format!("{from_env:?}").contains("encryption: true"));
+    }
+
+    #[test]
     fn building_does_not_connect() {
         // Nothing listens on port 1; building outside any runtime still succeeds.
-        let cache = RedisTokenCache::builder("redis://127.0.0.1:1/").build();
+        let cache = RedisTokenCache::builder("redis://127.0.0.1:1/")
+            .encryption_key([1; 32])
+            .build();
         assert!(cache.is_ok());
     }
 }

@@ -266,6 +266,10 @@ impl Inner {
 }
 
 impl RedisTokenCache {
+    /// The environment variable [`RedisTokenCacheBuilder::encryption_key_from_env`]
+    /// reads: the fleet's encryption key, 32 bytes in standard base64
+    /// (`openssl rand -base64 32`).
+    pub const ENCRYPTION_KEY_ENV: &'static str = "OAUTH_CACHE_REDIS_KEY";
     /// Default prefix of every Redis key (and of the invalidation channel).
     pub const DEFAULT_KEY_PREFIX: &'static str = "oauth-core:token:";
     /// Default time-to-live of the fetch lock: the longest one process may fetch
@@ -284,13 +288,16 @@ impl RedisTokenCache {
         RedisTokenCacheBuilder::new(redis_url.into())
     }
 
-    /// A cache with the default settings: same as `builder(redis_url).build()`.
+    /// A cache with the default settings and its encryption key from the
+    /// environment variable [`ENCRYPTION_KEY_ENV`](Self::ENCRYPTION_KEY_ENV): same as
+    /// `builder(redis_url).encryption_key_from_env().build()`.
     ///
     /// # Errors
     ///
-    /// See [`RedisTokenCacheBuilder::build`].
+    /// See [`RedisTokenCacheBuilder::build`]; also if `OAUTH_CACHE_REDIS_KEY` is not
+    /// set or is not 32 bytes in base64.
     pub fn new(redis_url: impl Into<String>) -> Result<Self, ConfigError> {
-        Self::builder(redis_url).build()
+        Self::builder(redis_url).encryption_key_from_env().build()
     }
 
     pub(crate) fn from_parts(

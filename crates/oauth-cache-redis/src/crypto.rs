@@ -2,6 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
+use aes_gcm::aead::rand_core::RngCore as _;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
@@ -31,6 +32,15 @@ impl EncryptionKey {
     /// A key from its 32 bytes.
     pub fn new(bytes: [u8; 32]) -> Self {
         Self(SecretBox::new(Box::new(bytes)))
+    }
+
+    /// A new random key, from the operating system's generator: for tests, demos or
+    /// a fleet of one process. Every process of a fleet needs the same key, so a
+    /// fleet reads it from its configuration ([`EncryptionKey::from_base64`]).
+    pub fn generate() -> Self {
+        let mut bytes = Box::new([0u8; 32]);
+        OsRng.fill_bytes(&mut bytes[..]);
+        Self(SecretBox::new(bytes))
     }
 
     /// A key from its standard base64 form (44 characters, as `openssl rand -base64 32`

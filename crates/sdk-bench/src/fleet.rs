@@ -13,7 +13,7 @@ use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_cache_redis::RedisTokenCache;
+use oauth_cache_redis::{EncryptionKey, RedisTokenCache};
 use oauth_core::{OAuthProvider, TokenCache};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -42,6 +42,10 @@ pub const CHILD_ARG: &str = "--fleet-child";
 /// The environment variable that hands a child the Redis URL (kept out of the
 /// command line, where `ps` would show a password); absent: no shared cache.
 const REDIS_URL_VAR: &str = "SDK_BENCH_FLEET_REDIS_URL";
+
+/// The fleet's encryption key for the shared cache (tokens encrypted in Redis, as by
+/// default): the same in every process, and no secret, since the tokens are fake.
+const FLEET_KEY: [u8; 32] = *b"sdk-bench fleet, not a secret!!!";
 
 /// Whether the processes share a cache.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,6 +166,7 @@ impl Redis {
 /// Whether the Redis at `url` answers a `PING`.
 async fn probe(url: &str) -> Result<(), String> {
     let cache = RedisTokenCache::builder(url)
+        .encryption_key(EncryptionKey::generate())
         .subscribe_invalidations(false)
         .build()
         .map_err(|e| e.to_string())?;
@@ -344,8 +349,9 @@ pub async fn run() -> String {
          `token()` once. \"Token requests\" is what the endpoint received; \"time to first token\" \
          runs from the common start instant (wall clock) until the process holds its token, so it \
          includes waking up 16 processes on this machine. With the shared cache \
-         (`oauth_cache_redis::RedisTokenCache`, default settings, a key prefix of its own for each \
-         round) one process fetches under the Redis lock while the others wait for its token, \
+         (`oauth_cache_redis::RedisTokenCache`, default settings with an encryption key, a key \
+         prefix of its own for each round) one process fetches under the Redis lock while the \
+         others wait for its token, \
          which it announces on the cache's pub/sub channel as soon as it is stored (they also \
          poll Redis, from 25 ms backing off to 250 ms, in case a notice is lost); without it \
          each process's \
@@ -486,6 +492,7 @@ async fn child(token_url: &str, redis_url: Option<&str>, prefix: &str) -> Result
         Some(url) => {
             let cache = RedisTokenCache::builder(url)
                 .key_prefix(prefix)
+                .encryption_key(FLEET_KEY)
                 .build()
                 .map_err(|e| format!("Redis cache: {e}"))?;
             cache

@@ -48,9 +48,12 @@ pub fn unique_prefix() -> String {
     format!("oauth-cache-redis-test:{:016x}:", fastrand::u64(..))
 }
 
-/// A builder on `url` with the test's prefix (the same for every "process" of a test).
+/// A builder on `url` with the test's prefix and the tests' encryption key (the same
+/// for every "process" of a test).
 pub fn builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
-    RedisTokenCache::builder(url).key_prefix(prefix)
+    RedisTokenCache::builder(url)
+        .key_prefix(prefix)
+        .encryption_key(TEST_KEY)
 }
 
 /// The cache key of the tests' client, as a `TokenClient` would build it.
@@ -293,7 +296,9 @@ pub const TEST_KEY: [u8; 32] = [0x42; 32];
 
 /// A builder for a fleet that keeps tokens in plaintext (explicitly allowed).
 pub fn plain_builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
-    RedisTokenCache::builder(url).key_prefix(prefix)
+    RedisTokenCache::builder(url)
+        .key_prefix(prefix)
+        .allow_plaintext(true)
 }
 
 /// What a cache with `key` would store at `redis_key` for `plaintext`:

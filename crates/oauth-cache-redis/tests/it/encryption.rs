@@ -77,7 +77,7 @@ async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back() {
         .unwrap();
     let own = stranger.get(&key, &dyn_source).await.unwrap();
     assert_eq!(own.secret(), source.token_value(2));
-    let plain_reader = builder(&url, &prefix).build().unwrap();
+    let plain_reader = plain_builder(&url, &prefix).build().unwrap();
     let own = plain_reader.get(&key, &dyn_source).await.unwrap();
     assert_eq!(own.secret(), source.token_value(3));
     assert_eq!(source.calls(), 3);

@@ -159,8 +159,9 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
-    // A token too close to its refresh point, stored by "another process".
-    let writer = builder(&url, &prefix).build().unwrap();
+    // A token too close to its refresh point, stored by "another process" of a
+    // fleet that keeps tokens in plaintext.
+    let writer = plain_builder(&url, &prefix).build().unwrap();
     let stale = oauth_core::AccessToken::valid_for("at-stale-near-expiry", Duration::from_secs(40));
     let record = serde_json::json!({
         "v": 1,
@@ -181,13 +182,13 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
         .unwrap();
 
     // Not fresh on this clock (40 s left of an hour): fetched anew, and stored.
-    let cache = builder(&url, &prefix).build().unwrap();
+    let cache = plain_builder(&url, &prefix).build().unwrap();
     let token = cache.get(&key, &dyn_source).await.unwrap();
     assert_eq!(token.secret(), source.token_value(1));
     assert_eq!(source.calls(), 1);
 
     // A fresh stored token is taken as is by another process.
-    let other = builder(&url, &prefix).build().unwrap();
+    let other = plain_builder(&url, &prefix).build().unwrap();
     let token = other.get(&key, &dyn_source).await.unwrap();
     assert_eq!(token.secret(), source.token_value(1));
     assert_eq!(source.calls(), 1);

@@ -152,6 +152,7 @@ async fn logs_name_no_token_and_warn_when_redis_fails() {
         secrets.push(token.secret().to_owned());
     }
     let down = RedisTokenCache::builder(format!("redis://:{REDIS_PASSWORD}@127.0.0.1:1/"))
+        .encryption_key(TEST_KEY)
         .build()
         .unwrap();
     let token = down.get(&key, &source).await.unwrap();

@@ -39,6 +39,7 @@ async fn all_get_token(provider: &Arc<OAuthProvider>, expected: &str, bound: Dur
 async fn with_nothing_listening_callers_still_get_tokens_quickly() {
     // No Redis needed: nothing listens on port 1.
     let cache = RedisTokenCache::builder("redis://127.0.0.1:1/")
+        .encryption_key(TEST_KEY)
         .redis_timeout(REDIS_TIMEOUT)
         .build()
         .expect("building does not connect");
@@ -76,6 +77,7 @@ async fn with_a_redis_that_never_answers_each_call_waits_at_most_the_timeout() {
         }
     });
     let cache = RedisTokenCache::builder(format!("redis://127.0.0.1:{port}/"))
+        .encryption_key(TEST_KEY)
         .redis_timeout(REDIS_TIMEOUT)
         .build()
         .unwrap();
