@@ -1,9 +1,14 @@
-//! The sandbox's fixed tenants, clients and keys, and the per-vendor views handed to callers.
+//! The sandbox's tenants, clients and keys, and the per-vendor views handed to callers.
 //!
-//! Values are constant so that docs, fixtures and shell sessions can quote them; only the
-//! port and the token signing key change from one sandbox to the next.
+//! Identifiers (tenants, client ids, resources, the user name, the caller id) are
+//! constant so that docs, fixtures and shell sessions can quote them. Secrets (client
+//! secrets, the user password, subscription keys) are drawn at random by each sandbox
+//! when it starts ([`Secrets`]): a sandbox accepts only the secrets it handed out
+//! itself, so no fixed value, and no value of another sandbox, gets anything from it.
 
+use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::hash::{BuildHasher as _, Hasher as _};
 
 use crate::Vendor;
 
@@ -11,10 +16,7 @@ pub(crate) const KAZI_TENANT: &str = "8a0c3b4e-1d2f-4e5a-9b6c-7d8e9f0a1b2c";
 /// The resource Kazi documents, so that SDK defaults work against the sandbox.
 pub(crate) const KAZI_RESOURCE: &str = "d00b610c-389f-4a05-97cc-f9a934488c8b";
 pub(crate) const KAZI_CLIENT_ID: &str = "1f7d3c2a-6b5e-4d8f-a9c0-b1e2d3f4a5b6";
-pub(crate) const KAZI_CLIENT_SECRET: &str = "kazi-sandbox-secret~7Qm.x2Rv";
 pub(crate) const KAZI_LIMITED_CLIENT_ID: &str = "2e8c4d3b-7a6f-4e9a-b0d1-c2f3e4a5b6c7";
-pub(crate) const KAZI_LIMITED_CLIENT_SECRET: &str = "kazi-limited-secret~Lm3.p9Tw";
-pub(crate) const KAZI_SUBSCRIPTION_KEY: &str = "4b617a69a1b2c3d4e5f60718293a4b5c";
 pub(crate) const KAZI_ROLES: &[&str] = &[
     "read:expectations",
     "read:talentscans",
@@ -26,19 +28,14 @@ pub(crate) const KAZI_LIMITED_ROLES: &[&str] = &["read:talentscans"];
 pub(crate) const KEYAVI_TENANT: &str = "3c9d5e4f-8b7a-4f0b-a1c2-d3e4f5a6b7c8";
 pub(crate) const KEYAVI_APP_ID: &str = "7b1e6f5a-9c8b-4a1c-b2d3-e4f5a6b7c8d9";
 pub(crate) const KEYAVI_CLIENT_ID: &str = "9d3a8b7c-1e0d-4c3e-8f4a-5b6c7d8e9fa0";
-pub(crate) const KEYAVI_CLIENT_SECRET: &str = "keyavi-sandbox-secret~Kv8.r4Zn";
 pub(crate) const KEYAVI_USERNAME: &str = "sandbox.user@keyavi.example";
-pub(crate) const KEYAVI_PASSWORD: &str = "Sandbox-Passw0rd!";
-pub(crate) const KEYAVI_SUBSCRIPTION_KEY: &str = "6b6579617669d1e2f3a4b5c6d7e8f901";
 pub(crate) const KEYAVI_CALLER_ID: &str = "sandbox.caller@keyavi.example";
 pub(crate) const KEYAVI_APP_ROLES: &[&str] = &["Payloads.Protect", "Logs.Read"];
 pub(crate) const KEYAVI_LOGS_ONLY_CLIENT_ID: &str = "4a7e2c1d-6b5f-4e3a-9c8d-0f1e2d3c4b5a";
-pub(crate) const KEYAVI_LOGS_ONLY_CLIENT_SECRET: &str = "keyavi-logs-only-secret~Lg6.q2Xr";
 pub(crate) const KEYAVI_LOGS_ONLY_ROLES: &[&str] = &["Logs.Read"];
 pub(crate) const KEYAVI_USER_SCOPE: &str = "access_as_user";
 
 pub(crate) const KAISA_CLIENT_ID: &str = "kaisa-sandbox-client";
-pub(crate) const KAISA_CLIENT_SECRET: &str = "kaisa-sandbox-secret~Ks5.t1Yq";
 pub(crate) const KAISA_API_VERSION: &str = "2.4.9";
 pub(crate) const KAISA_AUDIENCE: &str = "kaisa-api";
 pub(crate) const KAISA_ROLES: &[&str] = &["api"];
@@ -46,17 +43,131 @@ pub(crate) const KAISA_ROLES: &[&str] = &["api"];
 pub(crate) const OKQ8_TENANT: &str = "a53d724c-4e1b-4c2d-9e3f-4a5b6c7d8e9f";
 pub(crate) const OKQ8_RESOURCE: &str = "api://apim-sandbox-api";
 pub(crate) const OKQ8_CLIENT_ID: &str = "5c2b9a8d-3f1e-4d5f-9a6b-7c8d9e0f1a2b";
-pub(crate) const OKQ8_CLIENT_SECRET: &str = "okq8-sandbox-secret~Oq2.w7Hd";
-pub(crate) const OKQ8_SUBSCRIPTION_KEY: &str = "6f6b7138b1c2d3e4f5a6b7c8d9e0f1a2";
-pub(crate) const OKQ8_OTHER_PRODUCT_KEY: &str = "6f6b7138c0ffee00c0ffee00c0ffee00";
 pub(crate) const OKQ8_ROLES: &[&str] = &["get", "post", "put", "delete"];
 
-/// One registered Azure AD application that may ask for tokens.
+/// Unguessable random values: SipHash keyed by `RandomState`, whose keys the standard
+/// library draws from the operating system's random source, over a counter.
+struct Entropy {
+    keys: RandomState,
+    counter: u64,
+}
+
+impl Entropy {
+    fn new() -> Self {
+        Self {
+            keys: RandomState::new(),
+            counter: 0,
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut hasher = self.keys.build_hasher();
+        hasher.write_u64(self.counter);
+        self.counter = self.counter.wrapping_add(1);
+        hasher.finish()
+    }
+
+    /// `len` characters drawn from `alphabet` (each from a fresh 64-bit value, so the
+    /// bias of the modulo is negligible).
+    fn string(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| {
+                let i = usize::try_from(self.next_u64() % alphabet.len() as u64).unwrap_or(0);
+                char::from(alphabet.get(i).copied().unwrap_or(b'x'))
+            })
+            .collect()
+    }
+
+    /// A client secret in Azure AD's alphabet: 32 random characters after `prefix`.
+    fn secret(&mut self, prefix: &str) -> String {
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
+        format!("{prefix}{}", self.string(ALPHABET, 32))
+    }
+
+    /// An APIM subscription key: 32 hex digits, the first 8 fixed by `tag`.
+    fn subscription_key(&mut self, tag: &str) -> String {
+        format!("{tag}{}", self.string(b"0123456789abcdef", 24))
+    }
+}
+
+/// The secrets of one sandbox, drawn at random when it starts. They are handed out
+/// by the `*Sandbox` views and [`Sandbox::env_vars`](crate::Sandbox::env_vars), and
+/// they are the only secrets the sandbox accepts.
+pub(crate) struct Secrets {
+    pub kazi_client_secret: String,
+    pub kazi_limited_client_secret: String,
+    pub kazi_subscription_key: String,
+    pub keyavi_client_secret: String,
+    pub keyavi_logs_only_client_secret: String,
+    pub keyavi_password: String,
+    pub keyavi_subscription_key: String,
+    pub kaisa_client_secret: String,
+    pub okq8_client_secret: String,
+    pub okq8_subscription_key: String,
+    pub okq8_other_product_key: String,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets { *** }")
+    }
+}
+
+impl Secrets {
+    /// A fresh set, unlike that of any other sandbox.
+    pub(crate) fn generate() -> Self {
+        let mut e = Entropy::new();
+        Self {
+            kazi_client_secret: e.secret("kazi-sandbox-secret~"),
+            kazi_limited_client_secret: e.secret("kazi-limited-secret~"),
+            // The first 8 hex digits spell the vendor, to tell keys apart when debugging.
+            kazi_subscription_key: e.subscription_key("4b617a69"),
+            keyavi_client_secret: e.secret("keyavi-sandbox-secret~"),
+            keyavi_logs_only_client_secret: e.secret("keyavi-logs-only-secret~"),
+            keyavi_password: format!(
+                "Sandbox-{}!",
+                e.string(
+                    b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789",
+                    20
+                )
+            ),
+            keyavi_subscription_key: e.subscription_key("6b657961"),
+            kaisa_client_secret: e.secret("kaisa-sandbox-secret~"),
+            okq8_client_secret: e.secret("okq8-sandbox-secret~"),
+            okq8_subscription_key: e.subscription_key("6f6b7138"),
+            okq8_other_product_key: e.subscription_key("6f6b7138"),
+        }
+    }
+
+    /// The secret of the Azure AD application `client_id`, if the sandbox has it.
+    pub(crate) fn client_secret(&self, client_id: &str) -> Option<&str> {
+        let secret = match client_id {
+            KAZI_CLIENT_ID => &self.kazi_client_secret,
+            KAZI_LIMITED_CLIENT_ID => &self.kazi_limited_client_secret,
+            KEYAVI_CLIENT_ID => &self.keyavi_client_secret,
+            KEYAVI_LOGS_ONLY_CLIENT_ID => &self.keyavi_logs_only_client_secret,
+            OKQ8_CLIENT_ID => &self.okq8_client_secret,
+            KAISA_CLIENT_ID => &self.kaisa_client_secret,
+            _ => return None,
+        };
+        Some(secret)
+    }
+}
+
+/// Compares a presented secret with the expected one in time that depends on their
+/// lengths only, not on where they first differ.
+pub(crate) fn same_secret(presented: &str, expected: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// One registered Azure AD application that may ask for tokens (its secret is in
+/// [`Secrets::client_secret`]).
 #[derive(Debug)]
 pub(crate) struct AzureClient {
     pub tenant: &'static str,
     pub client_id: &'static str,
-    pub secret: &'static str,
     pub vendor: Vendor,
     /// Resource identifier (v1 `resource`, v2 scope prefix) this client may call.
     pub resource: &'static str,
@@ -68,7 +179,6 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     AzureClient {
         tenant: KAZI_TENANT,
         client_id: KAZI_CLIENT_ID,
-        secret: KAZI_CLIENT_SECRET,
         vendor: Vendor::Kazi,
         resource: KAZI_RESOURCE,
         roles: KAZI_ROLES,
@@ -76,7 +186,6 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     AzureClient {
         tenant: KAZI_TENANT,
         client_id: KAZI_LIMITED_CLIENT_ID,
-        secret: KAZI_LIMITED_CLIENT_SECRET,
         vendor: Vendor::Kazi,
         resource: KAZI_RESOURCE,
         roles: KAZI_LIMITED_ROLES,
@@ -84,7 +193,6 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     AzureClient {
         tenant: KEYAVI_TENANT,
         client_id: KEYAVI_CLIENT_ID,
-        secret: KEYAVI_CLIENT_SECRET,
         vendor: Vendor::Keyavi,
         resource: KEYAVI_APP_ID,
         roles: KEYAVI_APP_ROLES,
@@ -92,7 +200,6 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     AzureClient {
         tenant: KEYAVI_TENANT,
         client_id: KEYAVI_LOGS_ONLY_CLIENT_ID,
-        secret: KEYAVI_LOGS_ONLY_CLIENT_SECRET,
         vendor: Vendor::Keyavi,
         resource: KEYAVI_APP_ID,
         roles: KEYAVI_LOGS_ONLY_ROLES,
@@ -100,7 +207,6 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     AzureClient {
         tenant: OKQ8_TENANT,
         client_id: OKQ8_CLIENT_ID,
-        secret: OKQ8_CLIENT_SECRET,
         vendor: Vendor::Okq8,
         resource: OKQ8_RESOURCE,
         roles: OKQ8_ROLES,
@@ -320,7 +426,7 @@ impl fmt::Debug for Okq8Sandbox {
 }
 
 impl KaziSandbox {
-    pub(crate) fn new(base: &str, known_talent_scan_id: &str) -> Self {
+    pub(crate) fn new(base: &str, known_talent_scan_id: &str, secrets: &Secrets) -> Self {
         let authority = format!("{base}/login");
         Self {
             base_url: format!("{base}/kazi"),
@@ -329,17 +435,17 @@ impl KaziSandbox {
             tenant: KAZI_TENANT.to_owned(),
             resource: KAZI_RESOURCE.to_owned(),
             client_id: KAZI_CLIENT_ID.to_owned(),
-            client_secret: KAZI_CLIENT_SECRET.to_owned(),
-            subscription_key: KAZI_SUBSCRIPTION_KEY.to_owned(),
+            client_secret: secrets.kazi_client_secret.clone(),
+            subscription_key: secrets.kazi_subscription_key.clone(),
             limited_client_id: KAZI_LIMITED_CLIENT_ID.to_owned(),
-            limited_client_secret: KAZI_LIMITED_CLIENT_SECRET.to_owned(),
+            limited_client_secret: secrets.kazi_limited_client_secret.clone(),
             known_talent_scan_id: known_talent_scan_id.to_owned(),
         }
     }
 }
 
 impl KeyaviSandbox {
-    pub(crate) fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str, secrets: &Secrets) -> Self {
         let authority = format!("{base}/login");
         Self {
             base_url: format!("{base}/keyavi/api/"),
@@ -348,33 +454,33 @@ impl KeyaviSandbox {
             tenant: KEYAVI_TENANT.to_owned(),
             app_id: KEYAVI_APP_ID.to_owned(),
             client_id: KEYAVI_CLIENT_ID.to_owned(),
-            client_secret: KEYAVI_CLIENT_SECRET.to_owned(),
+            client_secret: secrets.keyavi_client_secret.clone(),
             app_scope: format!("{KEYAVI_APP_ID}/.default"),
             user_scope: format!("{KEYAVI_APP_ID}/{KEYAVI_USER_SCOPE}"),
             username: KEYAVI_USERNAME.to_owned(),
-            password: KEYAVI_PASSWORD.to_owned(),
-            subscription_key: KEYAVI_SUBSCRIPTION_KEY.to_owned(),
+            password: secrets.keyavi_password.clone(),
+            subscription_key: secrets.keyavi_subscription_key.clone(),
             caller_id: KEYAVI_CALLER_ID.to_owned(),
             logs_only_client_id: KEYAVI_LOGS_ONLY_CLIENT_ID.to_owned(),
-            logs_only_client_secret: KEYAVI_LOGS_ONLY_CLIENT_SECRET.to_owned(),
+            logs_only_client_secret: secrets.keyavi_logs_only_client_secret.clone(),
         }
     }
 }
 
 impl KaisaSandbox {
-    pub(crate) fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str, secrets: &Secrets) -> Self {
         Self {
             base_url: format!("{base}/kaisa"),
             api_version: KAISA_API_VERSION.to_owned(),
             token_url: format!("{base}/kaisa-auth/oauth2/token"),
             client_id: KAISA_CLIENT_ID.to_owned(),
-            client_secret: KAISA_CLIENT_SECRET.to_owned(),
+            client_secret: secrets.kaisa_client_secret.clone(),
         }
     }
 }
 
 impl Okq8Sandbox {
-    pub(crate) fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str, secrets: &Secrets) -> Self {
         let authority = format!("{base}/login");
         Self {
             base_url: format!("{base}/okq8/"),
@@ -382,10 +488,10 @@ impl Okq8Sandbox {
             authority,
             tenant: OKQ8_TENANT.to_owned(),
             client_id: OKQ8_CLIENT_ID.to_owned(),
-            client_secret: OKQ8_CLIENT_SECRET.to_owned(),
+            client_secret: secrets.okq8_client_secret.clone(),
             scope: format!("{OKQ8_RESOURCE}/.default"),
-            subscription_key: OKQ8_SUBSCRIPTION_KEY.to_owned(),
-            other_product_subscription_key: OKQ8_OTHER_PRODUCT_KEY.to_owned(),
+            subscription_key: secrets.okq8_subscription_key.clone(),
+            other_product_subscription_key: secrets.okq8_other_product_key.clone(),
         }
     }
 }
@@ -396,14 +502,54 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let text = format!("{:?}", KaziSandbox::new("http://h", "id"));
-        assert!(!text.contains(KAZI_CLIENT_SECRET));
-        assert!(!text.contains(KAZI_SUBSCRIPTION_KEY));
-        let text = format!("{:?}", KeyaviSandbox::new("http://h"));
-        assert!(!text.contains(KEYAVI_PASSWORD));
-        let text = format!("{:?}", Okq8Sandbox::new("http://h"));
-        assert!(!text.contains(OKQ8_OTHER_PRODUCT_KEY));
-        let text = format!("{:?}", KaisaSandbox::new("http://h"));
-        assert!(!text.contains(KAISA_CLIENT_SECRET));
+        let s = Secrets::generate();
+        let text = format!("{:?}", KaziSandbox::new("http://h", "id", &s));
+        assert!(!text.contains(&s.kazi_client_secret));
+        assert!(!text.contains(&s.kazi_subscription_key));
+        let text = format!("{:?}", KeyaviSandbox::new("http://h", &s));
+        assert!(!text.contains(&s.keyavi_password));
+        let text = format!("{:?}", Okq8Sandbox::new("http://h", &s));
+        assert!(!text.contains(&s.okq8_other_product_key));
+        let text = format!("{:?}", KaisaSandbox::new("http://h", &s));
+        assert!(!text.contains(&s.kaisa_client_secret));
+        assert!(!format!("{s:?}").contains(&s.kazi_client_secret));
+    }
+
+    #[test]
+    fn every_sandbox_draws_its_own_secrets() {
+        let (a, b) = (Secrets::generate(), Secrets::generate());
+        let all = |s: &Secrets| {
+            [
+                s.kazi_client_secret.clone(),
+                s.kazi_limited_client_secret.clone(),
+                s.kazi_subscription_key.clone(),
+                s.keyavi_client_secret.clone(),
+                s.keyavi_logs_only_client_secret.clone(),
+                s.keyavi_password.clone(),
+                s.keyavi_subscription_key.clone(),
+                s.kaisa_client_secret.clone(),
+                s.okq8_client_secret.clone(),
+                s.okq8_subscription_key.clone(),
+                s.okq8_other_product_key.clone(),
+            ]
+        };
+        let (a, b) = (all(&a), all(&b));
+        for secret in &a {
+            assert!(!b.contains(secret), "{secret} drawn twice");
+            assert_eq!(a.iter().filter(|x| *x == secret).count(), 1);
+        }
+        for key in [&a[2], &a[6], &a[9], &a[10]] {
+            assert_eq!(key.len(), 32);
+            assert!(key.bytes().all(|c| c.is_ascii_hexdigit()), "{key}");
+        }
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abd", "abc"));
+        assert!(!same_secret("ab", "abc"));
+        assert!(!same_secret("", "abc"));
+        assert!(!same_secret("ABC", "abc"));
     }
 }

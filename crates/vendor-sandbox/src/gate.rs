@@ -27,9 +27,9 @@ pub(crate) fn require_key(
     else {
         return Err(apim_error(StatusCode::UNAUTHORIZED, MISSING_KEY));
     };
-    if accepted.contains(&key) {
+    if accepted.iter().any(|k| creds::same_secret(key, k)) {
         Ok(())
-    } else if known_elsewhere.contains(&key) {
+    } else if known_elsewhere.iter().any(|k| creds::same_secret(key, k)) {
         Err(apim_error(StatusCode::FORBIDDEN, WRONG_PRODUCT))
     } else {
         Err(apim_error(StatusCode::UNAUTHORIZED, INVALID_KEY))

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use axum::http::header::{HeaderName, HeaderValue, HOST, RETRY_AFTER};
 use axum::http::{StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -41,6 +41,70 @@ pub(crate) const INVALID_TOKEN: &str = "Unauthorized. Access token is missing or
 const RATE_LIMITED: &str = "Rate limit is exceeded. Try again in 1 seconds.";
 const UNAVAILABLE: &str =
     "The service is temporarily unavailable. (fault injected by vendor-sandbox)";
+
+/// Whether `authority` (a `Host` header or a request target's authority) names a
+/// loopback host, with or without a port: `127.0.0.1`, `localhost` or `[::1]`.
+pub(crate) fn is_loopback_authority(authority: &str) -> bool {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((host, "")) => (host, None),
+            Some((host, after)) => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port_ok = port.is_none_or(|digits| {
+        (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    });
+    port_ok && (host == "127.0.0.1" || host == "::1" || host.eq_ignore_ascii_case("localhost"))
+}
+
+/// DNS-rebinding protection: answers 421 to a request whose `Host` (or absolute
+/// request target) is not a loopback name, and 400 to one without a `Host`.
+///
+/// A web page can make a browser send requests to the sandbox through a name of
+/// its own that it re-points at 127.0.0.1; such requests still carry that name as
+/// their `Host`, so they are refused here, before any route or counter sees them.
+pub(crate) async fn check_host(req: Request, next: Next) -> Response {
+    let host = req.headers().get(HOST).map(|v| v.to_str().unwrap_or(""));
+    let target = req.uri().authority().map(|a| a.as_str());
+    let refused = match (host, target) {
+        (None, None) => Some((StatusCode::BAD_REQUEST, "missing_host", String::new())),
+        (host, target) => [host, target]
+            .into_iter()
+            .flatten()
+            .find(|name| !is_loopback_authority(name))
+            .map(|name| {
+                let shown: String = name.chars().take(100).collect();
+                (
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "misdirected_request",
+                    shown,
+                )
+            }),
+    };
+    match refused {
+        None => next.run(req).await,
+        Some((status, error, name)) => {
+            tracing::warn!(host = %name, "sandbox request refused: not addressed to a loopback host");
+            let message = if name.is_empty() {
+                "vendor-sandbox needs a Host header naming a loopback host (127.0.0.1, localhost or [::1]).".to_owned()
+            } else {
+                format!(
+                    "vendor-sandbox answers only requests addressed to a loopback host (127.0.0.1, localhost or [::1], any port), not to `{name}`: refused as a possible DNS rebinding attack."
+                )
+            };
+            json_response(status, json!({ "error": error, "message": message }))
+        }
+    }
+}
 
 /// Collapses repeated slashes and drops a trailing slash before routing, so base URLs with
 /// or without a trailing `/` both work (`/keyavi/api/payloads/protect-remote/` included).
@@ -125,4 +189,43 @@ pub(crate) async fn api_layer(State(layer): State<ApiLayer>, req: Request, next:
 /// APIM's answer for a path no operation matches.
 pub(crate) async fn apim_not_found() -> Response {
     apim_error(StatusCode::NOT_FOUND, "Resource not found")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_authority;
+
+    #[test]
+    fn loopback_authorities() {
+        for ok in [
+            "127.0.0.1",
+            "127.0.0.1:8787",
+            "localhost",
+            "LocalHost:1",
+            "[::1]",
+            "[::1]:65535",
+        ] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "evil.example:8787",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "evil-localhost",
+            "127.0.0.2",
+            "0.0.0.0:8787",
+            "[::1",
+            "[::2]:80",
+            "127.0.0.1:",
+            "127.0.0.1:80x",
+            "127.0.0.1:123456",
+            "localhost:8787:1",
+            "user@127.0.0.1",
+            "192.168.1.10:8787",
+        ] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
+    }
 }

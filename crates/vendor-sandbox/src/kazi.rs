@@ -11,7 +11,6 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
-use crate::creds;
 use crate::gate::{require_bearer, require_key};
 use crate::http::{
     api_layer, apim_error, apim_not_found, json_response, ApiLayer, RequestId, Shared,
@@ -230,7 +229,7 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
 }
 
 fn authorize(app: &AppState, headers: &HeaderMap, scope: &str) -> Result<Claims, Response> {
-    require_key(headers, &[creds::KAZI_SUBSCRIPTION_KEY], &[])?;
+    require_key(headers, &[&app.secrets.kazi_subscription_key], &[])?;
     let claims = require_bearer(app, headers, Vendor::Kazi)?;
     if !claims.has_permission(scope) {
         return Err(apim_error(

@@ -156,7 +156,7 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
 const CALLER_ID_REQUIRED: &str = "x-api-caller-id header is required for application callers";
 
 fn authorize(app: &AppState, headers: &HeaderMap, role: &str) -> Result<Claims, Response> {
-    require_key(headers, &[creds::KEYAVI_SUBSCRIPTION_KEY], &[])?;
+    require_key(headers, &[&app.secrets.keyavi_subscription_key], &[])?;
     let claims = require_bearer(app, headers, Vendor::Keyavi)?;
     if claims.is_app() {
         let caller = headers

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::creds::{OKQ8_OTHER_PRODUCT_KEY, OKQ8_SUBSCRIPTION_KEY};
 use crate::gate::{require_bearer, require_key};
 use crate::http::{api_layer, apim_error, apim_not_found, json_response, ApiLayer, Shared};
 use crate::jwt::Claims;
@@ -124,7 +123,12 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
 
 /// Key of the Core or Payments product plus a token granting `level`.
 fn authorize(app: &AppState, headers: &HeaderMap, level: &str) -> Result<Claims, Response> {
-    require_key(headers, &[OKQ8_SUBSCRIPTION_KEY], &[OKQ8_OTHER_PRODUCT_KEY])?;
+    let secrets = &app.secrets;
+    require_key(
+        headers,
+        &[&secrets.okq8_subscription_key],
+        &[&secrets.okq8_other_product_key],
+    )?;
     let claims = require_bearer(app, headers, Vendor::Okq8)?;
     if !claims.has_permission(level) {
         return Err(apim_error(
@@ -225,10 +229,14 @@ async fn create_payment(State(app): State<Shared>, headers: HeaderMap, body: Byt
     json_response(StatusCode::CREATED, Value::Object(payment))
 }
 
-async fn prices(headers: HeaderMap) -> Response {
+async fn prices(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    let secrets = &app.secrets;
     if let Err(response) = require_key(
         &headers,
-        &[OKQ8_SUBSCRIPTION_KEY, OKQ8_OTHER_PRODUCT_KEY],
+        &[
+            &secrets.okq8_subscription_key,
+            &secrets.okq8_other_product_key,
+        ],
         &[],
     ) {
         return response;

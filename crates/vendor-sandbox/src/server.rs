@@ -16,7 +16,7 @@ use tower::Layer as _;
 
 use crate::config::{Faults, SandboxConfig, Vendor};
 use crate::creds::{self, KaisaSandbox, KaziSandbox, KeyaviSandbox, Okq8Sandbox};
-use crate::http::{json_response, normalize_path, request_id, Shared};
+use crate::http::{check_host, json_response, normalize_path, request_id, Shared};
 use crate::jwt::Claims;
 use crate::state::AppState;
 use crate::stats::Stats;
@@ -91,8 +91,10 @@ impl Sandbox {
         let addr = listener.local_addr().map_err(bind_error)?;
         let base_url = format!("http://{addr}");
         let state = Arc::new(AppState::new(base_url.clone(), &config));
-        // Path normalisation must run before routing, so it wraps the router from outside.
-        let service = from_fn(normalize_path).layer(app_router(state.clone()));
+        // Path normalisation must run before routing, so it wraps the router from outside;
+        // the Host check wraps everything, so a refused request reaches no route or counter.
+        let service =
+            from_fn(check_host).layer(from_fn(normalize_path).layer(app_router(state.clone())));
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, service.into_make_service())
@@ -124,22 +126,26 @@ impl Sandbox {
 
     /// Kazi endpoints and credentials.
     pub fn kazi(&self) -> KaziSandbox {
-        KaziSandbox::new(&self.base_url, self.state.kazi.known_talent_scan_id())
+        KaziSandbox::new(
+            &self.base_url,
+            self.state.kazi.known_talent_scan_id(),
+            &self.state.secrets,
+        )
     }
 
     /// Keyavi endpoints and credentials.
     pub fn keyavi(&self) -> KeyaviSandbox {
-        KeyaviSandbox::new(&self.base_url)
+        KeyaviSandbox::new(&self.base_url, &self.state.secrets)
     }
 
     /// Kaisa endpoints and credentials.
     pub fn kaisa(&self) -> KaisaSandbox {
-        KaisaSandbox::new(&self.base_url)
+        KaisaSandbox::new(&self.base_url, &self.state.secrets)
     }
 
     /// OKQ8 endpoints and credentials.
     pub fn okq8(&self) -> Okq8Sandbox {
-        Okq8Sandbox::new(&self.base_url)
+        Okq8Sandbox::new(&self.base_url, &self.state.secrets)
     }
 
     /// Environment variables that point the SDKs and the CLI at this sandbox:

@@ -4,6 +4,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::config::{Faults, SandboxConfig, Vendor};
+use crate::creds::Secrets;
 use crate::jwt::{self, Claims, TokenRejection};
 use crate::stats::Stats;
 use crate::{ids, kaisa, kazi, keyavi, okq8, time};
@@ -26,6 +27,8 @@ pub(crate) struct AppState {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     signing_key: [u8; 32],
+    /// The only secrets this sandbox accepts (drawn at start, handed out by `Sandbox`).
+    pub secrets: Secrets,
     config_token_lifetime: Option<Duration>,
     faults: Mutex<Faults>,
     counters: Mutex<FaultCounters>,
@@ -50,6 +53,7 @@ impl AppState {
         Self {
             base_url,
             signing_key,
+            secrets: Secrets::generate(),
             config_token_lifetime: config.token_lifetime,
             faults: Mutex::new(config.faults.clone()),
             counters: Mutex::new(FaultCounters::default()),

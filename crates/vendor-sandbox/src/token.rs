@@ -309,8 +309,12 @@ fn issue_azure(
                 ),
             )
         })?;
+    let expected = app
+        .secrets
+        .client_secret(client.client_id)
+        .unwrap_or_default();
     match secret {
-        Some(secret) if secret == client.secret => {}
+        Some(secret) if !expected.is_empty() && creds::same_secret(&secret, expected) => {}
         Some(_) => {
             return Err(errors.error(
                 StatusCode::UNAUTHORIZED,
@@ -357,7 +361,7 @@ fn issue_azure(
                 .ok_or_else(|| errors.missing("scope"))?;
             let grant = v2_grant(client, scope, is_password, tenant, errors)?;
             if is_password {
-                check_user(&fields, errors)?;
+                check_user(app, &fields, errors)?;
             }
             (client.resource, grant)
         }
@@ -500,7 +504,11 @@ fn v2_grant(
     Ok(Grant::App(ordered))
 }
 
-fn check_user(fields: &HashMap<String, String>, errors: &AzureErrors<'_>) -> Result<(), Response> {
+fn check_user(
+    app: &AppState,
+    fields: &HashMap<String, String>,
+    errors: &AzureErrors<'_>,
+) -> Result<(), Response> {
     let username = fields
         .get("username")
         .filter(|u| !u.is_empty())
@@ -509,7 +517,9 @@ fn check_user(fields: &HashMap<String, String>, errors: &AzureErrors<'_>) -> Res
         .get("password")
         .filter(|p| !p.is_empty())
         .ok_or_else(|| errors.missing("password"))?;
-    if username.eq_ignore_ascii_case(creds::KEYAVI_USERNAME) && password == creds::KEYAVI_PASSWORD {
+    if username.eq_ignore_ascii_case(creds::KEYAVI_USERNAME)
+        && creds::same_secret(password, &app.secrets.keyavi_password)
+    {
         Ok(())
     } else {
         Err(errors.bad_request(
@@ -571,9 +581,10 @@ fn issue_kaisa(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
         ));
     }
     let (client_id, secret) = client_credentials(headers, &fields);
-    if client_id.as_deref() != Some(creds::KAISA_CLIENT_ID)
-        || secret.as_deref() != Some(creds::KAISA_CLIENT_SECRET)
-    {
+    let secret_ok = secret
+        .as_deref()
+        .is_some_and(|s| creds::same_secret(s, &app.secrets.kaisa_client_secret));
+    if client_id.as_deref() != Some(creds::KAISA_CLIENT_ID) || !secret_ok {
         return Err(kaisa_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",

@@ -270,6 +270,7 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
         i32,
         &'a [&'a str],
     );
+    let other_product_key = s.okq8().other_product_subscription_key;
     let cases: [Case<'_>; 7] = [
         (
             &["kazi", "expectations"],
@@ -294,7 +295,7 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
         ),
         (
             &["okq8", "get", "core/v1/stations"],
-            &[("OKQ8_SUBSCRIPTION_KEY", "6f6b7138c0ffee00c0ffee00c0ffee00")],
+            &[("OKQ8_SUBSCRIPTION_KEY", other_product_key.as_str())],
             &[],
             1,
             &[
@@ -424,6 +425,16 @@ async fn plain_http_needs_the_opt_in() {
     assert_eq!(s.stats().api_calls_total(Vendor::Kaisa), 0);
 }
 
+/// Ends a child process when dropped, also when an assertion fails first.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `vendorctl sandbox` prints its variables; the CLI then works against it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_works_against_vendorctl_sandbox() {
@@ -437,6 +448,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
         .spawn()
         .unwrap();
     let stdout = server.stdout.take().unwrap();
+    let _server = KillOnDrop(server);
     let line = tokio::time::timeout(
         Duration::from_secs(20),
         tokio::task::spawn_blocking(move || {
@@ -463,10 +475,105 @@ async fn the_cli_works_against_vendorctl_sandbox() {
     .await
     .unwrap()
     .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
     let customers = json(&out);
     assert_eq!(customers.as_array().unwrap().len(), 3);
+
+    // Runs vendorctl with the printed variables, `set` replacing or adding some.
+    let with = |args: &'static [&'static str], set: Vec<(&'static str, String)>| {
+        let mut vars: Vec<(String, String)> = info["env"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+            .collect();
+        vars.extend(set.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = Command::new(BIN);
+            cmd.args(args).arg("--insecure-loopback").env_clear();
+            cmd.envs(vars);
+            cmd.output().unwrap()
+        })
+    };
+    // A secret it did not print (another sandbox's, or a fixed value earlier
+    // versions accepted) is refused, with the vendor's error and the variable to check.
+    let other = sandbox().await;
+    for secret in [
+        other.kazi().client_secret,
+        "kazi-sandbox-secret~7Qm.x2Rv".to_owned(),
+    ] {
+        let out = with(
+            &["kazi", "expectations"],
+            vec![("KAZI_CLIENT_SECRET", secret)],
+        )
+        .await
+        .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("AADSTS7000215"), "{err}");
+        assert!(err.contains("KAZI_CLIENT_SECRET"), "{err}");
+    }
+    let out = with(
+        &["kazi", "expectations"],
+        vec![("KAZI_SUBSCRIPTION_KEY", other.kazi().subscription_key)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("KAZI_SUBSCRIPTION_KEY"),
+        "{}",
+        stderr(&out)
+    );
+    let out = with(
+        &["kaisa", "ping"],
+        vec![("KAISA_CLIENT_SECRET", other.kaisa().client_secret)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("invalid_client"), "{}", stderr(&out));
+
+    // The other credentials it printed are its own: the user-mode password works.
+    let user = &info["other_credentials"]["Keyavi user mode (password grant)"];
+    let out = with(
+        &["keyavi", "logs", "--json"],
+        vec![
+            (
+                "KEYAVI_USERNAME",
+                user["KEYAVI_USERNAME"].as_str().unwrap().to_owned(),
+            ),
+            (
+                "KEYAVI_PASSWORD",
+                user["KEYAVI_PASSWORD"].as_str().unwrap().to_owned(),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let limited = &info["other_credentials"]["Kazi client without read:expectations"];
+    let out = with(
+        &["kazi", "expectations"],
+        vec![
+            (
+                "KAZI_CLIENT_ID",
+                limited["KAZI_CLIENT_ID"].as_str().unwrap().to_owned(),
+            ),
+            (
+                "KAZI_CLIENT_SECRET",
+                limited["KAZI_CLIENT_SECRET"].as_str().unwrap().to_owned(),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("read:expectations"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

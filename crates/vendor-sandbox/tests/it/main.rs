@@ -9,5 +9,6 @@ mod kaisa;
 mod kazi;
 mod keyavi;
 mod okq8;
+mod security;
 mod support;
 mod tokens;

@@ -5,21 +5,67 @@ use vendor_sandbox::{Sandbox, SandboxConfig};
 use crate::errors::Failure;
 use crate::output::Output;
 
+/// The credentials the sandbox accepts beyond those of `env_vars`, each with the
+/// variables that select it.
+fn other_credentials(sandbox: &Sandbox) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let (kazi, keyavi, okq8) = (sandbox.kazi(), sandbox.keyavi(), sandbox.okq8());
+    vec![
+        (
+            "Kazi client without read:expectations",
+            vec![
+                ("KAZI_CLIENT_ID", kazi.limited_client_id),
+                ("KAZI_CLIENT_SECRET", kazi.limited_client_secret),
+            ],
+        ),
+        (
+            "Keyavi client with Logs.Read only",
+            vec![
+                ("KEYAVI_CLIENT_ID", keyavi.logs_only_client_id),
+                ("KEYAVI_CLIENT_SECRET", keyavi.logs_only_client_secret),
+            ],
+        ),
+        (
+            "Keyavi user mode (password grant)",
+            vec![
+                ("KEYAVI_USERNAME", keyavi.username),
+                ("KEYAVI_PASSWORD", keyavi.password),
+            ],
+        ),
+        (
+            "OKQ8 key of the Public product only",
+            vec![("OKQ8_SUBSCRIPTION_KEY", okq8.other_product_subscription_key)],
+        ),
+    ]
+}
+
 /// Starts the sandbox on `port`, prints the variables to export, serves until Ctrl-C.
 pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
     let mut sandbox = Sandbox::start(SandboxConfig::default().with_port(port))
         .await
         .map_err(|e| Failure::other(format!("cannot start the sandbox: {e}")))?;
     let vars = sandbox.env_vars();
+    let others = other_credentials(&sandbox);
     if out.json {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
             .collect();
-        println!(
-            "{}",
-            serde_json::json!({ "base_url": sandbox.base_url(), "env": map })
-        );
+        let others: serde_json::Map<String, serde_json::Value> = others
+            .iter()
+            .map(|(what, vars)| {
+                let vars: serde_json::Map<String, serde_json::Value> = vars
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str())))
+                    .collect();
+                ((*what).to_owned(), serde_json::Value::Object(vars))
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "base_url": sandbox.base_url(),
+            "env": map,
+            "other_credentials": others,
+        });
+        println!("{doc}");
     } else {
         eprintln!(
             "# vendor sandbox listening on {} (Ctrl-C to stop); in another shell:",
@@ -29,6 +75,12 @@ pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
             println!("export {k}='{v}'");
         }
         println!("export VENDORCTL_INSECURE_LOOPBACK=1");
+        println!("# The secrets are new for each run of the sandbox, which accepts no other.");
+        println!("# Its other credentials, to see how the APIs refuse a caller:");
+        for (what, vars) in &others {
+            let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
+            println!("#   {what}: {}", vars.join(" "));
+        }
     }
     tokio::select! {
         r = sandbox.wait() => r.map_err(|e| Failure::other(format!("the sandbox stopped: {e}")))?,
