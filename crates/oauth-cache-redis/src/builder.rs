@@ -39,6 +39,7 @@ pub struct RedisTokenCacheBuilder {
     poll_max: Duration,
     encryption_key: Option<Result<EncryptionKey, ConfigError>>,
     allow_plaintext: bool,
+    allow_insecure_tls: bool,
     l1: Option<MemoryTokenCache>,
     subscribe: bool,
 }
@@ -54,6 +55,7 @@ impl fmt::Debug for RedisTokenCacheBuilder {
             .field("lock_poll", &(self.poll_first, self.poll_max))
             .field("encryption_key", &self.encryption_key)
             .field("allow_plaintext", &self.allow_plaintext)
+            .field("allow_insecure_tls", &self.allow_insecure_tls)
             .field("memory", &self.l1)
             .field("subscribe_invalidations", &self.subscribe)
             .finish()
@@ -72,6 +74,7 @@ impl RedisTokenCacheBuilder {
             poll_max: Duration::from_millis(250),
             encryption_key: None,
             allow_plaintext: false,
+            allow_insecure_tls: false,
             l1: None,
             subscribe: true,
         }
@@ -176,6 +179,18 @@ impl RedisTokenCacheBuilder {
         self
     }
 
+    /// Allows a `rediss://…#insecure` URL (default `false`), which turns off the
+    /// checks of the server's certificate and host name: anyone on the network path
+    /// can then pose as Redis, and see its password and all the cache's traffic
+    /// (with plaintext tokens, the tokens). Without
+    /// this, [`build`](Self::build) refuses such a URL. Needs the `insecure-tls`
+    /// feature (which turns on `tls`). For a test server, prefer trusting its
+    /// certificate (`SSL_CERT_FILE`).
+    pub fn allow_insecure_tls(mut self, allow: bool) -> Self {
+        self.allow_insecure_tls = allow;
+        self
+    }
+
     /// The memory cache in front of Redis (default: [`MemoryTokenCache::new`]), for
     /// another capacity or failure backoff.
     pub fn l1(mut self, cache: MemoryTokenCache) -> Self {
@@ -202,6 +217,25 @@ impl RedisTokenCacheBuilder {
     /// zero (the lock TTL must be at least 100 ms). The error never quotes the URL
     /// or the key.
     pub fn build(self) -> Result<RedisTokenCache, ConfigError> {
+        let insecure = skips_certificate_checks(&self.url);
+        if insecure && !self.allow_insecure_tls {
+            return Err(ConfigError::new(
+                "redis_url",
+                "ends in `#insecure`, which turns off the checks of the server's certificate: \
+                 anyone on the network path could pose as Redis and see its password and all \
+                 the cache's traffic. Remove `#insecure` and give the server a certificate this \
+                 system trusts (or point SSL_CERT_FILE at its CA), or accept the risk with \
+                 `.allow_insecure_tls(true)`",
+            ));
+        }
+        #[cfg(all(feature = "tls", not(feature = "insecure-tls")))]
+        if insecure {
+            return Err(ConfigError::new(
+                "redis_url",
+                "ends in `#insecure` (certificate checks off), which needs the `insecure-tls` \
+                 feature of oauth-cache-redis",
+            ));
+        }
         #[cfg(not(feature = "tls"))]
         if self.url.starts_with("rediss:") || self.url.starts_with("valkeys:") {
             return Err(ConfigError::new(
@@ -272,6 +306,14 @@ impl RedisTokenCacheBuilder {
             settings,
         ))
     }
+}
+
+/// Whether `raw` is a TLS URL with the `#insecure` fragment, with which the redis
+/// crate skips the checks of the server's certificate and host name.
+fn skips_certificate_checks(raw: &str) -> bool {
+    url::Url::parse(raw).is_ok_and(|url| {
+        matches!(url.scheme(), "rediss" | "valkeys") && url.fragment() == Some("insecure")
+    })
 }
 
 /// The URL with its password (and any password-like query parameter) replaced.
@@ -371,6 +413,54 @@ mod tests {
         assert_eq!(err.field(), "redis_url");
         assert!(err.problem().contains("`tls` feature"), "{err}");
         assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn tls_without_certificate_checks_is_refused_unless_allowed() {
+        for url in [
+            "rediss://:hunter2@cache.example:6380/#insecure",
+            "rediss://cache.example/0#insecure",
+            "valkeys://cache.example#insecure",
+        ] {
+            let err = RedisTokenCache::builder(url)
+                .encryption_key([1; 32])
+                .build()
+                .unwrap_err();
+            assert_eq!(err.field(), "redis_url", "{url}");
+            for hint in ["#insecure", "certificate", ".allow_insecure_tls(true)"] {
+                assert!(err.problem().contains(hint), "{hint}: {err}");
+            }
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+            // Allowed: what this build can do with a TLS URL decides.
+            let allowed = RedisTokenCache::builder(url)
+                .encryption_key([1; 32])
+                .allow_insecure_tls(true)
+                .build();
+            if cfg!(feature = "insecure-tls") {
+                assert!(allowed.is_ok(), "{url}");
+            } else {
+                let err = allowed.unwrap_err();
+                assert_eq!(err.field(), "redis_url");
+                let feature = if cfg!(feature = "tls") {
+                    "`insecure-tls` feature"
+                } else {
+                    "`tls` feature"
+                };
+                assert!(err.problem().contains(feature), "{err}");
+            }
+        }
+        // Not a TLS URL, or checks on: no such refusal.
+        for url in ["redis://cache.example/#insecure", "rediss://cache.example/"] {
+            let built = RedisTokenCache::builder(url)
+                .encryption_key([1; 32])
+                .build();
+            if let Err(err) = built {
+                assert!(
+                    !err.problem().contains("allow_insecure_tls"),
+                    "{url}: {err}"
+                );
+            }
+        }
     }
 
     #[test]
