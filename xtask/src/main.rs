@@ -1,11 +1,15 @@
 //! Developer tasks for this workspace: `cargo xtask <task>`.
 //!
-//! - `ci`: formatting, lints, tests and docs, exactly as CI runs them.
+//! - `ci`: formatting, supply-chain checks (cargo-deny: licences, bans, sources,
+//!   advisories where the database is reachable), lints, tests and docs, exactly as
+//!   CI runs them.
+//! - `deny`: the supply-chain checks of `ci` alone.
 //! - `bench`: the side-by-side benchmarks (release build), written to BENCHMARKS.md.
 //! - `fuzz`: each fuzz target for a bounded time, recorded in RELIABILITY.md (not in CI).
 
 use std::process::{Command, ExitCode};
 
+mod deny;
 mod fuzz;
 
 fn main() -> ExitCode {
@@ -13,10 +17,11 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
         "ci" => ci(),
+        "deny" => deny::check(),
         "bench" => bench(args.iter().any(|a| a == "--quick")),
         "fuzz" => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, clippy -D warnings, tests, docs with warnings denied\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -50,6 +55,7 @@ fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
 
 fn ci() -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"], &[])?;
+    deny::check()?;
     cargo(
         &[
             "clippy",
