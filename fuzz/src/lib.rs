@@ -12,14 +12,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use oauth_core::api::{ApiClient, Request};
-use oauth_core::error::{body_snippet as snippet_of, MAX_SNIPPET_BYTES};
-use oauth_core::retry::parse_retry_after;
+use vendor_core::{ApiClient, Request};
+use oauth_core::__internal::{body_snippet as snippet_of, MAX_SNIPPET_BYTES};
+use oauth_core::__internal::parse_retry_after;
 use oauth_core::secrecy::SecretString;
-use oauth_core::{
-    AccessToken, Claims, Credentials, Error, RetryPolicy, StaticTokenProvider, Timeouts,
-    TokenClient, TokenEndpoint, TokenError,
-};
+use oauth_core::{AccessToken, Claims, Credentials, RetryPolicy, StaticTokenProvider, Timeouts, TokenClient, TokenEndpoint, TokenError};
+use vendor_core::Error;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -98,15 +96,15 @@ pub fn body_snippet(data: &[u8]) {
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Lenient {
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_i64")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_i64")]
     i: Option<i64>,
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_u64")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_u64")]
     u: Option<u64>,
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_f64")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_f64")]
     f: Option<f64>,
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_bool")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_bool")]
     b: Option<bool>,
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_string")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_string")]
     s: Option<String>,
 }
 

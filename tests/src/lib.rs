@@ -22,8 +22,8 @@
 
 use std::sync::Arc;
 
-use oauth_core::api::ApiClient;
 use oauth_core::{ConfigError, Credentials, OAuthProvider, TokenEndpoint, TokenProvider};
+use vendor_core::ApiClient;
 use vendor_sandbox::Sandbox;
 
 /// A Kazi builder for the sandbox's full-roles client (`read:expectations`,
@@ -193,7 +193,7 @@ pub fn okq8_public_client(sandbox: &Sandbox) -> okq8::Result<okq8::Client> {
         .build()
 }
 
-/// An [`oauth_core::api::ApiClient`] for `base_url` that sends **no** subscription
+/// An [`vendor_core::ApiClient`] for `base_url` that sends **no** subscription
 /// key, with `provider` for the bearer (or none).
 ///
 /// The vendor builders refuse to build without a key, so this is how a test puts a

@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use oauth_core::api::Request;
 use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions, VendorClient};
 use oauth_core::{AccessToken, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
+use vendor_core::kit::{env, CommonOptions, VendorClient};
+use vendor_core::Request;
 
 use crate::api::{Customers, Miscellaneous, Sources, Statistics};
 use crate::models::Ping;
@@ -102,7 +102,7 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    oauth_core::common_client_setters!(common);
+    vendor_core::common_client_setters!(common);
 
     /// The API version, a path segment after the host (default `2.4.9`):
     /// [`ApiVersion::V2_4_9`], [`ApiVersion::V3`], [`ApiVersion::custom`] or a string.
@@ -221,7 +221,7 @@ impl Client {
 
     /// The underlying authorized pipeline, for endpoints this crate does not model
     /// yet (it adds the same bearer, headers and error mapping).
-    pub fn api_client(&self) -> &oauth_core::api::ApiClient {
+    pub fn api_client(&self) -> &vendor_core::ApiClient {
         self.core.api()
     }
 

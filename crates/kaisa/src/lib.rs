@@ -12,9 +12,9 @@ pub use models::{
     Cdr, CdrId, Customer, CustomerId, CustomerUpdate, KaisaDateTime, NewCustomer, Ping, Source,
     SourceId, SourceStatus,
 };
-/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
-pub use oauth_core::Error;
 pub use oauth_core::{AccessToken, ConfigError};
+/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
+pub use vendor_core::Error;
 pub use version::ApiVersion;
 
 /// `Result` with this crate's [`Error`].

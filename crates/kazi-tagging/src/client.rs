@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use oauth_core::api::ApiClient;
-use oauth_core::vendor::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
 use oauth_core::{AccessToken, BodyFormat, ConfigError, TokenEndpoint};
+use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use vendor_core::ApiClient;
 
 use crate::api::{Expectations, TalentScans};
 use crate::Result;
@@ -138,9 +138,9 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    oauth_core::common_client_setters!(common);
-    oauth_core::subscription_key_setter!(common);
-    oauth_core::app_credentials_setter!(
+    vendor_core::common_client_setters!(common);
+    vendor_core::subscription_key_setter!(common);
+    vendor_core::app_credentials_setter!(
         /// The application's client id and secret, registered by Kazi for it.
         credentials
     );

@@ -12,12 +12,12 @@ pub use models::{
     JobScanSummary, MatchOrder, MatchSort, Pagination, TalentScanId, TalentScanMatches,
     TalentScanSummary,
 };
-/// What a 401 or 403 means: [`Error::auth_kind`] returns one.
-pub use oauth_core::api::AuthErrorKind;
-/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
-pub use oauth_core::Error;
 pub use oauth_core::{AccessToken, ConfigError};
 pub use scope::Scope;
+/// What a 401 or 403 means: [`Error::auth_kind`] returns one.
+pub use vendor_core::AuthErrorKind;
+/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
+pub use vendor_core::Error;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -113,7 +113,7 @@ impl From<&str> for Scope {
     }
 }
 
-oauth_core::text_enum_impls!(Scope);
+vendor_core::text_enum_impls!(Scope);
 
 /// Lets a scope be declared as an endpoint's required role without allocating.
 impl From<Scope> for Cow<'static, str> {

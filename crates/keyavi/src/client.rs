@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use oauth_core::api::Request;
 use oauth_core::secrecy::SecretString;
-use oauth_core::vendor::{env, CommonOptions, VendorClient};
 use oauth_core::{AccessToken, BodyFormat, ConfigError, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
+use vendor_core::kit::{env, CommonOptions, VendorClient};
+use vendor_core::Request;
 
 use crate::api::{Logs, Payloads};
 use crate::caller_id::CallerId;
@@ -178,8 +178,8 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    oauth_core::common_client_setters!(common);
-    oauth_core::subscription_key_setter!(common);
+    vendor_core::common_client_setters!(common);
+    vendor_core::subscription_key_setter!(common);
 
     /// The Azure AD tenant (id or domain) Keyavi's application lives in. Required: the
     /// token endpoint is `{authority}/{tenant}/oauth2/v2.0/token`.
@@ -344,7 +344,7 @@ impl Client {
 
     /// The underlying authorized pipeline, for endpoints this crate does not model
     /// yet (it adds the same bearer, headers and error mapping).
-    pub fn api_client(&self) -> &oauth_core::api::ApiClient {
+    pub fn api_client(&self) -> &vendor_core::ApiClient {
         self.core.api()
     }
 

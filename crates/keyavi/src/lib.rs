@@ -12,9 +12,9 @@ pub use models::{
     ActionAttempted, FullPayloadLog, LocalTimestamp, LogPage, LogResult, Pagination,
     ParseTimestampError, PayloadId, PayloadLog, PolicyId, ProtectedPayload, UserId, UserNetwork,
 };
-/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
-pub use oauth_core::Error;
 pub use oauth_core::{AccessToken, ConfigError};
+/// Every failure of this crate: configuration, token, HTTP status, decoding, network.
+pub use vendor_core::Error;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -9,7 +9,7 @@ use crate::error::{TransportError, TransportErrorKind};
 /// The declared `Content-Length` is checked first, so an oversized answer is refused
 /// before it is read; a body without one is read chunk by chunk and refused as soon
 /// as it passes the cap.
-pub(crate) async fn read_capped(
+pub async fn read_capped(
     mut response: reqwest::Response,
     cap: usize,
 ) -> Result<Bytes, TransportError> {

@@ -633,7 +633,7 @@ pub fn check_url(
 /// the proxy's tunnel. A loopback target is never proxied: plain http to it (the
 /// insecure-loopback opt-in) would hand every secret to the proxy in clear, and a
 /// proxy cannot reach this machine's loopback anyway.
-pub(crate) fn http_client_builder(target: &Url) -> reqwest::ClientBuilder {
+pub fn http_client_builder(target: &Url) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder();
     if is_loopback(target) {
         builder.no_proxy()
@@ -915,10 +915,28 @@ struct RawToken {
     expires_on: Option<serde_json::Value>,
 }
 
-/// A number, or a string holding one, as Azure AD v1 sends them (the rules of
-/// [`crate::lenient::opt_i64`]); `None` for anything else.
+/// A number, or a string holding one, as Azure AD v1 sends them (`3599`, `"3599"`,
+/// `" 3599 "`); a fraction is cut to its whole part and a value beyond `i64`
+/// saturates. `None` for anything else.
 pub(crate) fn lenient_i64(value: &serde_json::Value) -> Option<i64> {
-    crate::lenient::opt_i64(value).ok().flatten()
+    // `as` from f64 saturates and cuts the fraction, as documented.
+    #[allow(clippy::cast_possible_truncation)]
+    fn from_f64(f: f64) -> Option<i64> {
+        f.is_finite().then_some(f as i64)
+    }
+    match value {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|_| i64::MAX))
+            .or_else(|| n.as_f64().and_then(from_f64)),
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(from_f64))
+        }
+        _ => None,
+    }
 }
 
 /// Parses a success answer of a token endpoint into a token whose lifetime counts

@@ -125,7 +125,7 @@ impl TokenError {
 }
 
 /// Statuses worth retrying at any endpoint: timeouts, throttling, transient server trouble.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
@@ -480,9 +480,9 @@ const MIN_REDACTABLE_LEN: usize = 4;
 const MAX_JSON_DEPTH: usize = 3;
 
 /// Every spelling in which `secret` can appear in a text that quotes a request:
-/// as is, form- and percent-encoded, and JSON-escaped up to [`MAX_JSON_DEPTH`]
+/// as is, form- and percent-encoded, and JSON-escaped up to `MAX_JSON_DEPTH` (3)
 /// times, each also after form encoding and the other way round.
-pub(crate) fn spellings(secret: &str) -> Vec<String> {
+pub fn spellings(secret: &str) -> Vec<String> {
     let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let json = |s: &str| {
         let quoted = serde_json::to_string(s).unwrap_or_default();
@@ -510,10 +510,10 @@ pub(crate) fn spellings(secret: &str) -> Vec<String> {
 
 /// Scrubs every spelling (see [`spellings`]) of each secret from `text`.
 ///
-/// Secrets of [`MIN_REDACTABLE_LEN`] bytes or more are replaced with `[redacted]`
+/// Secrets of `MIN_REDACTABLE_LEN` (4) bytes or more are replaced with `[redacted]`
 /// wherever they occur; if a shorter one occurs in any spelling, the whole text is
 /// replaced, since scrubbing one or two characters would both leak and mangle.
-pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+pub fn redact(text: &mut String, secrets: &[&str]) {
     let mut forms: Vec<String> = Vec::new();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         let spelled = spellings(secret);
@@ -538,7 +538,8 @@ pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
     }
 }
 
-pub(crate) fn truncate_chars(s: &str, max: usize) -> &str {
+/// `s` cut to at most `max` characters.
+pub fn truncate_chars(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,

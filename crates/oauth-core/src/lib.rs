@@ -1,22 +1,15 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub mod api;
 mod body;
 pub mod cache;
-pub mod civil;
-pub mod endpoint;
-pub mod error;
-mod id;
+mod endpoint;
+mod error;
 mod key;
-pub mod lenient;
-pub mod provider;
-pub mod retry;
-mod text_enum;
+mod provider;
+mod retry;
 pub mod token;
-pub mod vendor;
 
-pub use api::Error;
 pub use cache::{CacheKey, CacheKeyBuilder, MemoryTokenCache, TokenCache, TokenSource};
 pub use endpoint::{
     BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,
@@ -24,6 +17,7 @@ pub use endpoint::{
 };
 pub use error::{
     ConfigError, OAuthError, StatusError, TokenError, TransportError, TransportErrorKind,
+    MAX_SNIPPET_BYTES,
 };
 pub use provider::{OAuthProvider, OAuthProviderBuilder, StaticTokenProvider, TokenProvider};
 pub use retry::RetryPolicy;
@@ -32,8 +26,22 @@ pub use token::{AccessToken, Claims, Freshness};
 /// Re-exported so that callers can name secret types without a direct dependency.
 pub use secrecy;
 
-/// What exported macros use; not a public API.
+/// The HTTP plumbing the token engine shares with `vendor-core` (capped body reads,
+/// URL policy, proxy policy, redaction, `Retry-After`, transport error
+/// classification), so that both behave the same way.
+///
+/// **Not public API**: no stability promise, may change in any release.
 #[doc(hidden)]
-pub mod __private {
-    pub use serde;
+pub mod __internal {
+    pub use crate::body::read_capped;
+    pub use crate::endpoint::{check_url, http_client_builder, is_loopback};
+    pub use crate::error::{
+        body_snippet, is_retryable_status, redact, spellings, truncate_chars, MAX_SNIPPET_BYTES,
+    };
+    pub use crate::retry::{parse_retry_after, retry_after};
+
+    /// A [`crate::TransportError`] from a `reqwest` failure, classified.
+    pub fn transport_error(err: &reqwest::Error) -> crate::TransportError {
+        crate::TransportError::from_reqwest(err)
+    }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::*;
-use oauth_core::error::MAX_SNIPPET_BYTES;
+use oauth_core::MAX_SNIPPET_BYTES;
 use oauth_core::{
     AccessToken, BodyFormat, CacheKey, ClientAuth, Credentials, MemoryTokenCache, OAuthProvider,
     RetryPolicy, Timeouts, TokenClient, TokenEndpoint, TokenError,

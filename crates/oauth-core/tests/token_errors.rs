@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use http::StatusCode;
-use oauth_core::error::MAX_SNIPPET_BYTES;
+use oauth_core::MAX_SNIPPET_BYTES;
 use oauth_core::{
     RetryPolicy, Timeouts, TokenClient, TokenEndpoint, TokenError, TransportErrorKind,
 };

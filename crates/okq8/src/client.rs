@@ -3,9 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::api::ApiClient;
-use oauth_core::vendor::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
 use oauth_core::{AccessToken, BodyFormat, ConfigError, OAuthProvider, TokenEndpoint};
+use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use vendor_core::ApiClient;
 
 use crate::level::AccessLevel;
 use crate::Result;
@@ -133,9 +133,9 @@ impl ClientBuilder {
         Ok(builder)
     }
 
-    oauth_core::common_client_setters!(common);
-    oauth_core::subscription_key_setter!(common);
-    oauth_core::app_credentials_setter!(
+    vendor_core::common_client_setters!(common);
+    vendor_core::subscription_key_setter!(common);
+    vendor_core::app_credentials_setter!(
         /// The application's client id and secret (OAuth mode).
         credentials
     );
@@ -284,7 +284,7 @@ impl Client {
         self.core.token().await
     }
 
-    /// The underlying authorized pipeline, to send [`oauth_core::api::Request`]s
+    /// The underlying authorized pipeline, to send [`vendor_core::Request`]s
     /// directly.
     pub fn api_client(&self) -> &ApiClient {
         self.core.api()

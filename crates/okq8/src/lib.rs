@@ -12,18 +12,18 @@ pub use client::{AuthMode, Client, ClientBuilder, DEFAULT_TENANT};
 pub use http::Method;
 pub use level::AccessLevel;
 pub use models::ItemPage;
+pub use oauth_core::{AccessToken, ConfigError};
 /// Percent-encodes one path segment, so that `/`, `?` or `#` in it cannot change the
 /// path; it does not refuse `.` or `..`: for an id, prefer [`path_segment`].
-pub use oauth_core::api::encode_segment;
+pub use vendor_core::encode_segment;
 /// Checks and percent-encodes one path segment (an id), refusing an empty one, `.`
 /// and `..` (also percent-encoded) with [`Error::InvalidArgument`] naming the argument:
 /// `format!("core/v1/stations/{}", path_segment("station_id", id)?)`.
-pub use oauth_core::api::path_segment;
+pub use vendor_core::path_segment;
 /// What a 401 or 403 means: [`Error::auth_kind`] returns one.
-pub use oauth_core::api::AuthErrorKind;
+pub use vendor_core::AuthErrorKind;
 /// Every failure of this crate: configuration, token, HTTP status, decoding, network.
-pub use oauth_core::Error;
-pub use oauth_core::{AccessToken, ConfigError};
+pub use vendor_core::Error;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -18,12 +18,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
-use oauth_core::api::{ApiClient, ApiClientBuilder, AuthErrorKind, Request};
 use oauth_core::{
-    AccessToken, ClientAuth, Credentials, Error, OAuthProvider, RetryPolicy, Timeouts, TokenClient,
+    AccessToken, ClientAuth, Credentials, OAuthProvider, RetryPolicy, Timeouts, TokenClient,
     TokenEndpoint, TokenError, TokenProvider, TransportErrorKind,
 };
 use serde_json::json;
+use vendor_core::Error;
+use vendor_core::{ApiClient, ApiClientBuilder, AuthErrorKind, Request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
@@ -254,7 +255,7 @@ table! {
     api_body_over_cap_declared: Api, "200 with a 4 KiB body and Content-Length (cap 1 KiB)" => "BodyTooLarge, not retried";
     api_body_over_cap_chunked: Api, "200 chunked, 16 KiB, no Content-Length (cap 4 KiB)" => "BodyTooLarge";
     api_body_trickle: Api, "200, 50-byte body at one byte per 200 ms (deadline 1.5 s)" => "Transport(Timeout) or Timeout within 3 s";
-    api_token_endpoint_down: Api, "the token endpoint refuses connections" => "Token(Transport(Connect)), the API never asked";
+    api_token_endpoint_down: Api, "the token endpoint refuses connections" => "Token(Transport(Refused)), the API never asked";
     api_token_invalid_client: Api, "the token endpoint answers 401 invalid_client" => "Token(OAuth(invalid_client)), the API never asked";
     api_error_echoes_credentials: Api, "POST answered 500 with a page echoing the Authorization and key headers" => "Api(500), snippet redacted";
     okq8_http_500: Api, "okq8 client, GET answered 500" => "Api(500), retried once";
@@ -1579,10 +1580,10 @@ async fn api_token_endpoint_down(s: Arc<Secrets>) -> RowResult {
     let api = build(api_builder(&server.uri(), provider, &s, 2, patient()))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
     ensure(
-        matches!(&e, Error::Token(TokenError::Transport(t)) if t.kind() == TransportErrorKind::Connect),
+        matches!(&e, Error::Token(TokenError::Transport(t)) if t.kind() == TransportErrorKind::Refused),
         || {
             format!(
-                "expected Token(Transport(Connect)), got {}",
+                "expected Token(Transport(Refused)), got {}",
                 describe_api(&e)
             )
         },

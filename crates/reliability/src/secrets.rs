@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use oauth_core::api::{ApiClient, ApiClientBuilder};
 use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, RetryPolicy, StaticTokenProvider, TokenProvider};
+use vendor_core::{ApiClient, ApiClientBuilder};
 
 /// One run's credentials and tokens. Only `client_id` and `username` are not secret.
 #[derive(Clone)]
@@ -232,7 +232,7 @@ pub fn spellings_of(value: &str) -> Vec<(&'static str, String)> {
     vec![
         ("raw", value.to_owned()),
         ("form", form_component(value)),
-        ("percent", oauth_core::api::encode_segment(value)),
+        ("percent", vendor_core::encode_segment(value)),
         ("json", json.trim_matches('"').to_owned()),
         (
             "base64",

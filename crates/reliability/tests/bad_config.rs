@@ -10,12 +10,12 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use oauth_core::api::ApiClient;
 use oauth_core::secrecy::SecretString;
 use oauth_core::{
     AccessToken, ClientAuth, ConfigError, Credentials, OAuthProvider, StaticTokenProvider,
     TokenClient, TokenEndpoint,
 };
+use vendor_core::ApiClient;
 
 type Case = (
     &'static str,
@@ -28,9 +28,9 @@ fn core<T>(result: Result<T, ConfigError>) -> Option<ConfigError> {
     result.err()
 }
 
-fn vendor<T>(result: Result<T, oauth_core::Error>) -> Option<ConfigError> {
+fn vendor<T>(result: Result<T, vendor_core::Error>) -> Option<ConfigError> {
     match result {
-        Err(oauth_core::Error::Config(c)) => Some(c),
+        Err(vendor_core::Error::Config(c)) => Some(c),
         Err(other) => panic!("expected a configuration error, got {other:?}"),
         Ok(_) => None,
     }
@@ -48,7 +48,7 @@ fn token(b: oauth_core::TokenClientBuilder) -> Option<ConfigError> {
     core(b.build())
 }
 
-fn api() -> oauth_core::api::ApiClientBuilder {
+fn api() -> vendor_core::ApiClientBuilder {
     ApiClient::builder().token_provider(Arc::new(StaticTokenProvider::new(AccessToken::valid_for(
         "t",
         std::time::Duration::from_secs(60),

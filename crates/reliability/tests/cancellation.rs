@@ -16,14 +16,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use oauth_core::api::{ApiClient, AuthErrorKind, Request};
 use oauth_core::secrecy::SecretString;
-use oauth_core::{
-    AccessToken, Credentials, Error, OAuthProvider, RetryPolicy, Timeouts, TokenEndpoint,
-};
+use oauth_core::{AccessToken, Credentials, OAuthProvider, RetryPolicy, Timeouts, TokenEndpoint};
 use reliability::secrets::{jwt, Secrets};
 use reliability::summary;
 use serde_json::json;
+use vendor_core::Error;
+use vendor_core::{ApiClient, AuthErrorKind, Request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 

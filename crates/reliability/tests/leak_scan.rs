@@ -12,12 +12,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use oauth_core::api::ApiClient;
 use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, Credentials, OAuthProvider, TokenClient, TokenEndpoint};
 use reliability::matrix::{self, Verdict};
 use reliability::secrets::Secrets;
 use reliability::summary::{self, Summary};
+use vendor_core::ApiClient;
 
 /// A run of this many characters of a secret counts as a leak: a secret cut
 /// before it was redacted still shows.

@@ -12,12 +12,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::api::Request;
-use oauth_core::error::{body_snippet, MAX_SNIPPET_BYTES};
-use oauth_core::retry::parse_retry_after;
+use oauth_core::__internal::parse_retry_after;
+use oauth_core::__internal::{body_snippet, MAX_SNIPPET_BYTES};
 use oauth_core::token::MAX_LIFETIME;
 use oauth_core::{
-    AccessToken, Claims, Credentials, Error, Freshness, RetryPolicy, TokenClient, TokenEndpoint,
+    AccessToken, Claims, Credentials, Freshness, RetryPolicy, TokenClient, TokenEndpoint,
     TokenError,
 };
 use proptest::collection::{btree_map, vec};
@@ -27,6 +26,8 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reliability::secrets::{form_component, jwt, Secrets};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use vendor_core::Error;
+use vendor_core::Request;
 use wiremock::matchers::any as any_request;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
@@ -839,7 +840,7 @@ fn body_snippets_are_bounded_and_scrubbed() {
 
 #[derive(Deserialize)]
 struct Lenient {
-    #[serde(default, deserialize_with = "oauth_core::lenient::opt_i64")]
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_i64")]
     n: Option<i64>,
 }
 

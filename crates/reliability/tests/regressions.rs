@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use oauth_core::api::{ApiClient, Request};
-use oauth_core::{Claims, Credentials, Error, TokenClient, TokenEndpoint};
+use oauth_core::{Claims, Credentials, TokenClient, TokenEndpoint};
 use reliability::secrets::{jwt, Secrets};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use vendor_core::Error;
+use vendor_core::{ApiClient, Request};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 

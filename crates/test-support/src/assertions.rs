@@ -7,23 +7,23 @@ use std::fmt::Debug;
 ///
 /// # Panics
 ///
-/// When `result` is not an [`oauth_core::Error::Config`].
-pub fn config_field<T: Debug>(result: Result<T, oauth_core::Error>) -> &'static str {
+/// When `result` is not an [`vendor_core::Error::Config`].
+pub fn config_field<T: Debug>(result: Result<T, vendor_core::Error>) -> &'static str {
     match result {
-        Err(oauth_core::Error::Config(e)) => e.field(),
+        Err(vendor_core::Error::Config(e)) => e.field(),
         other => panic!("expected a configuration error, got {other:?}"),
     }
 }
 
 /// The argument a call refused before sending anything
-/// ([`oauth_core::Error::InvalidArgument`]).
+/// ([`vendor_core::Error::InvalidArgument`]).
 ///
 /// # Panics
 ///
 /// When `result` is another error or a success.
-pub fn refused_argument<T: Debug>(result: Result<T, oauth_core::Error>) -> &'static str {
+pub fn refused_argument<T: Debug>(result: Result<T, vendor_core::Error>) -> &'static str {
     match result {
-        Err(oauth_core::Error::InvalidArgument { name, .. }) => name,
+        Err(vendor_core::Error::InvalidArgument { name, .. }) => name,
         other => panic!("expected an invalid argument error, got {other:?}"),
     }
 }
@@ -56,19 +56,19 @@ mod tests {
 
     #[test]
     fn config_field_names_the_setting() {
-        let err: Result<(), _> = Err(oauth_core::Error::Config(ConfigError::new("tenant", "x")));
+        let err: Result<(), _> = Err(vendor_core::Error::Config(ConfigError::new("tenant", "x")));
         assert_eq!(config_field(err), "tenant");
     }
 
     #[test]
     #[should_panic(expected = "expected a configuration error")]
     fn config_field_refuses_success() {
-        config_field(Ok::<_, oauth_core::Error>(1));
+        config_field(Ok::<_, vendor_core::Error>(1));
     }
 
     #[test]
     fn refused_argument_names_it() {
-        let err: Result<(), _> = Err(oauth_core::Error::InvalidArgument {
+        let err: Result<(), _> = Err(vendor_core::Error::InvalidArgument {
             name: "page",
             problem: "from 1".into(),
         });
@@ -78,7 +78,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "expected an invalid argument error")]
     fn refused_argument_refuses_other_errors() {
-        refused_argument::<()>(Err(oauth_core::Error::Config(ConfigError::new("x", "y"))));
+        refused_argument::<()>(Err(vendor_core::Error::Config(ConfigError::new("x", "y"))));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! One clear line per failure, with the vendor's code and a hint naming the
 //! environment variable to check.
 
-use oauth_core::api::AuthErrorKind;
-use oauth_core::{ConfigError, Error, TokenError, TransportErrorKind};
+use oauth_core::{ConfigError, TokenError, TransportErrorKind};
+use vendor_core::AuthErrorKind;
+use vendor_core::Error;
 
 use crate::output::terminal_safe;
 

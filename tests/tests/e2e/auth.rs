@@ -1,10 +1,11 @@
 //! Refusals, classified: a role the token lacks, a wrong client secret, a missing,
 //! wrong or other-product subscription key.
 
-use oauth_core::api::{AuthErrorKind, Request};
-use oauth_core::{Error, TokenError};
+use oauth_core::TokenError;
 use okq8::{AccessLevel, Method};
 use serde_json::{json, Value};
+use vendor_core::Error;
+use vendor_core::{AuthErrorKind, Request};
 use vendor_sandbox::Vendor;
 
 use super::{bounded, sandbox, traffic};
@@ -324,7 +325,7 @@ async fn builders_refuse_to_build_without_a_subscription_key() {
 }
 
 /// The vendor builders refuse a missing key (see the test above), so a keyless call
-/// is put on the wire through `oauth_core::api::ApiClient`, the pipeline every vendor
+/// is put on the wire through `vendor_core::ApiClient`, the pipeline every vendor
 /// crate sends through, with the vendor client's own token provider: the bearer is
 /// valid and only the key is missing.
 #[tokio::test]
@@ -350,7 +351,7 @@ async fn a_missing_key_is_subscription_key_missing() {
     .unwrap();
 
     bounded(async {
-        let calls: [(&oauth_core::api::ApiClient, Request); 4] = [
+        let calls: [(&vendor_core::ApiClient, Request); 4] = [
             (
                 &kazi_keyless,
                 Request::get("/tagging/v2/expectations").require_role("read:expectations"),

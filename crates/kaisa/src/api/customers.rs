@@ -1,7 +1,7 @@
 //! `customers`: listing, creating and updating customers.
 
-use oauth_core::api::Request;
 use serde::Serialize;
+use vendor_core::Request;
 
 use crate::models::{
     Customer, CustomerId, CustomerUpdate, CustomersEnvelope, NewCustomer, OneCustomer,

@@ -1,6 +1,6 @@
 //! `miscellaneous/...`.
 
-use oauth_core::api::Request;
+use vendor_core::Request;
 
 use crate::models::Ping;
 use crate::{Client, Result};

@@ -1,7 +1,7 @@
 //! `sources`: tracking numbers.
 
-use oauth_core::api::Request;
 use serde::Serialize;
+use vendor_core::Request;
 
 use crate::models::{CustomerId, Source, SourceId, SourceStatus, SourcesEnvelope};
 use crate::{Client, Result};

@@ -1,8 +1,8 @@
 //! `statistics/...`: call detail records.
 
 use futures_core::Stream;
-use oauth_core::api::{paginate, Page, Request};
 use serde::Serialize;
+use vendor_core::{paginate, Page, Request};
 
 use crate::models::{Cdr, CdrsEnvelope, KaisaDateTime};
 use crate::{Client, Error, Result};

@@ -1,8 +1,8 @@
 //! Call detail records (`statistics/cdrs/out`).
 
-use oauth_core::lenient::{one_or_many, opt_bool, opt_from_string, opt_string, opt_u64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient::{one_or_many, opt_bool, opt_from_string, opt_string, opt_u64};
 
 use super::datetime::{opt_datetime, KaisaDateTime};
 use super::ids::{CdrId, CustomerId, SourceId};

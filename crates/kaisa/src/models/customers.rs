@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use oauth_core::lenient::{one_or_many, opt_string, opt_u64};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient::{one_or_many, opt_string, opt_u64};
 
 use super::ids::CustomerId;
 use crate::{Error, Result};

@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::{civil, lenient};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use vendor_core::kit::{civil, lenient};
 
 use crate::{Error, Result};
 

@@ -1,7 +1,7 @@
 //! Identifier newtypes, so that a customer id is not passed where a source id belongs.
 //! Each accepts a string or a number: Kaisa sends numeric ids as strings, `"407382"`.
 
-oauth_core::id_newtype! {
+vendor_core::id_newtype! {
     /// A customer id (numeric, sent by Kaisa as a string).
     pub struct CustomerId: From<u64>;
 

@@ -1,8 +1,8 @@
 //! `miscellaneous/...`.
 
-use oauth_core::lenient::opt_string;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient::opt_string;
 
 /// The answer of `miscellaneous/ping`: `{"ping":"ok"}`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

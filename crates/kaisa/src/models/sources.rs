@@ -1,8 +1,8 @@
 //! Sources: the tracking numbers of a customer.
 
-use oauth_core::lenient::{one_or_many, opt_bool, opt_from_string, opt_string};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient::{one_or_many, opt_bool, opt_from_string, opt_string};
 
 use super::datetime::{opt_datetime, KaisaDateTime};
 use super::ids::{CustomerId, SourceId};
@@ -59,7 +59,7 @@ impl From<&str> for SourceStatus {
     }
 }
 
-oauth_core::text_enum_impls!(SourceStatus);
+vendor_core::text_enum_impls!(SourceStatus);
 
 /// A source (tracking number), as `sources` returns it. Numbers and flags may come as
 /// strings; empty strings and zero dates read as absent; unknown fields stay in

@@ -247,7 +247,7 @@ async fn a_rejected_token_is_replaced_once() {
     let err = client.ping().await.unwrap_err();
     assert_eq!(
         err.auth_kind(),
-        Some(&oauth_core::api::AuthErrorKind::TokenRejected)
+        Some(&vendor_core::AuthErrorKind::TokenRejected)
     );
 }
 
@@ -352,7 +352,7 @@ async fn the_raw_pipeline_is_versioned_and_authorized_like_the_typed_calls() {
     );
     let answer: serde_json::Value = client
         .api_client()
-        .send(oauth_core::api::Request::get("numbers"))
+        .send(vendor_core::Request::get("numbers"))
         .await
         .unwrap();
     assert_eq!(answer[0]["number"], "+4686");

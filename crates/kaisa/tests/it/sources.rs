@@ -103,7 +103,7 @@ async fn a_forbidden_answer_is_a_classified_auth_error() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(
         err.auth_kind(),
-        Some(&oauth_core::api::AuthErrorKind::Forbidden)
+        Some(&vendor_core::AuthErrorKind::Forbidden)
     );
     assert!(!err.is_retryable());
     let text = err.to_string();

@@ -1,6 +1,6 @@
 //! `GET /tagging/v2/expectations`.
 
-use oauth_core::api::Request;
+use vendor_core::Request;
 
 use crate::models::{Expectation, ExpectationList};
 use crate::{Client, Result, Scope};
@@ -39,7 +39,7 @@ impl<'a> Expectations<'a> {
     ///
     /// - [`Error::Auth`](crate::Error::Auth) on a 401/403: a missing or invalid
     ///   subscription key, or a token without `read:expectations`
-    ///   ([`AuthErrorKind::MissingRole`](oauth_core::api::AuthErrorKind::MissingRole)).
+    ///   ([`AuthErrorKind::MissingRole`](vendor_core::AuthErrorKind::MissingRole)).
     /// - [`Error::Token`](crate::Error::Token) when Azure AD refuses the credentials.
     /// - [`Error::Decode`](crate::Error::Decode) when the answer is not a list of
     ///   expectations; [`Error::Api`](crate::Error::Api), transport and timeout errors

@@ -1,8 +1,8 @@
 //! `GET /tagging/v2/bulk/talentscans/{id}/matches`.
 
 use futures_core::Stream;
-use oauth_core::api::{paginate, path_segment, Page, Request};
 use serde::Serialize;
+use vendor_core::{paginate, path_segment, Page, Request};
 
 use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
 use crate::{Client, Error, Result, Scope};

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use oauth_core::lenient;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient;
 
 use super::ids::ExpectationId;
 

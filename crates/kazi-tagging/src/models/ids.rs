@@ -2,7 +2,7 @@
 //! belongs. Each accepts a string or a number: Kazi documents ids as GUIDs, but does
 //! not promise their JSON type.
 
-oauth_core::id_newtype! {
+vendor_core::id_newtype! {
     /// A talent scan id (a GUID): a candidate's scan.
     pub struct TalentScanId;
 

@@ -6,9 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use oauth_core::lenient;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient;
 
 use super::expectations::ExpectationKind;
 use super::ids::{ExpectationId, JobScanId, TalentScanId};

@@ -4,9 +4,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use futures_core::Stream;
-use oauth_core::api::{paginate, Page, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use vendor_core::{paginate, Page, Request};
 
 use crate::models::{ActionAttempted, FullPayloadLog, LogPage, LogResult, PayloadLog};
 use crate::{Client, Error, Result};

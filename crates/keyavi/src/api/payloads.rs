@@ -2,9 +2,9 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use oauth_core::api::Request;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use vendor_core::Request;
 
 use crate::models::{PolicyId, ProtectedPayload};
 use crate::{Client, Error, Result};

@@ -2,7 +2,7 @@
 //! Each accepts a string or a number: ids are GUIDs in Keyavi's examples, but the
 //! schema is not published.
 
-oauth_core::id_newtype! {
+vendor_core::id_newtype! {
     /// A payload (protected file) id, a GUID.
     pub struct PayloadId;
 

@@ -1,8 +1,8 @@
 //! Audit logs: `logs/payload` (no personal data) and `logs/full-payload` (with it).
 
-use oauth_core::lenient::{opt_from_str, opt_from_string, opt_string, opt_u64};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient::{opt_from_str, opt_from_string, opt_string, opt_u64};
 
 use super::ids::{PayloadId, UserId};
 use super::timestamp::LocalTimestamp;
@@ -41,7 +41,7 @@ macro_rules! text_enum {
             }
         }
 
-        oauth_core::text_enum_impls!($name);
+        vendor_core::text_enum_impls!($name);
     };
 }
 

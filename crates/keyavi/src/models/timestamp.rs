@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::{civil, lenient};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use vendor_core::kit::{civil, lenient};
 
 /// A timestamp as Keyavi writes it: `2023-05-05T15:54:22.5071276`, with up to seven
 /// (here: up to nine) fractional digits and **no offset**.

@@ -1,9 +1,9 @@
 //! Authentication modes, configuration, environment and secrets.
 
 use keyavi::{AuthMode, CallerId, ClientBuilder, Error, CALLER_ID_HEADER};
-use oauth_core::api::AuthErrorKind;
 use serde_json::json;
 use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
+use vendor_core::AuthErrorKind;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -501,7 +501,7 @@ async fn the_raw_pipeline_adds_the_same_bearer_key_and_caller_id() {
     assert_eq!(client.base_url(), format!("{}{API}/", server.uri()));
     let answer: serde_json::Value = client
         .api_client()
-        .send(oauth_core::api::Request::get("payloads/policies"))
+        .send(vendor_core::Request::get("payloads/policies"))
         .await
         .unwrap();
     assert_eq!(answer["items"], json!([1, 2]));

@@ -2,8 +2,8 @@
 //! (`client.api_client()`) takes a path, and one that is empty-segmented with `.` or
 //! `..` (also percent-encoded), or absolute, is refused before anything is sent.
 
-use oauth_core::api::Request;
-use oauth_core::Error;
+use vendor_core::Error;
+use vendor_core::Request;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::app_builder;

@@ -172,3 +172,12 @@ async fn logs_name_no_token_and_warn_when_redis_fails() {
         assert!(!logs.contains(secret), "logs hold {secret}: {logs}");
     }
 }
+
+#[test]
+fn the_cipher_wipes_its_round_keys_when_dropped() {
+    // Compiles only with the cipher crates' `zeroize` features on (see Cargo.toml).
+    fn wiped_on_drop<T: oauth_core::secrecy::zeroize::ZeroizeOnDrop>() {}
+    // The AES-256 round keys. (aes-gcm's GHASH key is wiped by polyval's `Drop`
+    // with its `zeroize` feature, which declares no marker trait to check here.)
+    wiped_on_drop::<aes::Aes256>();
+}

@@ -2,10 +2,10 @@
 
 use futures_core::Stream;
 use http::Method;
-use oauth_core::api::{paginate, Page, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use vendor_core::{paginate, Page, Request};
 
 use super::RequestBuilder;
 use crate::models::ItemPage;
@@ -69,11 +69,11 @@ impl Client {
     ///
     /// - [`Error::Auth`](crate::Error::Auth) on a 401/403, classified as OKQ8
     ///   documents them: `err.auth_kind()` is
-    ///   [`SubscriptionKeyMissing`](oauth_core::api::AuthErrorKind::SubscriptionKeyMissing)
+    ///   [`SubscriptionKeyMissing`](vendor_core::AuthErrorKind::SubscriptionKeyMissing)
     ///   or
-    ///   [`SubscriptionKeyInvalid`](oauth_core::api::AuthErrorKind::SubscriptionKeyInvalid)
+    ///   [`SubscriptionKeyInvalid`](vendor_core::AuthErrorKind::SubscriptionKeyInvalid)
     ///   (401), or
-    ///   [`SubscriptionNotAuthorized`](oauth_core::api::AuthErrorKind::SubscriptionNotAuthorized)
+    ///   [`SubscriptionNotAuthorized`](vendor_core::AuthErrorKind::SubscriptionNotAuthorized)
     ///   when the subscription is not authorised for the API product or is suspended
     ///   (403); a token lacking a declared role gives `MissingRole`.
     /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument) before sending, for
@@ -202,13 +202,13 @@ impl Client {
     /// # Ok(()) }
     /// ```
     ///
-    /// For other page shapes, use [`oauth_core::api::paginate`] with
+    /// For other page shapes, use [`vendor_core::paginate`] with
     /// [`get`](Self::get):
     ///
     /// ```no_run
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// use oauth_core::api::{paginate, Page};
+    /// use vendor_core::{paginate, Page};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Transactions { data: Vec<serde_json::Value>, total: u64 }

@@ -3,10 +3,10 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use oauth_core::api::{check_path, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use vendor_core::{check_path, Request};
 
 use crate::{Client, Error, Result};
 

@@ -1,9 +1,9 @@
 //! A page of a list: `{"items": [...], "page": N, "totalPages": M}`.
 
-use oauth_core::lenient;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use vendor_core::kit::lenient;
 
 /// One page of a list shaped `{"items": [...], "page": N, "totalPages": M}` (ours:
 /// the sandbox's station list; OKQ8 publishes no schemas). Read by

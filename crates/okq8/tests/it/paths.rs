@@ -123,7 +123,7 @@ async fn the_raw_pipeline_refuses_them_too() {
     ] {
         let result = client
             .api_client()
-            .send::<Value>(oauth_core::api::Request::get(path))
+            .send::<Value>(vendor_core::Request::get(path))
             .await;
         assert_refused(result, "api_client().send", path);
     }

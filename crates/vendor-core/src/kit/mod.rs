@@ -1,19 +1,26 @@
-//! Building blocks for vendor crates: the settings every vendor client shares,
-//! reading them from the environment, and turning them into a token provider and
-//! an [`ApiClient`], so that no vendor crate repeats this code.
+//! The kit vendor crates are built from: the settings every vendor client shares,
+//! reading them from the environment, turning them into a token provider and an
+//! [`ApiClient`], the builder setter macros, lenient serde helpers and calendar
+//! arithmetic, so that no vendor crate repeats this code.
+//!
+//! **Unstable**: this module exists for the vendor crates of this workspace only. It
+//! is hidden from the docs and may change in any release.
+
+pub mod civil;
+pub mod lenient;
 
 use std::fmt;
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::api::{ApiClient, Error};
-use crate::cache::TokenCache;
-use crate::endpoint::{BodyFormat, Credentials, Timeouts, TokenEndpoint};
-use crate::error::ConfigError;
-use crate::provider::{OAuthProvider, TokenProvider};
-use crate::retry::RetryPolicy;
-use crate::token::AccessToken;
+use crate::{ApiClient, Error};
+use oauth_core::AccessToken;
+use oauth_core::ConfigError;
+use oauth_core::RetryPolicy;
+use oauth_core::TokenCache;
+use oauth_core::{BodyFormat, Credentials, Timeouts, TokenEndpoint};
+use oauth_core::{OAuthProvider, TokenProvider};
 
 /// The header Azure API Management reads the subscription key from.
 pub const SUBSCRIPTION_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
@@ -204,12 +211,12 @@ impl CommonOptions {
         key_var: Option<&'static str>,
     ) -> Result<(), ConfigError> {
         if let Some(v) = env::optional(base_var)? {
-            crate::endpoint::check_url(&v, base_var, true)?;
+            oauth_core::__internal::check_url(&v, base_var, true)?;
             self.base_url = Some(v);
             self.base_url_var = Some(base_var);
         }
         if let Some(v) = env::optional(token_var)? {
-            crate::endpoint::check_url(&v, token_var, true)?;
+            oauth_core::__internal::check_url(&v, token_var, true)?;
             self.token_url = Some(v);
             self.token_url_var = Some(token_var);
         }
@@ -346,7 +353,7 @@ impl VendorClient {
 pub mod env {
     use secrecy::SecretString;
 
-    use crate::error::ConfigError;
+    use oauth_core::ConfigError;
 
     /// The variable's value; `None` when unset or empty.
     ///
@@ -445,21 +452,24 @@ macro_rules! common_client_setters {
 
         /// Retry policy for API calls and token requests.
         #[must_use]
-        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+        pub fn retry_policy(mut self, policy: $crate::__private::oauth_core::RetryPolicy) -> Self {
             self.$field.retry = Some(policy);
             self
         }
 
         /// Timeouts for API calls and token requests.
         #[must_use]
-        pub fn timeouts(mut self, timeouts: $crate::Timeouts) -> Self {
+        pub fn timeouts(mut self, timeouts: $crate::__private::oauth_core::Timeouts) -> Self {
             self.$field.timeouts = Some(timeouts);
             self
         }
 
         /// Shares a token cache with other clients (for example a fleet-wide one).
         #[must_use]
-        pub fn token_cache(mut self, cache: ::std::sync::Arc<dyn $crate::TokenCache>) -> Self {
+        pub fn token_cache(
+            mut self,
+            cache: ::std::sync::Arc<dyn $crate::__private::oauth_core::TokenCache>,
+        ) -> Self {
             self.$field.cache = Some(cache);
             self
         }
@@ -482,7 +492,9 @@ macro_rules! subscription_key_setter {
         /// vendor's developer portal.
         #[must_use]
         pub fn subscription_key(mut self, key: impl Into<String>) -> Self {
-            self.$field.subscription_key = Some($crate::secrecy::SecretString::from(key.into()));
+            self.$field.subscription_key = Some(
+                $crate::__private::oauth_core::secrecy::SecretString::from(key.into()),
+            );
             self
         }
     };
@@ -500,9 +512,9 @@ macro_rules! app_credentials_setter {
             client_id: impl Into<String>,
             client_secret: impl Into<String>,
         ) -> Self {
-            self.$field = Some($crate::vendor::AppCredentials::new(
+            self.$field = Some($crate::kit::AppCredentials::new(
                 client_id,
-                $crate::secrecy::SecretString::from(client_secret.into()),
+                $crate::__private::oauth_core::secrecy::SecretString::from(client_secret.into()),
             ));
             self
         }

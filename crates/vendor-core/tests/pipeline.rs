@@ -7,13 +7,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use futures_util::StreamExt;
-use oauth_core::api::{paginate, ApiClient, AuthErrorKind, Page, Request};
 use oauth_core::secrecy::SecretString;
-use oauth_core::{
-    Credentials, Error, OAuthProvider, RetryPolicy, Timeouts, TokenEndpoint, TokenProvider,
-};
+use oauth_core::{Credentials, OAuthProvider, RetryPolicy, Timeouts, TokenEndpoint, TokenProvider};
 use serde::Deserialize;
 use serde_json::json;
+use vendor_core::Error;
+use vendor_core::{paginate, ApiClient, AuthErrorKind, Page, Request};
 use wiremock::matchers::{body_string, header, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, Request as WmRequest, Respond, ResponseTemplate};
 

@@ -74,7 +74,7 @@ struct State<T, F> {
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use futures_util::StreamExt;
-/// use oauth_core::api::{paginate, Page};
+/// use vendor_core::{paginate, Page};
 ///
 /// let pages = vec![vec![1, 2], vec![3, 4], vec![5]];
 /// let items: Vec<Result<i32, ()>> = paginate(1, move |n| {

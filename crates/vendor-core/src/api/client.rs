@@ -14,13 +14,15 @@ use url::Url;
 
 use super::error::{classify, is_subscription_key_problem, request_id, DecodeError, Error};
 use super::request::{check_path, Request};
-use crate::body::read_capped;
-use crate::endpoint::check_url;
-use crate::error::{body_snippet, redact, ConfigError, TransportError, TransportErrorKind};
-use crate::provider::TokenProvider;
-use crate::retry::{retry_after, RetryPolicy};
-use crate::token::AccessToken;
-use crate::Timeouts;
+use oauth_core::__internal::check_url;
+use oauth_core::__internal::read_capped;
+use oauth_core::__internal::retry_after;
+use oauth_core::__internal::{body_snippet, redact};
+use oauth_core::AccessToken;
+use oauth_core::RetryPolicy;
+use oauth_core::Timeouts;
+use oauth_core::TokenProvider;
+use oauth_core::{ConfigError, TransportError, TransportErrorKind};
 
 /// Default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -255,7 +257,7 @@ impl ApiClientBuilder {
             headers.insert(header, value);
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = crate::endpoint::http_client_builder(&base)
+        let http = oauth_core::__internal::http_client_builder(&base)
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeouts.connect)
             .user_agent(self.user_agent)
@@ -582,7 +584,7 @@ impl ApiClient {
                 }
                 // An untrusted certificate, an unknown host or a closed loopback port
                 // fails the same way every time: not retried.
-                let transport = TransportError::from_reqwest(&e);
+                let transport = oauth_core::__internal::transport_error(&e);
                 let retry = retry && transport.is_retryable();
                 return Attempt::Failed(Error::Transport(transport), retry);
             }

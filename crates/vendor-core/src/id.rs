@@ -9,12 +9,12 @@
 /// `PartialOrd`/`Ord`, `Hash`, `Display` (the bare id), `AsRef<str>`, `From<&str>`,
 /// `From<String>` and `From<&Self>`, and serde support: it serializes as a plain
 /// string and deserializes from a non-empty string or a number (vendors send numeric
-/// ids either way; see [`lenient::opt_string`](crate::lenient::opt_string)). Write
+/// ids either way; see [`lenient::opt_string`](crate::kit::lenient::opt_string)). Write
 /// `: From<u64>` (or another `Display` type) after the name to convert from numbers
 /// too.
 ///
 /// ```
-/// oauth_core::id_newtype! {
+/// vendor_core::id_newtype! {
 ///     /// A customer id.
 ///     pub struct CustomerId: From<u64>;
 ///     /// A source id.
@@ -36,8 +36,8 @@
 /// one in a path does, for an id that would not name exactly one resource there:
 ///
 /// ```
-/// # oauth_core::id_newtype! { pub struct CustomerId: From<u64>; }
-/// use oauth_core::Error;
+/// # vendor_core::id_newtype! { pub struct CustomerId: From<u64>; }
+/// use vendor_core::Error;
 ///
 /// assert_eq!(CustomerId::from(407_382_u64).to_path_segment("customer_id")?, "407382");
 /// assert_eq!(CustomerId::new("40/7").to_path_segment("customer_id")?, "40%2F7");
@@ -76,15 +76,15 @@ macro_rules! id_newtype {
             ///
             /// # Errors
             ///
-            /// [`InvalidArgument`]($crate::api::Error::InvalidArgument) naming `name`
+            /// [`InvalidArgument`]($crate::Error::InvalidArgument) naming `name`
             /// for an id that is empty, `.` or `..` (also percent-encoded), which URL
             /// joining would resolve to another resource: see
-            /// [`path_segment`]($crate::api::path_segment).
+            /// [`path_segment`]($crate::path_segment).
             pub fn to_path_segment(
                 &self,
                 name: &'static str,
-            ) -> ::std::result::Result<::std::string::String, $crate::api::Error> {
-                $crate::api::path_segment(name, &self.0)
+            ) -> ::std::result::Result<::std::string::String, $crate::Error> {
+                $crate::path_segment(name, &self.0)
             }
         }
 
@@ -140,7 +140,7 @@ macro_rules! id_newtype {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::lenient::opt_string(deserializer)?
+                $crate::kit::lenient::opt_string(deserializer)?
                     .map(Self)
                     .ok_or_else(|| {
                         <D::Error as $crate::__private::serde::de::Error>::custom(

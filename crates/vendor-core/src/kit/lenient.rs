@@ -11,11 +11,11 @@
 //!
 //! #[derive(Deserialize)]
 //! struct Customer {
-//!     #[serde(default, deserialize_with = "oauth_core::lenient::opt_u64")]
+//!     #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_u64")]
 //!     calls: Option<u64>,
-//!     #[serde(default, deserialize_with = "oauth_core::lenient::opt_bool")]
+//!     #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_bool")]
 //!     active: Option<bool>,
-//!     #[serde(default, deserialize_with = "oauth_core::lenient::opt_string")]
+//!     #[serde(default, deserialize_with = "vendor_core::kit::lenient::opt_string")]
 //!     phone: Option<String>,
 //! }
 //!

@@ -12,7 +12,7 @@ use super::error::Error;
 /// [`super::ApiClient::send`] and friends.
 ///
 /// ```
-/// use oauth_core::api::Request;
+/// use vendor_core::Request;
 ///
 /// let req = Request::get("/tagging/v2/expectations")
 ///     .operation("kazi.expectations.list")
@@ -192,8 +192,8 @@ const SEGMENT_PROBLEM: &str =
 /// `name` is the argument the segment came from (`customer_id`), for the error.
 ///
 /// ```
-/// use oauth_core::api::path_segment;
-/// use oauth_core::Error;
+/// use vendor_core::path_segment;
+/// use vendor_core::Error;
 ///
 /// assert_eq!(path_segment("station_id", "SE/1001")?, "SE%2F1001");
 /// for bad in ["", " ", ".", "..", "%2e%2E", "%252e%252e", "a/../b"] {
@@ -226,7 +226,7 @@ pub fn path_segment(name: &'static str, segment: &str) -> Result<String, Error> 
 /// parsers read as `/`).
 ///
 /// ```
-/// use oauth_core::api::check_path;
+/// use vendor_core::check_path;
 ///
 /// assert!(check_path("/core/v1/stations/SE%2F1001").is_ok());
 /// for bad in ["..", "core/../admin", "core/%2E%2e/admin", "core\\..\\admin",

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use crate::error::{body_snippet, redact, truncate_chars, ConfigError, TokenError, TransportError};
-use crate::token::AccessToken;
+use oauth_core::__internal::{body_snippet, redact, truncate_chars};
+use oauth_core::AccessToken;
+use oauth_core::{ConfigError, TokenError, TransportError};
 
 /// Why a call to a vendor API failed.
 ///
@@ -95,7 +96,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Token(e) => e.is_retryable(),
-            Error::Api(e) => crate::error::is_retryable_status(e.status),
+            Error::Api(e) => oauth_core::__internal::is_retryable_status(e.status),
             Error::Transport(e) => e.is_retryable(),
             Error::Timeout { .. } => true,
             _ => false,
@@ -444,7 +445,7 @@ pub(crate) fn classify(
         code,
         message,
         request_id,
-        retry_after: crate::retry::retry_after(headers),
+        retry_after: oauth_core::__internal::retry_after(headers),
         snippet,
     }))
 }

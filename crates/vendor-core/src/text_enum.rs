@@ -37,7 +37,7 @@
 ///     }
 /// }
 ///
-/// oauth_core::text_enum_impls!(Status);
+/// vendor_core::text_enum_impls!(Status);
 ///
 /// assert_eq!("ACTIVE".parse::<Status>(), Ok(Status::Active));
 /// assert_eq!(Status::Active.to_string(), "active");

@@ -6,7 +6,7 @@
 //! (<https://howardhinnant.github.io/date_algorithms.html>).
 //!
 //! ```
-//! use oauth_core::civil::{civil_from_days, days_from_civil, days_in_month, is_valid_date};
+//! use vendor_core::kit::civil::{civil_from_days, days_from_civil, days_in_month, is_valid_date};
 //!
 //! assert_eq!(days_from_civil(2024, 3, 1), 19_783);
 //! assert_eq!(civil_from_days(19_783), (2024, 3, 1));
