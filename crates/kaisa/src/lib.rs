@@ -13,6 +13,8 @@ pub use models::{
     SourceId, SourceStatus,
 };
 pub use oauth_core::{AccessToken, ConfigError};
+/// The `time` crate, whose types the date-time models convert to and from.
+pub use time;
 /// Every failure of this crate: configuration, token, HTTP status, decoding, network.
 pub use vendor_core::Error;
 pub use version::ApiVersion;

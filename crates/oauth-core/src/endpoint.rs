@@ -1037,6 +1037,7 @@ pub(crate) fn parse_error(
     let scrub = |s: Option<String>| {
         s.map(|mut s| {
             crate::error::redact(&mut s, secrets);
+            crate::error::make_printable(&mut s);
             s
         })
     };
@@ -1055,6 +1056,7 @@ pub(crate) fn parse_error(
             }
             let mut error = raw.error;
             crate::error::redact(&mut error, secrets);
+            crate::error::make_printable(&mut error);
             TokenError::OAuth(Box::new(OAuthError {
                 status,
                 error,

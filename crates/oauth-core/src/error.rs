@@ -459,6 +459,7 @@ pub fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
     // would otherwise leave its first bytes in the snippet, unredacted.
     let mut text = String::from_utf8_lossy(body).into_owned();
     redact(&mut text, secrets);
+    make_printable(&mut text);
     let text = text.trim();
     if text.len() <= MAX_SNIPPET_BYTES {
         return text.to_owned();
@@ -536,6 +537,28 @@ pub fn redact(text: &mut String, secrets: &[&str]) {
             *text = text.replace(form.as_str(), "[redacted]");
         }
     }
+}
+
+/// Makes server-supplied text safe to print on a terminal: control characters
+/// (escape sequences, bell, backspace, carriage return, DEL, C1) and bidirectional
+/// overrides are written out as `\u{..}` text; line feeds and tabs stay.
+pub fn make_printable(text: &mut String) {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    *text = out;
 }
 
 /// `s` cut to at most `max` characters.
@@ -642,6 +665,23 @@ mod tests {
         assert!(TransportError::new(TransportErrorKind::Tls, "x")
             .to_string()
             .contains("not trusted"));
+    }
+
+    #[test]
+    fn server_text_cannot_carry_terminal_escapes() {
+        let s = body_snippet(
+            b"bad\x1b]0;pwn\x07\x1b[31m red\r\nnext\tline \xe2\x80\xae",
+            &[],
+        );
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{s:?}"
+        );
+        assert!(!s.contains('\u{202e}'), "{s:?}");
+        assert!(
+            s.contains("\\u{1b}]0;pwn") && s.contains("next\tline"),
+            "{s:?}"
+        );
     }
 
     #[test]

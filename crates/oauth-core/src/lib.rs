@@ -36,7 +36,8 @@ pub mod __internal {
     pub use crate::body::read_capped;
     pub use crate::endpoint::{check_url, http_client_builder, is_loopback};
     pub use crate::error::{
-        body_snippet, is_retryable_status, redact, spellings, truncate_chars, MAX_SNIPPET_BYTES,
+        body_snippet, is_retryable_status, make_printable, redact, spellings, truncate_chars,
+        MAX_SNIPPET_BYTES,
     };
     pub use crate::retry::{parse_retry_after, retry_after};
 

@@ -379,15 +379,15 @@ pub fn describe_token(e: &TokenError) -> String {
 pub fn describe_api(e: &Error) -> String {
     match e {
         Error::Config(c) => format!("Config({})", c.field()),
-        Error::InvalidArgument { name, .. } => format!("InvalidArgument({name})"),
+        Error::InvalidArgument(e) => format!("InvalidArgument({})", e.name()),
         Error::Token(t) => format!("Token({})", describe_token(t)),
         Error::Auth(a) => format!("Auth({} {:?})", a.status().as_u16(), a.kind()),
         Error::Api(a) => format!("Api({})", a.status().as_u16()),
         Error::Decode(d) => format!("Decode(at `{}`)", d.path()),
         Error::Transport(t) => format!("Transport({:?})", t.kind()),
-        Error::Timeout { attempts, .. } => format!("Timeout({attempts} attempts)"),
-        Error::Redirect { status, .. } => format!("Redirect({})", status.as_u16()),
-        Error::BodyTooLarge { limit } => format!("BodyTooLarge({limit})"),
+        Error::Timeout(e) => format!("Timeout({} attempts)", e.attempts()),
+        Error::Redirect(e) => format!("Redirect({})", e.status().as_u16()),
+        Error::BodyTooLarge(e) => format!("BodyTooLarge({})", e.limit()),
         _ => "Error(other)".to_owned(),
     }
 }
@@ -1432,7 +1432,7 @@ async fn api_redirect_loop_same_origin(s: Arc<Secrets>) -> RowResult {
     let provider = provider(&token_url(&server), &s, 2, patient())?;
     let api = build(api_builder(&server.uri(), provider, &s, 3, patient()))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get("/a")).await)?;
-    ensure(matches!(e, Error::Redirect { .. }), || {
+    ensure(matches!(e, Error::Redirect(_)), || {
         format!("expected Redirect, got {}", describe_api(&e))
     })?;
     let hops = hits(&server, "/a").await + hits(&server, "/b").await;
@@ -1465,7 +1465,7 @@ async fn api_redirect_cross_origin(s: Arc<Secrets>) -> RowResult {
     let api = build(api_builder(&server.uri(), provider, &s, 3, patient()))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
     ensure(
-        matches!(&e, Error::Redirect { status, location_origin } if status.as_u16() == 302 && *location_origin == elsewhere.uri()),
+        matches!(&e, Error::Redirect(r) if r.status().as_u16() == 302 && r.location_origin() == elsewhere.uri()),
         || {
             format!(
                 "expected Redirect(302) to {}, got {}",
@@ -1499,9 +1499,10 @@ async fn api_body_over_cap_declared(s: Arc<Secrets>) -> RowResult {
     let api =
         build(api_builder(&server.uri(), provider, &s, 3, patient()).max_response_bytes(1024))?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
-    ensure(matches!(e, Error::BodyTooLarge { limit: 1024 }), || {
-        format!("expected BodyTooLarge(1024), got {}", describe_api(&e))
-    })?;
+    ensure(
+        matches!(&e, Error::BodyTooLarge(b) if b.limit() == 1024),
+        || format!("expected BodyTooLarge(1024), got {}", describe_api(&e)),
+    )?;
     let n = hits(&server, ITEMS).await;
     ensure(n == 1, || {
         format!("too large is not retried, got {n} calls")
@@ -1521,9 +1522,10 @@ async fn api_body_over_cap_chunked(s: Arc<Secrets>) -> RowResult {
         api_builder(&server.url(), s.token_provider(), &s, 3, patient()).max_response_bytes(4096),
     )?;
     let e = row.api_err(api.send::<serde_json::Value>(Request::get(ITEMS)).await)?;
-    ensure(matches!(e, Error::BodyTooLarge { limit: 4096 }), || {
-        format!("expected BodyTooLarge(4096), got {}", describe_api(&e))
-    })?;
+    ensure(
+        matches!(&e, Error::BodyTooLarge(b) if b.limit() == 4096),
+        || format!("expected BodyTooLarge(4096), got {}", describe_api(&e)),
+    )?;
     let n = server.connections();
     ensure(n == 1, || {
         format!("too large is not retried, got {n} connections")
@@ -1551,7 +1553,7 @@ async fn api_body_trickle(s: Arc<Secrets>) -> RowResult {
     let elapsed = started.elapsed();
     ensure(
         matches!(&e, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout)
-            || matches!(e, Error::Timeout { .. }),
+            || matches!(e, Error::Timeout(_)),
         || format!("expected a timeout, got {}", describe_api(&e)),
     )?;
     ensure(elapsed < Duration::from_secs(3), || {

@@ -23,7 +23,7 @@ pub fn config_field<T: Debug>(result: Result<T, vendor_core::Error>) -> &'static
 /// When `result` is another error or a success.
 pub fn refused_argument<T: Debug>(result: Result<T, vendor_core::Error>) -> &'static str {
     match result {
-        Err(vendor_core::Error::InvalidArgument { name, .. }) => name,
+        Err(vendor_core::Error::InvalidArgument(e)) => e.name(),
         other => panic!("expected an invalid argument error, got {other:?}"),
     }
 }
@@ -68,10 +68,7 @@ mod tests {
 
     #[test]
     fn refused_argument_names_it() {
-        let err: Result<(), _> = Err(vendor_core::Error::InvalidArgument {
-            name: "page",
-            problem: "from 1".into(),
-        });
+        let err: Result<(), _> = Err(vendor_core::Error::invalid("page", "from 1"));
         assert_eq!(refused_argument(err), "page");
     }
 

@@ -8,9 +8,10 @@ pub mod kit;
 mod text_enum;
 
 pub use api::{
-    check_path, encode_segment, paginate, path_segment, ApiClient, ApiClientBuilder, ApiError,
-    ApiResponse, AuthError, AuthErrorKind, DecodeError, Error, Page, Request,
-    DEFAULT_MAX_RESPONSE_BYTES, MAX_PAGES,
+    check_path, encode_segment, paginate, paginate_pages, path_segment, ApiClient,
+    ApiClientBuilder, ApiError, ApiResponse, AuthError, AuthErrorKind, BodyTooLarge,
+    CrossOriginRedirect, DeadlineExceeded, DecodeError, Error, InvalidArgument, ItemStream, Page,
+    PageStream, Request, Response, DEFAULT_MAX_RESPONSE_BYTES, MAX_PAGES,
 };
 
 /// `Result` with this crate's [`Error`].

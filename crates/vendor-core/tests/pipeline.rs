@@ -363,12 +363,9 @@ async fn cross_origin_redirects_are_not_followed_and_leak_nothing() {
     let api = client(&api_server, Some(provider(&api_server)));
     let err = api.send_empty(Request::get("moved")).await.unwrap_err();
     match err {
-        Error::Redirect {
-            status,
-            location_origin,
-        } => {
-            assert_eq!(status.as_u16(), 302);
-            assert_eq!(location_origin, other.uri());
+        Error::Redirect(redirect) => {
+            assert_eq!(redirect.status().as_u16(), 302);
+            assert_eq!(redirect.location_origin(), other.uri());
         }
         other => panic!("expected Redirect, got {other:?}"),
     }
@@ -441,7 +438,7 @@ async fn the_overall_deadline_bounds_a_silent_server() {
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     assert!(
-        matches!(err, Error::Timeout { .. } | Error::Transport(_)),
+        matches!(err, Error::Timeout(_) | Error::Transport(_)),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -465,7 +462,7 @@ async fn a_body_over_the_cap_is_refused() {
         .unwrap();
     let err = api.send_bytes(Request::get("big")).await.unwrap_err();
     assert!(
-        matches!(err, Error::BodyTooLarge { limit: 1024 }),
+        matches!(&err, Error::BodyTooLarge(e) if e.limit() == 1024),
         "{err:?}"
     );
 }
@@ -588,4 +585,31 @@ async fn error_texts_and_debug_never_hold_secrets() {
         assert!(!text.contains("Bearer tok-1"), "{text}");
     }
     let _ = server;
+}
+
+#[tokio::test]
+async fn server_text_in_errors_carries_no_terminal_escape() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": "Bad\u{1b}[2J",
+            "message": "nope\u{1b}]0;pwn\u{7}\u{1b}[31m\r\u{202e}red",
+        })))
+        .expect(1)
+        .named("an error whose text carries escape sequences")
+        .mount(&server)
+        .await;
+    let err = client(&server, None)
+        .send_empty(Request::get("things"))
+        .await
+        .unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\r'),
+            "{text:?}"
+        );
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains("nope"), "{text}");
+    }
 }

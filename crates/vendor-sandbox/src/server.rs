@@ -156,7 +156,9 @@ impl Sandbox {
     /// `KAISA_CLIENT_ID KAISA_CLIENT_SECRET KAISA_API_VERSION KAISA_BASE_URL KAISA_TOKEN_URL`,
     /// `OKQ8_TENANT_ID OKQ8_CLIENT_ID OKQ8_CLIENT_SECRET OKQ8_SCOPE OKQ8_SUBSCRIPTION_KEY
     /// OKQ8_BASE_URL OKQ8_TOKEN_URL`, in that order. `KEYAVI_SCOPE` is the app-mode
-    /// `.default` scope; `*_TOKEN_URL` are full token endpoint URLs.
+    /// `.default` scope; `*_TOKEN_URL` are full token endpoint URLs. Each vendor's
+    /// group ends with `<VENDOR>_ALLOW_INSECURE_LOOPBACK=1`, so that
+    /// `Client::from_env()` accepts the sandbox's plain-http loopback URLs.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let kazi = self.kazi();
         let keyavi = self.keyavi();
@@ -168,6 +170,7 @@ impl Sandbox {
             ("KAZI_SUBSCRIPTION_KEY", kazi.subscription_key),
             ("KAZI_BASE_URL", kazi.base_url),
             ("KAZI_TOKEN_URL", kazi.token_url),
+            ("KAZI_ALLOW_INSECURE_LOOPBACK", "1".to_owned()),
             ("KEYAVI_BASE_URL", keyavi.base_url),
             ("KEYAVI_TENANT_ID", keyavi.tenant),
             ("KEYAVI_CLIENT_ID", keyavi.client_id),
@@ -176,11 +179,13 @@ impl Sandbox {
             ("KEYAVI_SUBSCRIPTION_KEY", keyavi.subscription_key),
             ("KEYAVI_CALLER_ID", keyavi.caller_id),
             ("KEYAVI_TOKEN_URL", keyavi.token_url),
+            ("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1".to_owned()),
             ("KAISA_CLIENT_ID", kaisa.client_id),
             ("KAISA_CLIENT_SECRET", kaisa.client_secret),
             ("KAISA_API_VERSION", kaisa.api_version),
             ("KAISA_BASE_URL", kaisa.base_url),
             ("KAISA_TOKEN_URL", kaisa.token_url),
+            ("KAISA_ALLOW_INSECURE_LOOPBACK", "1".to_owned()),
             ("OKQ8_TENANT_ID", okq8.tenant),
             ("OKQ8_CLIENT_ID", okq8.client_id),
             ("OKQ8_CLIENT_SECRET", okq8.client_secret),
@@ -188,6 +193,7 @@ impl Sandbox {
             ("OKQ8_SUBSCRIPTION_KEY", okq8.subscription_key),
             ("OKQ8_BASE_URL", okq8.base_url),
             ("OKQ8_TOKEN_URL", okq8.token_url),
+            ("OKQ8_ALLOW_INSECURE_LOOPBACK", "1".to_owned()),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))

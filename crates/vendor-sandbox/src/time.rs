@@ -1,6 +1,11 @@
-//! Civil-time formatting without a date crate: the sandbox only needs a few fixed formats.
+//! The sandbox's few fixed date-time formats, with the `time` crate (`::time`: this
+//! module is `crate::time`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use ::time::format_description::BorrowedFormatItem;
+use ::time::macros::format_description;
+use ::time::{Date, Month, OffsetDateTime};
 
 /// Seconds since the Unix epoch, now.
 pub(crate) fn now_unix() -> i64 {
@@ -23,60 +28,49 @@ pub(crate) fn now_unix_ticks() -> (i64, u32) {
         .unwrap_or((0, 0))
 }
 
-/// Year, month, day from days since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as u32, day as u32)
-}
+/// How the Kaisa API writes a date-time.
+const PLAIN: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+/// How Azure AD writes the timestamp of an error.
+const AZURE: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+/// How the Keyavi API writes a timestamp: 100 ns ticks, no offset.
+const KEYAVI: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]");
+/// RFC 3339 in UTC, whole seconds.
+const RFC3339: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
-/// Days since 1970-01-01 from a civil date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let month = i64::from(month);
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn split(secs: i64) -> (i64, u32, u32, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    (y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60)
+/// `secs` seconds and `nanos` nanoseconds after the epoch, in `format`. The sandbox only
+/// formats instants near now or fixed ones; outside years -9999..=9999 it writes the
+/// epoch.
+fn format(secs: i64, nanos: u32, format: &[BorrowedFormatItem<'_>]) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .and_then(|t| t.replace_nanosecond(nanos))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .format(format)
+        .unwrap_or_default()
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, the Kaisa format (UTC).
 pub(crate) fn format_plain(secs: i64) -> String {
-    let (y, mo, d, h, mi, s) = split(secs);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+    format(secs, 0, PLAIN)
 }
 
 /// `YYYY-MM-DD HH:MM:SSZ`, the Azure AD error timestamp format.
 pub(crate) fn format_azure(secs: i64) -> String {
-    format!("{}Z", format_plain(secs))
+    format(secs, 0, AZURE)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.fffffff` without an offset, the Keyavi format.
+/// `YYYY-MM-DDTHH:MM:SS.fffffff` without an offset, the Keyavi format; `ticks` are
+/// 100 ns (0..10_000_000).
 pub(crate) fn format_keyavi(secs: i64, ticks: u32) -> String {
-    let (y, mo, d, h, mi, s) = split(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ticks:07}")
+    format(secs, ticks.saturating_mul(100), KEYAVI)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn format_rfc3339(secs: i64) -> String {
-    let (y, mo, d, h, mi, s) = split(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    format(secs, 0, RFC3339)
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD` (then at `default_time` seconds into the day).
@@ -88,11 +82,11 @@ pub(crate) fn parse_plain(text: &str, default_time: i64) -> Option<i64> {
     };
     let mut date_parts = date.splitn(3, '-');
     let year: i64 = date_parts.next()?.parse().ok()?;
-    let month: u32 = date_parts.next()?.parse().ok()?;
-    let day: u32 = date_parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
+    let month: u8 = date_parts.next()?.parse().ok()?;
+    let day: u8 = date_parts.next()?.parse().ok()?;
+    let date =
+        Date::from_calendar_date(i32::try_from(year).ok()?, Month::try_from(month).ok()?, day)
+            .ok()?;
     let seconds_into_day = match time {
         None => default_time,
         Some(time) => {
@@ -106,7 +100,7 @@ pub(crate) fn parse_plain(text: &str, default_time: i64) -> Option<i64> {
             h * 3600 + m * 60 + s
         }
     };
-    Some(days_from_civil(year, month, day) * 86_400 + seconds_into_day)
+    Some(date.midnight().assume_utc().unix_timestamp() + seconds_into_day)
 }
 
 #[cfg(test)]
@@ -124,6 +118,11 @@ mod tests {
             "2023-05-05T15:54:22.5071276"
         );
         assert_eq!(format_rfc3339(secs), "2023-05-05T15:54:22Z");
+        assert_eq!(format_plain(-1), "1969-12-31 23:59:59");
+        assert_eq!(format_plain(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(format_keyavi(0, 1), "1970-01-01T00:00:00.0000001");
+        assert_eq!(format_keyavi(-1, 9_999_999), "1969-12-31T23:59:59.9999999");
+        assert_eq!(format_rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
     }
 
     #[test]
@@ -132,6 +131,13 @@ mod tests {
         assert_eq!(parse_plain(&format_plain(secs), 0), Some(secs));
         assert_eq!(parse_plain("2024-03-01", 0), Some(1_709_251_200));
         assert_eq!(parse_plain("2024-13-01", 0), None);
+        assert_eq!(parse_plain("2024-02-29 23:59:59", 0), Some(1_709_251_199));
+        assert_eq!(parse_plain("2024-02-29", 86_399), Some(1_709_251_199));
+        assert_eq!(parse_plain("2024-3-1T00:00", 0), Some(1_709_251_200));
+        assert_eq!(parse_plain("1969-12-31 23:59:59", 0), Some(-1));
+        assert_eq!(parse_plain("2023-02-29", 0), None);
+        assert_eq!(parse_plain("2024-04-31", 0), None);
+        assert_eq!(parse_plain("2024-03-01 24:00:00", 0), None);
         assert_eq!(parse_plain("yesterday", 0), None);
     }
 }

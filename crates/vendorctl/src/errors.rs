@@ -88,7 +88,7 @@ impl Failure {
 
     /// Describes an SDK error for `vendor`, with a hint.
     pub fn from_sdk(vendor: Vendor, err: &Error) -> Self {
-        let code = if matches!(err, Error::Config(_) | Error::InvalidArgument { .. }) {
+        let code = if matches!(err, Error::Config(_) | Error::InvalidArgument(_)) {
             2
         } else {
             1
@@ -145,7 +145,7 @@ pub fn hint(vendor: Vendor, err: &Error) -> Option<String> {
         Error::Transport(t) if t.kind() == TransportErrorKind::Connect => Some(format!(
             "could not connect: check {p}_BASE_URL and the network"
         )),
-        Error::Redirect { .. } => Some(format!("check {p}_BASE_URL: the API moved")),
+        Error::Redirect(_) => Some(format!("check {p}_BASE_URL: the API moved")),
         _ => None,
     }
 }

@@ -94,18 +94,18 @@ impl Spec {
     fn check(&self) -> Result<()> {
         if let Some(size) = self.page_size {
             if !(1..=MAX_PAGE_SIZE).contains(&size) {
-                return Err(Error::InvalidArgument {
-                    name: "page_size",
-                    problem: format!("{size} is outside 1..={MAX_PAGE_SIZE}"),
-                });
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("{size} is outside 1..={MAX_PAGE_SIZE}"),
+                ));
             }
         }
         if let (Some(from), Some(to)) = (self.from, self.to) {
             if from > to {
-                return Err(Error::InvalidArgument {
-                    name: "from",
-                    problem: format!("{from} is after `to` ({to})"),
-                });
+                return Err(Error::invalid(
+                    "from",
+                    format!("{from} is after `to` ({to})"),
+                ));
             }
         }
         Ok(())

@@ -87,27 +87,24 @@ impl<'de> Deserialize<'de> for OneCustomer {
 
 fn check_text(name: &'static str, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(Error::InvalidArgument {
-            name,
-            problem: "must not be empty".to_owned(),
-        });
+        return Err(Error::invalid(name, "must not be empty"));
     }
     let chars = value.chars().count();
     if chars > max {
-        return Err(Error::InvalidArgument {
+        return Err(Error::invalid(
             name,
-            problem: format!("is {chars} characters long; Kaisa accepts at most {max}"),
-        });
+            format!("is {chars} characters long; Kaisa accepts at most {max}"),
+        ));
     }
     Ok(())
 }
 
 fn check_custom(custom: &BTreeMap<u8, String>) -> Result<()> {
     match custom.keys().find(|n| !(1..=CUSTOM_FIELDS).contains(n)) {
-        Some(n) => Err(Error::InvalidArgument {
-            name: "custom",
-            problem: format!("custom_{n} does not exist: use 1 to {CUSTOM_FIELDS}"),
-        }),
+        Some(n) => Err(Error::invalid(
+            "custom",
+            format!("custom_{n} does not exist: use 1 to {CUSTOM_FIELDS}"),
+        )),
         None => Ok(()),
     }
 }
@@ -314,18 +311,15 @@ impl CustomerUpdate {
         }
         if let Some(setting) = self.receive_monthly_report {
             if setting > 2 {
-                return Err(Error::InvalidArgument {
-                    name: "receive_monthly_report",
-                    problem: format!("{setting} is not 0, 1 or 2"),
-                });
+                return Err(Error::invalid(
+                    "receive_monthly_report",
+                    format!("{setting} is not 0, 1 or 2"),
+                ));
             }
         }
         check_custom(&self.custom)?;
         if *self == Self::default() {
-            return Err(Error::InvalidArgument {
-                name: "update",
-                problem: "sets no field".to_owned(),
-            });
+            return Err(Error::invalid("update", "sets no field"));
         }
         Ok(())
     }
@@ -372,28 +366,25 @@ mod tests {
             .is_ok());
         assert!(matches!(
             NewCustomer::new("n".repeat(61), "c").check(),
-            Err(Error::InvalidArgument { name: "name", .. })
-        ));
+            Err(Error::InvalidArgument(e))
+         if e.name() == "name"));
         assert!(matches!(
             NewCustomer::new("n", "c".repeat(46)).check(),
-            Err(Error::InvalidArgument { name: "custnr", .. })
-        ));
+            Err(Error::InvalidArgument(e))
+         if e.name() == "custnr"));
         // Characters, not bytes: 60 × "ö" is 120 bytes and still fits.
         assert!(NewCustomer::new("ö".repeat(60), "c").check().is_ok());
         assert!(matches!(
             NewCustomer::new("n", "c").custom(21, "x").check(),
-            Err(Error::InvalidArgument { name: "custom", .. })
-        ));
+            Err(Error::InvalidArgument(e))
+         if e.name() == "custom"));
         assert!(matches!(
             CustomerUpdate::new().check(),
-            Err(Error::InvalidArgument { name: "update", .. })
-        ));
+            Err(Error::InvalidArgument(e))
+         if e.name() == "update"));
         assert!(matches!(
             CustomerUpdate::new().receive_monthly_report(3).check(),
-            Err(Error::InvalidArgument {
-                name: "receive_monthly_report",
-                ..
-            })
-        ));
+            Err(Error::InvalidArgument(e))
+         if e.name() == "receive_monthly_report"));
     }
 }

@@ -1,19 +1,33 @@
-//! Kaisa's date-times: `YYYY-MM-DD HH:MM:SS`, in UTC.
+//! Kaisa's date-times: `YYYY-MM-DD HH:MM:SS`, in UTC, backed by the `time` crate.
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use vendor_core::kit::{civil, lenient};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, Month, OffsetDateTime, PlainDateTime, Time, UtcOffset};
+use vendor_core::kit::lenient;
 
 use crate::{Error, Result};
+
+/// How Kaisa writes a date-time: `2024-03-01 13:45:00`.
+const WIRE: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
 
 /// A date and time as Kaisa writes them, `2024-03-01 13:45:00`, in UTC (the statistics
 /// API documents `from_date`/`to_date` as UTC; the same format appears in sources and
 /// CDRs). Whole seconds; years 1 to 9999.
 ///
+/// It holds a [`time::PlainDateTime`] read as UTC, and converts to and from
+/// [`time::OffsetDateTime`] and [`SystemTime`] (fractions of a second are dropped on
+/// the way in).
+///
 /// ```
+/// use std::time::SystemTime;
+///
+/// use kaisa::time::macros::datetime;
 /// use kaisa::KaisaDateTime;
 ///
 /// let from = KaisaDateTime::new(2024, 3, 1, 0, 0, 0)?;
@@ -21,22 +35,27 @@ use crate::{Error, Result};
 /// let to: KaisaDateTime = "2024-03-31 23:59:59".parse()?;
 /// assert!(from < to);
 /// assert_eq!(KaisaDateTime::from_unix_seconds(from.unix_seconds())?, from);
+///
+/// assert_eq!(from.as_offset_date_time(), datetime!(2024-03-01 00:00:00 UTC));
+/// assert_eq!(KaisaDateTime::try_from(datetime!(2024-03-01 01:00:00.9 +01:00))?, from);
+/// let instant: SystemTime = to.into();
+/// assert_eq!(KaisaDateTime::try_from(instant)?, to);
 /// # Ok::<(), kaisa::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KaisaDateTime {
-    year: u16,
-    month: u8,
-    day: u8,
-    hour: u8,
-    minute: u8,
-    second: u8,
-}
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KaisaDateTime(PlainDateTime);
 
 fn invalid(problem: impl Into<String>) -> Error {
-    Error::InvalidArgument {
-        name: "datetime",
-        problem: problem.into(),
+    Error::invalid("datetime", problem.into())
+}
+
+/// Nanoseconds since the Unix epoch; `None` beyond ±1.7 × 10²⁰ years.
+fn unix_nanos(time: SystemTime) -> Option<i128> {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).ok(),
+        Err(before) => i128::try_from(before.duration().as_nanos())
+            .ok()
+            .map(|n| -n),
     }
 }
 
@@ -51,24 +70,15 @@ impl KaisaDateTime {
         if !(1..=9999).contains(&year) {
             return Err(invalid(format!("year {year} is outside 1..=9999")));
         }
-        if !civil::is_valid_date(i64::from(year), month, day) {
-            return Err(invalid(format!(
-                "{year:04}-{month:02}-{day:02} is not a date"
-            )));
-        }
-        if hour > 23 || minute > 59 || second > 59 {
-            return Err(invalid(format!(
+        let date = Month::try_from(month)
+            .and_then(|m| Date::from_calendar_date(i32::from(year), m, day))
+            .map_err(|_| invalid(format!("{year:04}-{month:02}-{day:02} is not a date")))?;
+        let time = Time::from_hms(hour, minute, second).map_err(|_| {
+            invalid(format!(
                 "{hour:02}:{minute:02}:{second:02} is not a time of day"
-            )));
-        }
-        Ok(Self {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-        })
+            ))
+        })?;
+        Ok(Self(PlainDateTime::new(date, time)))
     }
 
     /// Midnight (UTC) of a date.
@@ -115,97 +125,114 @@ impl KaisaDateTime {
         Self::new(y as u16, mo as u8, d as u8, h as u8, mi as u8, s as u8)
     }
 
+    /// From a date-time read as UTC (fractions of a second are dropped).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] outside years 1 to 9999.
+    pub fn from_plain_date_time(datetime: PlainDateTime) -> Result<Self> {
+        if !(1..=9999).contains(&datetime.year()) {
+            return Err(invalid(format!("{datetime} is outside years 1..=9999")));
+        }
+        Ok(Self(datetime.truncate_to_second()))
+    }
+
+    /// From a date-time at any offset, converted to UTC (fractions of a second are
+    /// dropped).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when it falls outside years 1 to 9999 in UTC.
+    pub fn from_offset_date_time(datetime: OffsetDateTime) -> Result<Self> {
+        let utc = datetime
+            .checked_to_offset(UtcOffset::UTC)
+            .ok_or_else(|| invalid(format!("{datetime} is outside years 1..=9999 in UTC")))?;
+        Self::from_plain_date_time(PlainDateTime::new(utc.date(), utc.time()))
+    }
+
     /// From seconds since the Unix epoch.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] outside years 1 to 9999.
     pub fn from_unix_seconds(seconds: i64) -> Result<Self> {
-        let days = seconds.div_euclid(86_400);
-        let secs = seconds.rem_euclid(86_400);
-        let (y, m, d) = civil::civil_from_days(days);
-        let year = u16::try_from(y)
-            .ok()
-            .filter(|y| (1..=9999).contains(y))
-            .ok_or_else(|| invalid(format!("{seconds} s since 1970 is outside years 1..=9999")))?;
-        Self::new(
-            year,
-            m,
-            d,
-            (secs / 3600) as u8,
-            (secs % 3600 / 60) as u8,
-            (secs % 60) as u8,
-        )
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .map_err(|_| invalid(format!("{seconds} s since 1970 is outside years 1..=9999")))
+            .and_then(Self::from_offset_date_time)
     }
 
-    /// From a system time (fractions of a second are dropped).
+    /// From a system time (fractions of a second are dropped: 0.5 s before the epoch
+    /// is `1969-12-31 23:59:59`).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] outside years 1 to 9999.
     pub fn from_system_time(time: SystemTime) -> Result<Self> {
-        let seconds = match time.duration_since(UNIX_EPOCH) {
-            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-            Err(before) => {
-                let d = before.duration();
-                let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-                // Round down: 0.5 s before the epoch is 23:59:59 of the day before.
-                -whole - i64::from(d.subsec_nanos() > 0)
-            }
-        };
-        Self::from_unix_seconds(seconds)
+        unix_nanos(time)
+            .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
+            .ok_or_else(|| invalid(format!("{time:?} is outside years 1..=9999")))
+            .and_then(Self::from_offset_date_time)
+    }
+
+    /// The date-time, in UTC.
+    pub fn as_plain_date_time(&self) -> PlainDateTime {
+        self.0
+    }
+
+    /// The instant, at offset UTC.
+    pub fn as_offset_date_time(&self) -> OffsetDateTime {
+        self.0.assume_utc()
     }
 
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> i64 {
-        civil::days_from_civil(i64::from(self.year), self.month, self.day) * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
+        self.as_offset_date_time().unix_timestamp()
     }
 
     /// The instant.
     pub fn to_system_time(&self) -> SystemTime {
-        let s = self.unix_seconds();
-        match u64::try_from(s) {
-            Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
-            Err(_) => UNIX_EPOCH - Duration::from_secs(s.unsigned_abs()),
-        }
+        SystemTime::from(self.as_offset_date_time())
     }
 
-    /// Year.
+    /// Year, 1–9999.
     pub fn year(&self) -> u16 {
-        self.year
+        // 1..=9999 by construction.
+        self.0.year() as u16
     }
     /// Month, 1–12.
     pub fn month(&self) -> u8 {
-        self.month
+        u8::from(self.0.month())
     }
     /// Day of the month, 1–31.
     pub fn day(&self) -> u8 {
-        self.day
+        self.0.day()
     }
     /// Hour, 0–23.
     pub fn hour(&self) -> u8 {
-        self.hour
+        self.0.hour()
     }
     /// Minute, 0–59.
     pub fn minute(&self) -> u8 {
-        self.minute
+        self.0.minute()
     }
     /// Second, 0–59.
     pub fn second(&self) -> u8 {
-        self.second
+        self.0.second()
     }
 }
 
+/// `2024-03-01 13:45:00`, the text Kaisa reads and writes.
 impl fmt::Display for KaisaDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        // Cannot fail: the value has a date and a time, and a four-digit year.
+        let text = self.0.format(WIRE).map_err(|_| fmt::Error)?;
+        f.pad(&text)
+    }
+}
+
+impl fmt::Debug for KaisaDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KaisaDateTime({self})")
     }
 }
 
@@ -220,6 +247,38 @@ impl TryFrom<SystemTime> for KaisaDateTime {
     type Error = Error;
     fn try_from(time: SystemTime) -> Result<Self> {
         Self::from_system_time(time)
+    }
+}
+
+impl TryFrom<OffsetDateTime> for KaisaDateTime {
+    type Error = Error;
+    fn try_from(datetime: OffsetDateTime) -> Result<Self> {
+        Self::from_offset_date_time(datetime)
+    }
+}
+
+impl TryFrom<PlainDateTime> for KaisaDateTime {
+    type Error = Error;
+    fn try_from(datetime: PlainDateTime) -> Result<Self> {
+        Self::from_plain_date_time(datetime)
+    }
+}
+
+impl From<KaisaDateTime> for SystemTime {
+    fn from(datetime: KaisaDateTime) -> Self {
+        datetime.to_system_time()
+    }
+}
+
+impl From<KaisaDateTime> for OffsetDateTime {
+    fn from(datetime: KaisaDateTime) -> Self {
+        datetime.as_offset_date_time()
+    }
+}
+
+impl From<KaisaDateTime> for PlainDateTime {
+    fn from(datetime: KaisaDateTime) -> Self {
+        datetime.0
     }
 }
 
@@ -257,6 +316,10 @@ pub(crate) fn opt_datetime<'de, D: Deserializer<'de>>(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use time::macros::{datetime, offset};
+
     use super::*;
 
     #[test]
@@ -281,11 +344,8 @@ mod tests {
             assert!(
                 matches!(
                     KaisaDateTime::parse(bad),
-                    Err(Error::InvalidArgument {
-                        name: "datetime",
-                        ..
-                    })
-                ),
+                    Err(Error::InvalidArgument(e))
+                 if e.name() == "datetime"),
                 "{bad}"
             );
         }
@@ -339,5 +399,133 @@ mod tests {
             assert_eq!(serde_json::from_str::<S>(json).unwrap().t, None, "{json}");
         }
         assert!(serde_json::from_str::<S>(r#"{"t":"soon"}"#).is_err());
+    }
+
+    #[test]
+    fn the_wire_format_is_kept_exactly() {
+        #[derive(Serialize, Deserialize)]
+        struct S {
+            t: KaisaDateTime,
+        }
+        for json in [
+            r#"{"t":"2024-03-01 09:05:07"}"#,
+            r#"{"t":"0001-01-01 00:00:00"}"#,
+            r#"{"t":"0999-02-03 04:05:06"}"#,
+            r#"{"t":"2024-02-29 23:59:59"}"#,
+            r#"{"t":"9999-12-31 23:59:59"}"#,
+        ] {
+            let s: S = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+        }
+        // The other accepted spellings are written back in Kaisa's own.
+        for text in [
+            "2024-03-01T09:05:07Z",
+            "2024-03-01t09:05:07z",
+            " 2024-03-01 09:05:07 ",
+        ] {
+            let t: KaisaDateTime = serde_json::from_value(serde_json::json!(text)).unwrap();
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                r#""2024-03-01 09:05:07""#
+            );
+        }
+        let midnight: KaisaDateTime = "2024-03-01".parse().unwrap();
+        assert_eq!(midnight.to_string(), "2024-03-01 00:00:00");
+        for bad in [
+            "+2024-03-01 00:00:00",
+            "-2024-03-01",
+            "0000-01-01",
+            "12024-03-01",
+        ] {
+            assert!(KaisaDateTime::parse(bad).is_err(), "{bad}");
+        }
+        let t = KaisaDateTime::new(2024, 3, 1, 9, 5, 7).unwrap();
+        assert_eq!(format!("{t:?}"), "KaisaDateTime(2024-03-01 09:05:07)");
+        assert_eq!(format!("[{t:>21}]"), "[  2024-03-01 09:05:07]");
+        assert_eq!(
+            (
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            (2024, 3, 1, 9, 5, 7)
+        );
+    }
+
+    #[test]
+    fn system_time_round_trip() {
+        for s in [
+            0_i64,
+            1_709_251_200,
+            -1,
+            -86_401,
+            951_782_400,
+            253_402_300_799,
+            -62_135_596_800,
+        ] {
+            let instant = match u64::try_from(s) {
+                Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
+                Err(_) => UNIX_EPOCH - Duration::from_secs(s.unsigned_abs()),
+            };
+            let t = KaisaDateTime::try_from(instant).unwrap();
+            assert_eq!(t.unix_seconds(), s, "{t}");
+            assert_eq!(SystemTime::from(t), instant, "{t}");
+            assert_eq!(t.to_system_time(), instant, "{t}");
+            // Fractions of a second are dropped, rounding down.
+            let later = instant + Duration::from_nanos(999_999_999);
+            assert_eq!(KaisaDateTime::from_system_time(later).unwrap(), t);
+        }
+        let end = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        assert!(KaisaDateTime::from_system_time(end).is_err());
+        let start = UNIX_EPOCH - Duration::from_secs(62_135_596_801);
+        assert!(KaisaDateTime::from_system_time(start).is_err());
+    }
+
+    #[test]
+    fn time_crate_conversions() {
+        let t = KaisaDateTime::new(2024, 3, 1, 9, 5, 7).unwrap();
+        assert_eq!(t.as_offset_date_time(), datetime!(2024-03-01 09:05:07 UTC));
+        assert_eq!(t.as_offset_date_time().offset(), UtcOffset::UTC);
+        assert_eq!(t.as_plain_date_time(), datetime!(2024-03-01 09:05:07));
+        assert_eq!(OffsetDateTime::from(t), datetime!(2024-03-01 09:05:07 UTC));
+        assert_eq!(PlainDateTime::from(t), datetime!(2024-03-01 09:05:07));
+        assert_eq!(
+            KaisaDateTime::try_from(datetime!(2024-03-01 09:05:07.999 UTC)).unwrap(),
+            t
+        );
+        assert_eq!(
+            KaisaDateTime::try_from(datetime!(2024-03-01 11:05:07 +02:00)).unwrap(),
+            t
+        );
+        assert_eq!(
+            KaisaDateTime::try_from(datetime!(2024-02-29 23:05:07.5 -10:00)).unwrap(),
+            t
+        );
+        assert_eq!(
+            KaisaDateTime::try_from(datetime!(2024-03-01 09:05:07.25)).unwrap(),
+            t
+        );
+        let t = KaisaDateTime::from_offset_date_time(
+            datetime!(2024-03-01 09:05:07).assume_offset(offset!(+05:30)),
+        )
+        .unwrap();
+        assert_eq!(t.to_string(), "2024-03-01 03:35:07");
+        for outside in [
+            datetime!(0000-12-31 23:59:59 UTC),
+            datetime!(0001-01-01 00:30:00 +01:00),
+            datetime!(9999-12-31 23:00:00 -01:00),
+        ] {
+            assert!(KaisaDateTime::try_from(outside).is_err(), "{outside}");
+        }
+        assert!(KaisaDateTime::try_from(datetime!(0000-06-01 00:00:00)).is_err());
+        assert_eq!(
+            KaisaDateTime::try_from(datetime!(9999-12-31 23:59:59.999999999 UTC))
+                .unwrap()
+                .to_string(),
+            "9999-12-31 23:59:59"
+        );
     }
 }

@@ -99,19 +99,17 @@ impl Spec {
         // would resolve to another endpoint, before anything is sent.
         let id = path_segment("talent_scan_id", self.id.as_str().trim())?;
         if page == Some(0) {
-            return Err(Error::InvalidArgument {
-                name: "page",
-                problem: "Kazi numbers pages from 1".to_owned(),
-            });
+            return Err(Error::invalid(
+                "page",
+                "Kazi numbers pages from 1".to_owned(),
+            ));
         }
         if let Some(size) = self.page_size {
             if !(1..=MAX_PAGE_SIZE).contains(&size) {
-                return Err(Error::InvalidArgument {
-                    name: "page_size",
-                    problem: format!(
-                        "{size} is outside 1..={MAX_PAGE_SIZE}, the range Kazi accepts"
-                    ),
-                });
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("{size} is outside 1..={MAX_PAGE_SIZE}, the range Kazi accepts"),
+                ));
             }
         }
         let query = Query {

@@ -344,12 +344,9 @@ impl FromStr for MatchOrder {
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(key))
             .map(|key| MatchOrder { key, descending })
-            .ok_or_else(|| crate::Error::InvalidArgument {
-                name: "sort",
-                problem: format!(
+            .ok_or_else(|| crate::Error::invalid("sort", format!(
                     "`{s}` is not one of match, work-value, team-role, created (prefix `-` for descending)"
-                ),
-            })
+                )))
     }
 }
 

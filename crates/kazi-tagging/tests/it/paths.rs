@@ -39,7 +39,8 @@ async fn server_expecting_nothing() -> MockServer {
 
 fn assert_refused<T: std::fmt::Debug>(result: Result<T, Error>, id: &str) {
     match result {
-        Err(Error::InvalidArgument { name, problem }) => {
+        Err(Error::InvalidArgument(e)) => {
+            let (name, problem) = (e.name(), e.problem());
             assert_eq!(name, "talent_scan_id", "{id:?}");
             assert!(problem.contains("`.` or `..`"), "{id:?}: {problem}");
         }

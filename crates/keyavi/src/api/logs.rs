@@ -145,10 +145,10 @@ struct Spec {
 impl Spec {
     fn request(&self, page: Option<u32>) -> Result<Request> {
         if page == Some(0) {
-            return Err(Error::InvalidArgument {
-                name: "page",
-                problem: "Keyavi numbers pages from 1".to_owned(),
-            });
+            return Err(Error::invalid(
+                "page",
+                "Keyavi numbers pages from 1".to_owned(),
+            ));
         }
         let query = Query {
             action_attempted: self.action_attempted.as_ref().map(ActionAttempted::as_str),

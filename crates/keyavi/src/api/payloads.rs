@@ -128,16 +128,13 @@ impl ProtectRemote<'_> {
     pub async fn send(self) -> Result<ProtectedPayload> {
         let file_name = self.file_name.trim();
         if file_name.is_empty() {
-            return Err(Error::InvalidArgument {
-                name: "file_name",
-                problem: "must not be empty".to_owned(),
-            });
+            return Err(Error::invalid("file_name", "must not be empty"));
         }
         if let Some(clash) = self.extra.keys().find(|k| RESERVED.contains(&k.as_str())) {
-            return Err(Error::InvalidArgument {
-                name: "field",
-                problem: format!("`{clash}` is set by protect_remote itself"),
-            });
+            return Err(Error::invalid(
+                "field",
+                format!("`{clash}` is set by protect_remote itself"),
+            ));
         }
         let body = Body {
             file_name,

@@ -270,6 +270,6 @@ async fn page_zero_is_refused_before_sending() {
         .unwrap();
     assert!(matches!(
         first,
-        Err(Error::InvalidArgument { name: "page", .. })
-    ));
+        Err(Error::InvalidArgument(e))
+     if e.name() == "page"));
 }

@@ -123,20 +123,17 @@ impl<'a> RequestBuilder<'a> {
         check_path(path)?;
         let rel = path.trim_start_matches('/');
         if rel.is_empty() {
-            return Err(Error::InvalidArgument {
-                name: "path",
-                problem: "is empty: name the resource, such as `core/v1/stations`".to_owned(),
-            });
+            return Err(Error::invalid(
+                "path",
+                "is empty: name the resource, such as `core/v1/stations`".to_owned(),
+            ));
         }
         if rel
             .trim_end_matches('/')
             .split(['/', '\\'])
             .any(str::is_empty)
         {
-            return Err(Error::InvalidArgument {
-                name: "path",
-                problem: "holds an empty segment (`//`): put ids through okq8::path_segment, which refuses empty ones".to_owned(),
-            });
+            return Err(Error::invalid("path", "holds an empty segment (`//`): put ids through okq8::path_segment, which refuses empty ones".to_owned()));
         }
         let in_query = self.request.query_string().is_some_and(|q| {
             q.split('&').any(|pair| {
@@ -146,10 +143,7 @@ impl<'a> RequestBuilder<'a> {
             })
         });
         if in_query {
-            return Err(Error::InvalidArgument {
-                name: "query",
-                problem: "OKQ8 reads the subscription key only from the Ocp-Apim-Subscription-Key header, which this client sends: remove `subscription-key` from the query".to_owned(),
-            });
+            return Err(Error::invalid("query", "OKQ8 reads the subscription key only from the Ocp-Apim-Subscription-Key header, which this client sends: remove `subscription-key` from the query".to_owned()));
         }
         Ok((self.client, self.request))
     }

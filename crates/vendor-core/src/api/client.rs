@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -49,6 +50,47 @@ impl ApiResponse {
     /// The request id the API sent, if any.
     pub fn request_id(&self) -> Option<String> {
         request_id(&self.headers)
+    }
+}
+
+/// A decoded answer with its metadata: status, headers and the request id the API
+/// sent (quote it in a support ticket).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<T> {
+    value: T,
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl<T> Response<T> {
+    /// The decoded value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+    /// The decoded value, taken out.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+    /// The HTTP status (a success).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The request id the API sent, if any.
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+    /// The same metadata with the value changed by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            value: f(self.value),
+            status: self.status,
+            headers: self.headers,
+        }
     }
 }
 
@@ -328,6 +370,25 @@ impl ApiClient {
         self.decode(&response)
     }
 
+    /// Sends `request` and decodes a JSON answer into `T`, with the answer's status,
+    /// headers and request id (for support tickets).
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`].
+    pub async fn send_with_response<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Response<T>, Error> {
+        let response = self.execute(request).await?;
+        let value = self.decode(&response)?;
+        Ok(Response {
+            value,
+            status: response.status,
+            headers: response.headers,
+        })
+    }
+
     /// Sends `request` and returns the raw body.
     ///
     /// # Errors
@@ -423,13 +484,15 @@ impl ApiClient {
     async fn run(&self, request: &Request) -> Result<ApiResponse, Error> {
         let url = self.url_for(request)?;
         let started = Instant::now();
-        let deadline = started + self.inner.timeouts.overall;
+        let overall = request.timeout.unwrap_or(self.inner.timeouts.overall);
+        let retry_policy = request.retry.as_ref().unwrap_or(&self.inner.retry);
+        let deadline = started + overall;
         let span = tracing::Span::current();
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let outcome = loop {
             attempt += 1;
-            let token = match self.token(deadline, attempt).await {
+            let token = match self.token(deadline, overall, attempt).await {
                 Ok(token) => token,
                 Err(e) => break Err(e),
             };
@@ -510,20 +573,17 @@ impl ApiClient {
                 }
                 Attempt::Failed(error, retry) => (error, retry, None),
             };
-            if !retry || attempt >= self.inner.retry.attempts() {
+            if !retry || attempt >= retry_policy.attempts() {
                 break Err(error);
             }
-            let Some(delay) = self.inner.retry.delay(attempt, wait) else {
+            let Some(delay) = retry_policy.delay(attempt, wait) else {
                 break Err(error);
             };
             if Instant::now() + delay >= deadline {
                 break Err(if wait.is_some() {
                     error
                 } else {
-                    Error::Timeout {
-                        deadline: self.inner.timeouts.overall,
-                        attempts: attempt,
-                    }
+                    Error::deadline(overall, attempt)
                 });
             }
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
@@ -537,7 +597,12 @@ impl ApiClient {
         outcome
     }
 
-    async fn token(&self, deadline: Instant, attempt: u32) -> Result<Option<AccessToken>, Error> {
+    async fn token(
+        &self,
+        deadline: Instant,
+        overall: Duration,
+        attempt: u32,
+    ) -> Result<Option<AccessToken>, Error> {
         let Some(provider) = &self.inner.provider else {
             return Ok(None);
         };
@@ -547,10 +612,7 @@ impl ApiClient {
         match tokio::time::timeout_at(deadline, provider.token()).await {
             Ok(Ok(token)) => Ok(Some(token)),
             Ok(Err(e)) => Err(Error::Token(e)),
-            Err(_) => Err(Error::Timeout {
-                deadline: self.inner.timeouts.overall,
-                attempts: attempt,
-            }),
+            Err(_) => Err(Error::deadline(overall, attempt)),
         }
     }
 
@@ -576,10 +638,10 @@ impl ApiClient {
                 // method. Anything later is retried only when idempotent.
                 let retry = e.is_connect() || request.is_idempotent();
                 if e.is_redirect() {
-                    let error = Error::Redirect {
-                        status: StatusCode::LOOP_DETECTED,
-                        location_origin: "too many redirects within the API's origin".to_owned(),
-                    };
+                    let error = Error::redirect(
+                        StatusCode::LOOP_DETECTED,
+                        "too many redirects within the API's origin".to_owned(),
+                    );
                     return Attempt::Failed(error, false);
                 }
                 // An untrusted certificate, an unknown host or a closed loopback port
@@ -594,12 +656,9 @@ impl ApiClient {
         let headers = std::mem::take(response.headers_mut());
         match read_capped(response, self.inner.max_body).await {
             Ok(body) => Attempt::Answer(status, headers, body),
-            Err(e) if e.kind() == TransportErrorKind::TooLarge => Attempt::Failed(
-                Error::BodyTooLarge {
-                    limit: self.inner.max_body,
-                },
-                false,
-            ),
+            Err(e) if e.kind() == TransportErrorKind::TooLarge => {
+                Attempt::Failed(Error::too_large(self.inner.max_body), false)
+            }
             Err(e) => Attempt::Failed(Error::Transport(e), request.is_idempotent()),
         }
     }
@@ -658,10 +717,7 @@ fn redirect_error(status: StatusCode, headers: &HeaderMap, url: &Url) -> Error {
         .and_then(|loc| url.join(loc).ok())
         .map(|target| target.origin().ascii_serialization())
         .unwrap_or_else(|| "an unknown origin".to_owned());
-    Error::Redirect {
-        status,
-        location_origin,
-    }
+    Error::redirect(status, location_origin)
 }
 
 #[cfg(test)]
@@ -674,10 +730,7 @@ mod tests {
 
     fn refused_path(result: Result<Url, Error>) -> String {
         match result {
-            Err(Error::InvalidArgument {
-                name: "path",
-                problem,
-            }) => problem,
+            Err(Error::InvalidArgument(e)) if e.name() == "path" => e.problem().to_owned(),
             other => panic!("expected the path to be refused, got {other:?}"),
         }
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use oauth_core::__internal::{body_snippet, redact, truncate_chars};
+use oauth_core::__internal::{body_snippet, make_printable, redact, truncate_chars};
 use oauth_core::AccessToken;
 use oauth_core::{ConfigError, TokenError, TransportError};
 
@@ -20,16 +20,13 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// An argument was refused before anything was sent.
-    #[error("invalid argument `{name}`: {problem}")]
-    InvalidArgument {
-        /// The argument.
-        name: &'static str,
-        /// What is wrong with it.
-        problem: String,
-    },
-    /// No token could be obtained.
+    #[error(transparent)]
+    InvalidArgument(InvalidArgument),
+    /// No token could be obtained. (The token error is shown in this error's own
+    /// text and is not repeated as its `source()`, so that an error-chain printer
+    /// shows it once.)
     #[error("could not obtain an access token: {0}")]
-    Token(#[from] TokenError),
+    Token(TokenError),
     /// The API refused the caller (HTTP 401 or 403), classified.
     #[error(transparent)]
     Auth(Box<AuthError>),
@@ -43,30 +40,96 @@ pub enum Error {
     #[error(transparent)]
     Transport(TransportError),
     /// The overall deadline passed before the call completed.
-    #[error(
-        "the call did not complete within its deadline of {deadline:?} ({attempts} attempt(s))"
-    )]
-    Timeout {
-        /// The configured overall deadline.
-        deadline: Duration,
-        /// Attempts made.
-        attempts: u32,
-    },
+    #[error(transparent)]
+    Timeout(DeadlineExceeded),
     /// The API redirected to another origin; the call was stopped so that no
     /// credential is sent there.
-    #[error("the API redirected ({status}) to another origin, {location_origin}; not followed, so no credential leaves the API's origin")]
-    Redirect {
-        /// The redirect status.
-        status: StatusCode,
-        /// Scheme, host and port of the target (never its path or query).
-        location_origin: String,
-    },
+    #[error(transparent)]
+    Redirect(CrossOriginRedirect),
     /// The answer was larger than the configured cap.
-    #[error("the answer is larger than the limit of {limit} bytes")]
-    BodyTooLarge {
-        /// The cap in bytes.
-        limit: usize,
-    },
+    #[error(transparent)]
+    BodyTooLarge(BodyTooLarge),
+}
+
+impl From<TokenError> for Error {
+    fn from(e: TokenError) -> Self {
+        Error::Token(e)
+    }
+}
+
+/// An argument refused before anything was sent ([`Error::InvalidArgument`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid argument `{name}`: {problem}")]
+#[non_exhaustive]
+pub struct InvalidArgument {
+    name: &'static str,
+    problem: String,
+}
+
+impl InvalidArgument {
+    /// The argument, as the method names it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    /// What is wrong with it.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+}
+
+/// The call's overall deadline passed ([`Error::Timeout`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the call did not complete within its deadline of {deadline:?} ({attempts} attempt(s))")]
+#[non_exhaustive]
+pub struct DeadlineExceeded {
+    deadline: Duration,
+    attempts: u32,
+}
+
+impl DeadlineExceeded {
+    /// The deadline in force for the call.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+    /// Attempts made.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+/// The API redirected to another origin ([`Error::Redirect`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the API redirected ({status}) to another origin, {location_origin}; not followed, so no credential leaves the API's origin")]
+#[non_exhaustive]
+pub struct CrossOriginRedirect {
+    status: StatusCode,
+    location_origin: String,
+}
+
+impl CrossOriginRedirect {
+    /// The redirect status (508 for a loop within the origin).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Scheme, host and port of the target (never its path or query).
+    pub fn location_origin(&self) -> &str {
+        &self.location_origin
+    }
+}
+
+/// The answer was larger than the cap ([`Error::BodyTooLarge`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the answer is larger than the limit of {limit} bytes")]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    limit: usize,
+}
+
+impl BodyTooLarge {
+    /// The cap in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
 }
 
 impl Error {
@@ -76,7 +139,7 @@ impl Error {
             Error::Auth(e) => Some(e.status),
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
-            Error::Redirect { status, .. } => Some(*status),
+            Error::Redirect(e) => Some(e.status),
             Error::Token(e) => e.status(),
             _ => None,
         }
@@ -98,7 +161,7 @@ impl Error {
             Error::Token(e) => e.is_retryable(),
             Error::Api(e) => oauth_core::__internal::is_retryable_status(e.status),
             Error::Transport(e) => e.is_retryable(),
-            Error::Timeout { .. } => true,
+            Error::Timeout(_) => true,
             _ => false,
         }
     }
@@ -116,11 +179,36 @@ impl Error {
         self.auth().map(AuthError::kind)
     }
 
-    pub(crate) fn invalid(name: &'static str, problem: impl Into<String>) -> Self {
-        Error::InvalidArgument {
+    /// The argument refused, if that is what this is.
+    pub fn invalid_argument(&self) -> Option<&InvalidArgument> {
+        match self {
+            Error::InvalidArgument(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::InvalidArgument`]: `name` as the method names the argument, and
+    /// what is wrong with it (for vendor crates).
+    pub fn invalid(name: &'static str, problem: impl Into<String>) -> Self {
+        Error::InvalidArgument(InvalidArgument {
             name,
             problem: problem.into(),
-        }
+        })
+    }
+
+    pub(crate) fn deadline(deadline: Duration, attempts: u32) -> Self {
+        Error::Timeout(DeadlineExceeded { deadline, attempts })
+    }
+
+    pub(crate) fn redirect(status: StatusCode, location_origin: String) -> Self {
+        Error::Redirect(CrossOriginRedirect {
+            status,
+            location_origin,
+        })
+    }
+
+    pub(crate) fn too_large(limit: usize) -> Self {
+        Error::BodyTooLarge(BodyTooLarge { limit })
     }
 }
 
@@ -419,6 +507,7 @@ pub(crate) fn classify(
     let (code, message) = vendor_code_message(body);
     let scrub = |mut text: String| {
         redact(&mut text, secrets);
+        make_printable(&mut text);
         truncate_chars(&text, MAX_VENDOR_TEXT).to_owned()
     };
     let (code, message) = (code.map(scrub), message.map(scrub));

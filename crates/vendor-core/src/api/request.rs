@@ -1,9 +1,11 @@
 //! Describing one API call.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method};
+use oauth_core::RetryPolicy;
 use serde::Serialize;
 
 use super::error::Error;
@@ -29,6 +31,10 @@ pub struct Request {
     pub(crate) required_role: Option<Cow<'static, str>>,
     pub(crate) operation: &'static str,
     pub(crate) encode_error: Option<(&'static str, String)>,
+    /// Overrides the client's overall deadline for this call.
+    pub(crate) timeout: Option<Duration>,
+    /// Overrides the client's retry policy for this call.
+    pub(crate) retry: Option<RetryPolicy>,
 }
 
 impl Request {
@@ -42,6 +48,8 @@ impl Request {
             required_role: None,
             operation: "api.call",
             encode_error: None,
+            timeout: None,
+            retry: None,
         }
     }
 
@@ -127,6 +135,19 @@ impl Request {
         self
     }
 
+    /// The overall deadline of this call, retries and token fetch included,
+    /// instead of the client's.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy of this call, instead of the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method
@@ -198,7 +219,7 @@ const SEGMENT_PROBLEM: &str =
 /// assert_eq!(path_segment("station_id", "SE/1001")?, "SE%2F1001");
 /// for bad in ["", " ", ".", "..", "%2e%2E", "%252e%252e", "a/../b"] {
 ///     let err = path_segment("station_id", bad).unwrap_err();
-///     assert!(matches!(err, Error::InvalidArgument { name: "station_id", .. }), "{bad}");
+///     assert!(matches!(err, Error::InvalidArgument(ref e) if e.name() == "station_id"), "{bad}");
 /// }
 /// # Ok::<(), Error>(())
 /// ```
@@ -369,7 +390,7 @@ mod tests {
 
     fn refused(result: Result<String, Error>) -> (&'static str, String) {
         match result {
-            Err(Error::InvalidArgument { name, problem }) => (name, problem),
+            Err(Error::InvalidArgument(e)) => (e.name(), e.problem().to_owned()),
             other => panic!("expected an invalid argument, got {other:?}"),
         }
     }
@@ -478,7 +499,7 @@ mod tests {
         ] {
             let err = check_path(bad).unwrap_err();
             assert!(
-                matches!(err, Error::InvalidArgument { name: "path", .. }),
+                matches!(err, Error::InvalidArgument(ref e) if e.name() == "path"),
                 "{bad:?}: {err:?}"
             );
         }

@@ -1,12 +1,11 @@
 //! The kit vendor crates are built from: the settings every vendor client shares,
 //! reading them from the environment, turning them into a token provider and an
-//! [`ApiClient`], the builder setter macros, lenient serde helpers and calendar
-//! arithmetic, so that no vendor crate repeats this code.
+//! [`ApiClient`], the builder setter macros and lenient serde helpers, so that no
+//! vendor crate repeats this code. (Dates and times are the `time` crate's.)
 //!
 //! **Unstable**: this module exists for the vendor crates of this workspace only. It
 //! is hidden from the docs and may change in any release.
 
-pub mod civil;
 pub mod lenient;
 
 use std::fmt;
@@ -196,8 +195,10 @@ impl CommonOptions {
         Ok(VendorClient::new(api, provider))
     }
 
-    /// Reads `<PREFIX>_BASE_URL`, `<PREFIX>_TOKEN_URL` and, when `key_var` is given,
-    /// the subscription key, from the environment into these settings.
+    /// Reads `<PREFIX>_BASE_URL`, `<PREFIX>_TOKEN_URL`,
+    /// `<PREFIX>_ALLOW_INSECURE_LOOPBACK` (`1` or `true`: plain `http://` to a
+    /// loopback host, as a local sandbox serves) and, when `key_var` is given, the
+    /// subscription key, from the environment into these settings.
     ///
     /// # Errors
     ///
@@ -210,6 +211,21 @@ impl CommonOptions {
         token_var: &'static str,
         key_var: Option<&'static str>,
     ) -> Result<(), ConfigError> {
+        if let Some(prefix) = base_var.strip_suffix("BASE_URL") {
+            let var = format!("{prefix}ALLOW_INSECURE_LOOPBACK");
+            if let Ok(v) = std::env::var(&var) {
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" => self.insecure_loopback = true,
+                    "" | "0" | "false" | "no" => {}
+                    _ => {
+                        return Err(ConfigError::new(
+                            "ALLOW_INSECURE_LOOPBACK",
+                            format!("{var} must be 1 or 0 (true or false)"),
+                        ))
+                    }
+                }
+            }
+        }
         if let Some(v) = env::optional(base_var)? {
             oauth_core::__internal::check_url(&v, base_var, true)?;
             self.base_url = Some(v);
