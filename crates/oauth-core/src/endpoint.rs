@@ -809,6 +809,31 @@ impl TokenClient {
     /// [`TokenError::Transport`] for network trouble, and
     /// [`TokenError::DeadlineExceeded`] when the overall deadline ends the retries.
     pub async fn request_token(&self) -> Result<AccessToken, TokenError> {
+        // A span of its own, after OpenTelemetry's HTTP client conventions; nothing
+        // secret in any field (the URL holds the tenant at most, never a credential).
+        let span = tracing::info_span!(
+            "oauth.token_request",
+            "otel.name" = "POST token",
+            "otel.kind" = "client",
+            "otel.status_code" = tracing::field::Empty,
+            "http.request.method" = "POST",
+            "server.address" = self.url.host_str().unwrap_or_default(),
+            "server.port" = self.url.port_or_known_default().unwrap_or_default(),
+            "url.full" = %self.url,
+            "oauth.grant_type" = self.credentials.grant_type(),
+            "http.request.resend_count" = tracing::field::Empty,
+            "error.type" = tracing::field::Empty,
+        );
+        let result =
+            tracing::Instrument::instrument(self.request_token_inner(), span.clone()).await;
+        if let Err(e) = &result {
+            span.record("error.type", e.kind_name());
+            span.record("otel.status_code", "ERROR");
+        }
+        result
+    }
+
+    async fn request_token_inner(&self) -> Result<AccessToken, TokenError> {
         let started = Instant::now();
         let deadline = started + self.timeouts.overall;
         let mut attempt: u32 = 0;

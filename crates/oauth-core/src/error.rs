@@ -86,6 +86,21 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// A short, stable name of the kind of failure, for metrics and the
+    /// `error.type` span field (the OAuth error code, or `transport`, `timeout`, ...).
+    pub fn kind_name(&self) -> String {
+        match self {
+            TokenError::OAuth(e) => e.code().to_owned(),
+            TokenError::Status(e) => e.status().as_u16().to_string(),
+            TokenError::Transport(_) => "transport".to_owned(),
+            TokenError::InvalidResponse(_) => "invalid_response".to_owned(),
+            TokenError::DeadlineExceeded { .. } => "timeout".to_owned(),
+            TokenError::BackingOff { .. } => "backing_off".to_owned(),
+            TokenError::Abandoned => "abandoned".to_owned(),
+            TokenError::Config(_) => "config".to_owned(),
+        }
+    }
+
     /// Whether asking again later may succeed (throttling, server or network trouble).
     pub fn is_retryable(&self) -> bool {
         match self {

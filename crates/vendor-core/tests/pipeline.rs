@@ -613,3 +613,94 @@ async fn server_text_in_errors_carries_no_terminal_escape() {
         assert!(text.contains("nope"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_per_call_retry_policy_and_timeout_replace_the_clients() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .named("503: asked once, the call allows no retry")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .named("an answer slower than the call's deadline")
+        .mount(&server)
+        .await;
+    // The client retries 503s (fast_retries: three attempts)...
+    let api = client(&server, None);
+    let err = api
+        .send_empty(Request::get("flaky").retry_policy(RetryPolicy::none()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    // ...and waits up to its own deadline; this call gives up after 200 ms.
+    let started = Instant::now();
+    let err = api
+        .send_empty(
+            Request::get("slow")
+                .timeout(Duration::from_millis(200))
+                .retry_policy(RetryPolicy::none()),
+        )
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(4), "{err}");
+    assert!(
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(200))
+            || matches!(&err, Error::Transport(t) if t.kind() == oauth_core::TransportErrorKind::Timeout),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn send_with_response_carries_status_and_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ms-request-id", "req-4f2a")
+                .set_body_json(json!([1, 2, 3])),
+        )
+        .expect(1)
+        .named("things")
+        .mount(&server)
+        .await;
+    let response = client(&server, None)
+        .send_with_response::<Vec<u32>>(Request::get("things"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.request_id().as_deref(), Some("req-4f2a"));
+    assert_eq!(response.value(), &[1, 2, 3]);
+    assert_eq!(response.map(|v| v.len()).into_value(), 3);
+}
+
+#[tokio::test]
+async fn page_streams_show_totals_and_item_streams_flatten_them() {
+    use vendor_core::{paginate_pages, ItemStream, PageStream};
+    let fetch = |n: u32| async move {
+        let items: Vec<u32> = match n {
+            1 => vec![1, 2],
+            2 => vec![3],
+            _ => vec![],
+        };
+        Ok::<_, Error>(Page::new(items).total_items(Some(3)).total_pages(Some(2)))
+    };
+    let pages: Vec<_> = PageStream::new(paginate_pages(1, fetch)).collect().await;
+    assert_eq!(pages.len(), 2);
+    let first = pages[0].as_ref().unwrap();
+    assert_eq!((first.total_items, first.total_pages), (Some(3), Some(2)));
+    let items: Vec<u32> = ItemStream::new(paginate(1, fetch))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(items, [1, 2, 3]);
+    // Owned and Unpin: usable with `.next()` without pinning.
+    fn owned<S: futures_util::Stream + Send + Unpin + 'static>(_: &S) {}
+    owned(&ItemStream::new(paginate(1, fetch)));
+}

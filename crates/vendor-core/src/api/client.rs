@@ -469,20 +469,31 @@ impl ApiClient {
     /// See [`Error`].
     pub async fn execute(&self, request: Request) -> Result<ApiResponse, Error> {
         request.check()?;
+        let url = self.url_for(&request)?;
+        // OpenTelemetry's HTTP client conventions (`otel.*` fields name and kind the
+        // span for tracing-opentelemetry). `url.full` leaves the query out: the
+        // vendor's own parameters, which the spans need not carry.
+        let mut full = url.clone();
+        full.set_query(None);
         let span = tracing::info_span!(
             "api.request",
+            "otel.name" = %format_args!("{} {}", request.method, request.operation),
+            "otel.kind" = "client",
+            "otel.status_code" = tracing::field::Empty,
             operation = request.operation,
-            method = %request.method,
-            path = %request.path,
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
+            "http.request.method" = %request.method,
+            "server.address" = url.host_str().unwrap_or_default(),
+            "server.port" = url.port_or_known_default().unwrap_or_default(),
+            "url.full" = %full,
+            "http.response.status_code" = tracing::field::Empty,
+            "http.request.resend_count" = tracing::field::Empty,
+            "error.type" = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.run(&request).instrument(span).await
+        self.run(&request, url).instrument(span).await
     }
 
-    async fn run(&self, request: &Request) -> Result<ApiResponse, Error> {
-        let url = self.url_for(request)?;
+    async fn run(&self, request: &Request, url: Url) -> Result<ApiResponse, Error> {
         let started = Instant::now();
         let overall = request.timeout.unwrap_or(self.inner.timeouts.overall);
         let retry_policy = request.retry.as_ref().unwrap_or(&self.inner.retry);
@@ -515,7 +526,7 @@ impl ApiClient {
                 };
             let (error, retry, wait) = match result {
                 Attempt::Answer(status, headers, body) if status.is_success() => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
                     break Ok(ApiResponse {
                         status,
                         headers,
@@ -524,11 +535,11 @@ impl ApiClient {
                     });
                 }
                 Attempt::Answer(status, headers, _) if status.is_redirection() => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
                     break Err(redirect_error(status, &headers, &url));
                 }
                 Attempt::Answer(status, headers, body) => {
-                    span.record("status", status.as_u16());
+                    span.record("http.response.status_code", status.as_u16());
                     if status == StatusCode::UNAUTHORIZED && !refreshed {
                         if let (Some(provider), Some(token)) = (&self.inner.provider, &token) {
                             // A new token cannot fix a subscription key, nor grant a role
@@ -589,9 +600,13 @@ impl ApiClient {
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
             tokio::time::sleep(delay).await;
         };
-        span.record("attempts", attempt);
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &outcome {
+            span.record("error.type", e.kind_name());
+            span.record("otel.status_code", "ERROR");
             tracing::debug!(error = %e, "call failed");
         }
         outcome

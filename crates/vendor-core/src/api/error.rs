@@ -179,6 +179,23 @@ impl Error {
         self.auth().map(AuthError::kind)
     }
 
+    /// A short, stable name of the kind of failure, for metrics and the
+    /// `error.type` span field (`timeout`, `auth`, `decode`, or the HTTP status).
+    pub fn kind_name(&self) -> String {
+        match self {
+            Error::Config(_) => "config".to_owned(),
+            Error::InvalidArgument(_) => "invalid_argument".to_owned(),
+            Error::Token(_) => "token".to_owned(),
+            Error::Auth(e) => e.status.as_u16().to_string(),
+            Error::Api(e) => e.status.as_u16().to_string(),
+            Error::Decode(_) => "decode".to_owned(),
+            Error::Transport(_) => "transport".to_owned(),
+            Error::Timeout(_) => "timeout".to_owned(),
+            Error::Redirect(_) => "redirect".to_owned(),
+            Error::BodyTooLarge(_) => "body_too_large".to_owned(),
+        }
+    }
+
     /// The argument refused, if that is what this is.
     pub fn invalid_argument(&self) -> Option<&InvalidArgument> {
         match self {
