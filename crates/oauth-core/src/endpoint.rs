@@ -138,8 +138,10 @@ pub enum ClientAuth {
     SecretBasic,
 }
 
-/// The grant and the credentials it needs.
+/// The grant and the credentials it needs. More kinds will come (certificates,
+/// federated and managed identities): match with a wildcard arm.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Credentials {
     /// `client_credentials`: the application acts as itself.
     ClientCredentials {
