@@ -6,7 +6,7 @@ use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
 use vendor_core::kit::{env, CommonOptions, VendorClient};
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
 use crate::api::{Logs, Payloads};
 use crate::caller_id::CallerId;
@@ -41,18 +41,35 @@ enum Mode {
     },
 }
 
-/// Builds a [`Client`] in user mode ([`ClientBuilder::user`]) or application mode
-/// ([`ClientBuilder::app`]).
+/// Builds a [`Client`]: start with [`Client::builder`], give the credentials of one
+/// mode, [`app`](Self::app) (client credentials and the caller id) or
+/// [`user`](Self::user) (the password grant), then the tenant, the base URL and the
+/// subscription key.
+///
+/// ```
+/// use keyavi::{CallerId, Client};
+///
+/// let client = Client::builder()
+///     .app("client-id", "client-secret", CallerId::parse("ops@example.com")?)
+///     .tenant("contoso.onmicrosoft.com")
+///     .base_url("https://keyavi.example.com/api/")
+///     .subscription_key("apim-key")
+///     .build()?;
+/// assert_eq!(client.auth_mode(), keyavi::AuthMode::App);
+/// # Ok::<(), keyavi::Error>(())
+/// ```
 ///
 /// Required besides the credentials: the tenant ([`tenant`](Self::tenant)), the API's
 /// base URL (`https://<host>/api/`, [`base_url`](Self::base_url)) and the APIM
-/// subscription key ([`subscription_key`](Self::subscription_key)).
+/// subscription key ([`subscription_key`](Self::subscription_key)); `build` names
+/// the first one missing in its [`ConfigError`].
 #[must_use]
+#[derive(Default)]
 pub struct ClientBuilder {
     common: CommonOptions,
-    client_id: String,
+    client_id: Option<String>,
     client_secret: Option<SecretString>,
-    mode: Mode,
+    mode: Option<Mode>,
     tenant: Option<String>,
     app_id: Option<String>,
     scope: Option<String>,
@@ -68,13 +85,14 @@ impl fmt::Debug for ClientBuilder {
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             );
         match &self.mode {
-            Mode::User { username, .. } => d
+            Some(Mode::User { username, .. }) => d
                 .field("mode", &AuthMode::User)
                 .field("username", username)
                 .field("password", &"[redacted]"),
-            Mode::App { caller_id } => d
+            Some(Mode::App { caller_id }) => d
                 .field("mode", &AuthMode::App)
                 .field("caller_id", caller_id),
+            None => d.field("mode", &None::<AuthMode>),
         };
         d.field("tenant", &self.tenant)
             .field("app_id", &self.app_id)
@@ -88,50 +106,39 @@ impl ClientBuilder {
     /// grant) and asks for `<app id>/access_as_user`. Add
     /// [`client_secret`](Self::client_secret) for a confidential client.
     pub fn user(
+        mut self,
         client_id: impl Into<String>,
         username: impl Into<String>,
         password: impl Into<String>,
     ) -> Self {
-        Self::with_mode(
-            client_id.into(),
-            None,
-            Mode::User {
-                username: username.into(),
-                password: SecretString::from(password.into()),
-            },
-        )
+        self.client_id = Some(client_id.into());
+        self.mode = Some(Mode::User {
+            username: username.into(),
+            password: SecretString::from(password.into()),
+        });
+        self
     }
 
     /// Application mode: client credentials for `<app id>/.default`, and `caller_id`
     /// sent as `x-api-caller-id` on every call, as Keyavi requires of applications.
     pub fn app(
+        mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
         caller_id: CallerId,
     ) -> Self {
-        Self::with_mode(
-            client_id.into(),
-            Some(SecretString::from(client_secret.into())),
-            Mode::App { caller_id },
-        )
-    }
-
-    fn with_mode(client_id: String, client_secret: Option<SecretString>, mode: Mode) -> Self {
-        Self {
-            common: CommonOptions::default(),
-            client_id,
-            client_secret,
-            mode,
-            tenant: None,
-            app_id: None,
-            scope: None,
-        }
+        self.client_id = Some(client_id.into());
+        self.client_secret = Some(SecretString::from(client_secret.into()));
+        self.mode = Some(Mode::App { caller_id });
+        self
     }
 
     /// Reads the configuration from the environment:
     ///
     /// - always: `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
-    ///   `KEYAVI_SUBSCRIPTION_KEY`; optional `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`;
+    ///   `KEYAVI_SUBSCRIPTION_KEY`; optional `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`,
+    ///   `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`: plain `http://` to a loopback host,
+    ///   as the local sandbox serves);
     /// - user mode, chosen when `KEYAVI_USERNAME` is set: `KEYAVI_PASSWORD`, and
     ///   `KEYAVI_CLIENT_SECRET` if the client is confidential;
     /// - application mode otherwise: `KEYAVI_CLIENT_SECRET` and `KEYAVI_CALLER_ID`.
@@ -148,9 +155,12 @@ impl ClientBuilder {
         let subscription_key = env::secret("KEYAVI_SUBSCRIPTION_KEY")?;
         let mut builder = match env::optional("KEYAVI_USERNAME")? {
             Some(username) => {
-                let password = env::secret("KEYAVI_PASSWORD")?;
-                let secret = env::optional("KEYAVI_CLIENT_SECRET")?.map(SecretString::from);
-                Self::with_mode(client_id, secret, Mode::User { username, password })
+                let password = env::required("KEYAVI_PASSWORD")?;
+                let builder = Self::default().user(client_id, username, password);
+                match env::optional("KEYAVI_CLIENT_SECRET")? {
+                    Some(secret) => builder.client_secret(secret),
+                    None => builder,
+                }
             }
             None => {
                 let secret = env::optional("KEYAVI_CLIENT_SECRET")?.ok_or_else(|| {
@@ -161,11 +171,7 @@ impl ClientBuilder {
                 })?;
                 let caller_id =
                     CallerId::parse_as(&env::required("KEYAVI_CALLER_ID")?, "KEYAVI_CALLER_ID")?;
-                Self::with_mode(
-                    client_id,
-                    Some(SecretString::from(secret)),
-                    Mode::App { caller_id },
-                )
+                Self::default().app(client_id, secret, caller_id)
             }
         };
         builder
@@ -202,7 +208,8 @@ impl ClientBuilder {
     }
 
     /// The client secret: required in application mode (given to
-    /// [`app`](Self::app)), optional in user mode (confidential clients).
+    /// [`app`](Self::app)), optional in user mode (confidential clients; call it
+    /// after [`user`](Self::user) or before, either way).
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(SecretString::from(secret.into()));
         self
@@ -216,6 +223,13 @@ impl ClientBuilder {
     /// subscription key; a base URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)); empty credentials.
     pub fn build(mut self) -> Result<Client> {
+        let (Some(client_id), Some(mode)) = (self.client_id.take(), self.mode.take()) else {
+            return Err(ConfigError::new(
+                "credentials",
+                "set .app(client_id, client_secret, caller_id) or .user(client_id, username, password) (or KEYAVI_CLIENT_ID and the variables of one mode)",
+            )
+            .into());
+        };
         let tenant = self
             .tenant
             .take()
@@ -226,21 +240,21 @@ impl ClientBuilder {
                     "set the Azure AD tenant (id or domain) of Keyavi's application",
                 )
             })?;
-        let (mode, suffix) = match &self.mode {
+        let (auth_mode, suffix) = match &mode {
             Mode::User { .. } => (AuthMode::User, USER_SCOPE),
             Mode::App { .. } => (AuthMode::App, ".default"),
         };
         let scope = match self.scope.take() {
             Some(scope) => scope,
             None => {
-                let app_id = self.app_id.as_deref().unwrap_or(&self.client_id);
+                let app_id = self.app_id.as_deref().unwrap_or(&client_id);
                 format!("{}/{suffix}", app_id.trim_end_matches('/'))
             }
         };
-        let (credentials, caller_id) = match self.mode {
+        let (credentials, caller_id) = match mode {
             Mode::User { username, password } => (
                 Credentials::Password {
-                    client_id: self.client_id,
+                    client_id,
                     client_secret: self.client_secret,
                     username,
                     password,
@@ -253,7 +267,7 @@ impl ClientBuilder {
                 })?;
                 (
                     Credentials::ClientCredentials {
-                        client_id: self.client_id,
+                        client_id,
                         client_secret,
                     },
                     Some(caller_id),
@@ -276,26 +290,30 @@ impl ClientBuilder {
             .vendor_client(None, USER_AGENT, Some(provider), true, &headers)?;
         Ok(Client {
             core,
-            mode,
+            mode: auth_mode,
             caller_id,
         })
     }
 }
 
-/// A client of the Keyavi API.
+/// A client of the Keyavi API: build one with [`Client::builder`] or
+/// [`Client::from_env`].
 ///
-/// Cheap to clone: clones share the connection pool and the token cache.
+/// Cheap to clone: clones share the connection pool and the token cache. Every
+/// endpoint method returns a request builder that owns a clone, so the builder is
+/// `'static` and `Send`; send it with `.send()`, `.send_with_response()`, or `.await`.
 ///
 /// ```no_run
 /// # async fn demo() -> keyavi::Result<()> {
-/// use keyavi::{CallerId, ClientBuilder};
+/// use keyavi::{CallerId, Client};
 ///
-/// let client = ClientBuilder::app("client-id", "client-secret", CallerId::parse("ops@example.com")?)
+/// let client = Client::builder()
+///     .app("client-id", "client-secret", CallerId::parse("ops@example.com")?)
 ///     .tenant("contoso.onmicrosoft.com")
 ///     .base_url("https://keyavi.example.com/api/")
 ///     .subscription_key("apim-key")
 ///     .build()?;
-/// let page = client.logs().payload().send().await?;
+/// let page = client.logs().payload().await?;
 /// println!("{} records", page.pagination.total_records.unwrap_or(0));
 /// # Ok(()) }
 /// ```
@@ -308,6 +326,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// Starts building a client: give the credentials of one mode with
+    /// [`ClientBuilder::app`] or [`ClientBuilder::user`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
     /// A client configured from the environment: see [`ClientBuilder::from_env`].
     ///
     /// # Errors
@@ -349,13 +373,13 @@ impl Client {
     }
 
     /// Payloads: protecting files.
-    pub fn payloads(&self) -> Payloads<'_> {
-        Payloads::new(self)
+    pub fn payloads(&self) -> Payloads {
+        Payloads::new(self.clone())
     }
 
     /// Audit logs.
-    pub fn logs(&self) -> Logs<'_> {
-        Logs::new(self)
+    pub fn logs(&self) -> Logs {
+        Logs::new(self.clone())
     }
 
     /// The role or scope to declare for an endpoint: the delegated scope in user mode,
@@ -369,5 +393,12 @@ impl Client {
 
     pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
         self.core.api().send(request).await
+    }
+
+    pub(crate) async fn send_with_response<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Response<T>> {
+        self.core.api().send_with_response(request).await
     }
 }

@@ -1,13 +1,16 @@
 //! `logs/...`: audit logs.
 
 use std::fmt;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
+use std::pin::Pin;
 
-use futures_core::Stream;
+use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use vendor_core::{paginate, Page, Request};
+use vendor_core::{paginate, paginate_pages, ItemStream, Page, PageStream, Request, Response};
 
+use crate::call::{call_options, CallOptions};
 use crate::models::{ActionAttempted, FullPayloadLog, LogPage, LogResult, PayloadLog};
 use crate::{Client, Error, Result};
 
@@ -16,13 +19,19 @@ use crate::{Client, Error, Result};
 const LOGS_ROLE: &str = "Logs.Read";
 
 /// Audit log endpoints: `client.logs()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Logs<'a> {
-    client: &'a Client,
+#[derive(Debug, Clone)]
+pub struct Logs {
+    client: Client,
 }
 
-impl<'a> Logs<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
+/// `GET logs/payload`: see [`Logs::payload`].
+pub type ListPayloadLogsRequest = ListLogsRequest<PayloadLog>;
+
+/// `GET logs/full-payload`: see [`Logs::full_payload`].
+pub type ListFullPayloadLogsRequest = ListLogsRequest<FullPayloadLog>;
+
+impl Logs {
+    pub(crate) fn new(client: Client) -> Self {
         Self { client }
     }
 
@@ -38,7 +47,6 @@ impl<'a> Logs<'a> {
     ///     .action_attempted(ActionAttempted::Decrypt)
     ///     .result(LogResult::AccessDenied)
     ///     .page(2)
-    ///     .send()
     ///     .await?;
     /// for record in &page.data {
     ///     println!("{:?} {:?}", record.payload_name, record.log_timestamp);
@@ -48,8 +56,8 @@ impl<'a> Logs<'a> {
     ///
     /// Vendor docs: <https://docs.keyavi.com/API-docs/api-reference.htm>,
     /// <https://docs.keyavi.com/API-docs/filtering-sorting.htm>.
-    pub fn payload(&self) -> LogQuery<'a, PayloadLog> {
-        LogQuery::new(self.client, Kind::Payload)
+    pub fn payload(&self) -> ListPayloadLogsRequest {
+        ListLogsRequest::new(self.client.clone(), Kind::Payload)
     }
 
     /// Payload audit records with personal data (names, email addresses, network):
@@ -75,8 +83,8 @@ impl<'a> Logs<'a> {
     ///
     /// Vendor docs: <https://docs.keyavi.com/API-docs/api-reference.htm>,
     /// <https://docs.keyavi.com/API-docs/filtering-sorting.htm>.
-    pub fn full_payload(&self) -> LogQuery<'a, FullPayloadLog> {
-        LogQuery::new(self.client, Kind::FullPayload)
+    pub fn full_payload(&self) -> ListFullPayloadLogsRequest {
+        ListLogsRequest::new(self.client.clone(), Kind::FullPayload)
     }
 }
 
@@ -102,24 +110,46 @@ impl Kind {
     }
 }
 
-/// An audit log query being built: see [`Logs::payload`] and [`Logs::full_payload`].
-#[must_use = "a query does nothing until `.send()` is awaited or `.stream()` is polled"]
-pub struct LogQuery<'a, T> {
-    client: &'a Client,
+/// An audit log request being built: see [`Logs::payload`]
+/// ([`ListPayloadLogsRequest`]) and [`Logs::full_payload`]
+/// ([`ListFullPayloadLogsRequest`]).
+///
+/// Send one page with [`send`](Self::send) (or `.await`), read every record with
+/// [`stream`](Self::stream), or every page with its totals with
+/// [`pages`](Self::pages).
+#[must_use = "a request does nothing until it is sent (`.send()`, `.await`) or streamed"]
+pub struct ListLogsRequest<T> {
+    client: Client,
     kind: Kind,
     action_attempted: Option<ActionAttempted>,
     result: Option<LogResult>,
     page: Option<u32>,
+    options: CallOptions,
     records: PhantomData<fn() -> T>,
 }
 
-impl<T> fmt::Debug for LogQuery<'_, T> {
+impl<T> Clone for ListLogsRequest<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            kind: self.kind,
+            action_attempted: self.action_attempted.clone(),
+            result: self.result.clone(),
+            page: self.page,
+            options: self.options.clone(),
+            records: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for ListLogsRequest<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogQuery")
+        f.debug_struct("ListLogsRequest")
             .field("path", &self.kind.path())
             .field("action_attempted", &self.action_attempted)
             .field("result", &self.result)
             .field("page", &self.page)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -133,13 +163,14 @@ struct Query<'q> {
     page: Option<u32>,
 }
 
-/// What a query asks for, detached from the client so that a stream can own it.
+/// What a request asks for, detached from the client so that a stream can own it.
 #[derive(Clone)]
 struct Spec {
     kind: Kind,
     role: &'static str,
     action_attempted: Option<ActionAttempted>,
     result: Option<LogResult>,
+    options: CallOptions,
 }
 
 impl Spec {
@@ -155,21 +186,23 @@ impl Spec {
             result: self.result.as_ref().map(LogResult::as_str),
             page,
         };
-        Ok(Request::get(self.kind.path())
+        let request = Request::get(self.kind.path())
             .query(&query)
             .require_role(self.role)
-            .operation(self.kind.operation()))
+            .operation(self.kind.operation());
+        Ok(self.options.apply(request))
     }
 }
 
-impl<'a, T> LogQuery<'a, T> {
-    fn new(client: &'a Client, kind: Kind) -> Self {
+impl<T> ListLogsRequest<T> {
+    fn new(client: Client, kind: Kind) -> Self {
         Self {
             client,
             kind,
             action_attempted: None,
             result: None,
             page: None,
+            options: CallOptions::default(),
             records: PhantomData,
         }
     }
@@ -186,12 +219,14 @@ impl<'a, T> LogQuery<'a, T> {
         self
     }
 
-    /// The page to fetch, from 1 (`page=`); for [`stream`](Self::stream), the page to
-    /// start at.
+    /// The page to fetch, from 1 (`page=`); for [`stream`](Self::stream) and
+    /// [`pages`](Self::pages), the page to start at.
     pub fn page(mut self, page: u32) -> Self {
         self.page = Some(page);
         self
     }
+
+    call_options!();
 
     fn spec(&self) -> Spec {
         Spec {
@@ -199,15 +234,16 @@ impl<'a, T> LogQuery<'a, T> {
             role: self.client.role(LOGS_ROLE),
             action_attempted: self.action_attempted.clone(),
             result: self.result.clone(),
+            options: self.options.clone(),
         }
     }
 }
 
-impl<T> LogQuery<'_, T>
+impl<T> ListLogsRequest<T>
 where
     T: DeserializeOwned + Send + 'static,
 {
-    /// Fetches one page.
+    /// Fetches one page ([`page`](Self::page), by default the API's first).
     ///
     /// # Errors
     ///
@@ -218,26 +254,73 @@ where
         self.client.send(request).await
     }
 
+    /// Fetches one page as [`send`](Self::send) does, with the answer's status,
+    /// headers and request id (quote it in a support ticket).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<LogPage<T>>> {
+        let request = self.spec().request(self.page)?;
+        self.client.send_with_response(request).await
+    }
+
     /// Every record, page after page from [`page`](Self::page) (default 1), until the
-    /// pages announced by `totalRecords` and `pageSize` are read, a page comes back
+    /// pages announced by `totalRecords` and `pageSize` are read, or a page comes back
     /// short or empty. The stream owns a clone of the client, so it may outlive this
-    /// builder.
+    /// builder; the per-call options apply to every page.
     ///
     /// # Errors
     ///
     /// An item is an error when a page fails (the stream then ends), as for
     /// [`send`](Self::send).
-    pub fn stream(self) -> impl Stream<Item = Result<T>> + Send + Unpin + 'static {
+    pub fn stream(self) -> ItemStream<T> {
+        let (first, fetch) = self.fetcher();
+        ItemStream::new(paginate(first, fetch))
+    }
+
+    /// Every page, from [`page`](Self::page) (default 1), with the totals the API
+    /// announced: [`Page::total_items`](vendor_core::Page) is `totalRecords`, and
+    /// `total_pages` the number of pages of the whole list (counted from page 1,
+    /// whichever page the stream starts at). Stops as [`stream`](Self::stream) does.
+    ///
+    /// # Errors
+    ///
+    /// An item is an error when a page fails (the stream then ends).
+    pub fn pages(self) -> PageStream<T> {
+        let (first, fetch) = self.fetcher();
+        PageStream::new(paginate_pages(first, fetch).map(|page| {
+            page.map(|mut page| {
+                // The fetcher counts pages from the first one read, for the stop
+                // rule; the caller sees the whole list's count.
+                page.total_pages = match (page.total_items, page.page_size) {
+                    (Some(total), Some(size)) if size > 0 => Some(total.div_ceil(size)),
+                    _ => None,
+                };
+                page
+            })
+        }))
+    }
+
+    /// The first page and "fetch page n" over an owned client clone.
+    #[allow(clippy::type_complexity)]
+    fn fetcher(
+        self,
+    ) -> (
+        u32,
+        impl FnMut(u32) -> Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>> + Send + 'static,
+    ) {
         let client = self.client.clone();
         let spec = self.spec();
         let first = self.page.unwrap_or(1);
-        // Boxed so that callers can use `.next()` without pinning it themselves.
-        Box::pin(paginate(first, move |page| {
+        let fetch = move |page: u32| {
             let client = client.clone();
             let request = spec.request(Some(page));
-            async move {
+            let fut: Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>> = Box::pin(async move {
                 let answer: LogPage<T> = client.send(request?).await?;
-                // Pages before `first` are not read: count only those from it on.
+                // Pages before `first` are not read: the stop rule counts only
+                // those from it on (the total of records may stay: the records
+                // read never reach it early).
                 let skipped = u64::from(first.saturating_sub(1));
                 let remaining_pages = answer
                     .pagination
@@ -245,8 +328,23 @@ where
                     .map(|t| t.saturating_sub(skipped));
                 Ok(Page::new(answer.data)
                     .total_pages(remaining_pages)
+                    .total_items(answer.pagination.total_records)
                     .page_size(answer.pagination.page_size))
-            }
-        }))
+            });
+            fut
+        };
+        (first, fetch)
+    }
+}
+
+impl<T> IntoFuture for ListLogsRequest<T>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    type Output = Result<LogPage<T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<LogPage<T>>> + Send + 'static>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

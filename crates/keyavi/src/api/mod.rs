@@ -1,7 +1,9 @@
-//! Endpoint handles: each describes its requests and sends them through the client.
+//! Endpoint handles and their request builders: each builder owns a clone of the
+//! client, takes per-call options (`timeout`, `retry_policy`) and is sent with
+//! `.send()`, `.send_with_response()` or `.await`.
 
 mod logs;
 mod payloads;
 
-pub use logs::{LogQuery, Logs};
-pub use payloads::{Payloads, ProtectRemote};
+pub use logs::{ListFullPayloadLogsRequest, ListLogsRequest, ListPayloadLogsRequest, Logs};
+pub use payloads::{Payloads, ProtectRemoteRequest};

@@ -4,8 +4,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{PolicyId, ProtectedPayload};
 use crate::{Client, Error, Result};
 
@@ -14,13 +15,13 @@ use crate::{Client, Error, Result};
 const PROTECT_ROLE: &str = "Payloads.Protect";
 
 /// Payload endpoints: `client.payloads()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Payloads<'a> {
-    client: &'a Client,
+#[derive(Debug, Clone)]
+pub struct Payloads {
+    client: Client,
 }
 
-impl<'a> Payloads<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
+impl Payloads {
+    pub(crate) fn new(client: Client) -> Self {
         Self { client }
     }
 
@@ -44,7 +45,6 @@ impl<'a> Payloads<'a> {
     ///     .payloads()
     ///     .protect_remote(file, "report.pdf")
     ///     .policy_id("3f2a0c1e-policy")
-    ///     .send()
     ///     .await?;
     /// if let Some(ikd) = payload.ikd_bytes() {
     ///     std::fs::write("report.pdf.ikd", ikd).ok();
@@ -58,34 +58,40 @@ impl<'a> Payloads<'a> {
         &self,
         file: impl Into<Vec<u8>>,
         file_name: impl Into<String>,
-    ) -> ProtectRemote<'a> {
-        ProtectRemote {
-            client: self.client,
+    ) -> ProtectRemoteRequest {
+        ProtectRemoteRequest {
+            client: self.client.clone(),
             file: file.into(),
             file_name: file_name.into(),
             policy_id: None,
             extra: Map::new(),
+            options: CallOptions::default(),
         }
     }
 }
 
-/// A `protect-remote` request being built: see [`Payloads::protect_remote`].
-#[must_use = "a request does nothing until `.send()` is awaited"]
-pub struct ProtectRemote<'a> {
-    client: &'a Client,
+/// A `protect-remote` request being built: see [`Payloads::protect_remote`]. Send
+/// it with [`send`](Self::send), [`send_with_response`](Self::send_with_response) or
+/// `.await`.
+#[must_use = "a request does nothing until it is sent (`.send()` or `.await`)"]
+#[derive(Clone)]
+pub struct ProtectRemoteRequest {
+    client: Client,
     file: Vec<u8>,
     file_name: String,
     policy_id: Option<PolicyId>,
     extra: Map<String, Value>,
+    options: CallOptions,
 }
 
-impl std::fmt::Debug for ProtectRemote<'_> {
+impl std::fmt::Debug for ProtectRemoteRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProtectRemote")
+        f.debug_struct("ProtectRemoteRequest")
             .field("file_name", &self.file_name)
             .field("file_bytes", &self.file.len())
             .field("policy_id", &self.policy_id)
             .field("extra", &self.extra)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -103,7 +109,7 @@ struct Body<'b> {
 
 const RESERVED: [&str; 3] = ["fileName", "fileContent", "policyId"];
 
-impl ProtectRemote<'_> {
+impl ProtectRemoteRequest {
     /// The policy to apply (sent as `policyId`).
     pub fn policy_id(mut self, policy_id: impl Into<PolicyId>) -> Self {
         self.policy_id = Some(policy_id.into());
@@ -116,6 +122,8 @@ impl ProtectRemote<'_> {
         self
     }
 
+    call_options!();
+
     /// Sends the request.
     ///
     /// # Errors
@@ -126,6 +134,22 @@ impl ProtectRemote<'_> {
     /// role, [`Error::Api`] for other refusals, [`Error::Decode`] when the file in the
     /// answer is not base64).
     pub async fn send(self) -> Result<ProtectedPayload> {
+        let request = self.request()?;
+        self.client.send(request).await
+    }
+
+    /// Sends the request as [`send`](Self::send) does, and returns the answer with
+    /// its status, headers and request id (quote it in a support ticket).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<ProtectedPayload>> {
+        let request = self.request()?;
+        self.client.send_with_response(request).await
+    }
+
+    fn request(&self) -> Result<Request> {
         let file_name = self.file_name.trim();
         if file_name.is_empty() {
             return Err(Error::invalid("file_name", "must not be empty"));
@@ -146,6 +170,8 @@ impl ProtectRemote<'_> {
             .json(&body)
             .require_role(self.client.role(PROTECT_ROLE))
             .operation("keyavi.payloads.protect_remote");
-        self.client.send(request).await
+        Ok(self.options.apply(request))
     }
 }
+
+into_future!(ProtectRemoteRequest => ProtectedPayload);

@@ -1,6 +1,6 @@
 //! Authentication modes, configuration, environment and secrets.
 
-use keyavi::{AuthMode, CallerId, ClientBuilder, Error, CALLER_ID_HEADER};
+use keyavi::{AuthMode, CallerId, Client, ClientBuilder, Error, CALLER_ID_HEADER};
 use serde_json::json;
 use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use vendor_core::AuthErrorKind;
@@ -149,7 +149,8 @@ async fn scope_defaults_to_the_client_id_and_can_be_replaced() {
     )
     .await;
     let caller = CallerId::parse(CALLER).unwrap();
-    let client = ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+    let client = Client::builder()
+        .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
         .tenant(TENANT)
         .authority(server.uri())
         .base_url(format!("{}{API}/", server.uri()))
@@ -313,7 +314,8 @@ fn invalid_caller_ids_are_refused_before_building() {
 fn http_base_url_is_refused_without_the_loopback_opt_in() {
     let caller = CallerId::parse(CALLER).unwrap();
     let base = || {
-        ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+        Client::builder()
+            .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
             .tenant(TENANT)
             .subscription_key(SUBSCRIPTION_KEY)
     };
@@ -345,28 +347,33 @@ fn http_base_url_is_refused_without_the_loopback_opt_in() {
 fn required_settings_are_named() {
     let caller = CallerId::parse(CALLER).unwrap();
     let full = || {
-        ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+        Client::builder()
+            .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
             .tenant(TENANT)
             .base_url("https://keyavi.example.com/api/")
             .subscription_key(SUBSCRIPTION_KEY)
     };
     assert!(full().build().is_ok());
-    let no_tenant = ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+    let no_tenant = Client::builder()
+        .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
         .base_url("https://keyavi.example.com/api/")
         .subscription_key(SUBSCRIPTION_KEY)
         .build();
     assert_eq!(config_field(no_tenant), "tenant");
-    let no_base = ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+    let no_base = Client::builder()
+        .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
         .tenant(TENANT)
         .subscription_key(SUBSCRIPTION_KEY)
         .build();
     assert_eq!(config_field(no_base), "base_url");
-    let no_key = ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller.clone())
+    let no_key = Client::builder()
+        .app(CLIENT_ID, CLIENT_SECRET, caller.clone())
         .tenant(TENANT)
         .base_url("https://keyavi.example.com/api/")
         .build();
     assert_eq!(config_field(no_key), "subscription_key");
-    let empty_password = ClientBuilder::user(CLIENT_ID, USERNAME, "")
+    let empty_password = Client::builder()
+        .user(CLIENT_ID, USERNAME, "")
         .tenant(TENANT)
         .base_url("https://keyavi.example.com/api/")
         .subscription_key(SUBSCRIPTION_KEY)
@@ -377,11 +384,13 @@ fn required_settings_are_named() {
 #[test]
 fn debug_output_holds_no_secret() {
     let caller = CallerId::parse(CALLER).unwrap();
-    let app = ClientBuilder::app(CLIENT_ID, CLIENT_SECRET, caller)
+    let app = Client::builder()
+        .app(CLIENT_ID, CLIENT_SECRET, caller)
         .tenant(TENANT)
         .base_url("https://keyavi.example.com/api/")
         .subscription_key(SUBSCRIPTION_KEY);
-    let user = ClientBuilder::user(CLIENT_ID, USERNAME, PASSWORD)
+    let user = Client::builder()
+        .user(CLIENT_ID, USERNAME, PASSWORD)
         .client_secret(CLIENT_SECRET)
         .tenant(TENANT)
         .base_url("https://keyavi.example.com/api/")
@@ -401,7 +410,7 @@ fn debug_output_holds_no_secret() {
     }
 }
 
-const ENV_VARS: [&str; 10] = [
+const ENV_VARS: [&str; 11] = [
     "KEYAVI_BASE_URL",
     "KEYAVI_TENANT_ID",
     "KEYAVI_CLIENT_ID",
@@ -412,6 +421,7 @@ const ENV_VARS: [&str; 10] = [
     "KEYAVI_USERNAME",
     "KEYAVI_PASSWORD",
     "KEYAVI_TOKEN_URL",
+    "KEYAVI_ALLOW_INSECURE_LOOPBACK",
 ];
 
 /// Every environment test lives here: variables are process-wide.
@@ -459,12 +469,22 @@ async fn configuration_from_the_environment() {
     std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
 
     // Plain http to loopback still needs the opt-in, which the caller adds.
-    assert!(matches!(keyavi::Client::from_env(), Err(Error::Config(_))));
+    let field = config_field(Client::from_env());
+    assert!(
+        field == "KEYAVI_TOKEN_URL" || field == "KEYAVI_BASE_URL",
+        "{field}"
+    );
     let client = ClientBuilder::from_env()
         .unwrap()
         .allow_insecure_loopback(true)
         .build()
         .unwrap();
+    assert_eq!(client.auth_mode(), AuthMode::App);
+    // Or from the environment too, as `vendorctl sandbox` prints it.
+    std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "yes please");
+    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1");
+    let client = Client::from_env().unwrap();
     assert_eq!(client.auth_mode(), AuthMode::App);
     client.logs().payload().send().await.unwrap();
 

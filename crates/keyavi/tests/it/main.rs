@@ -8,8 +8,9 @@ mod client;
 mod logs;
 mod paths;
 mod payloads;
+mod shape;
 
-use keyavi::{CallerId, ClientBuilder};
+use keyavi::{CallerId, Client, ClientBuilder};
 use serde_json::{json, Value};
 use test_support::matchers::ApiHeaders;
 use test_support::{jwt, token_endpoint};
@@ -88,22 +89,24 @@ pub(crate) async fn mount_app_token(server: &MockServer, roles: &[&str]) -> Stri
 
 /// An application-mode builder pointed at the mock server.
 pub(crate) fn app_builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::app(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        CallerId::parse(CALLER).expect("valid caller"),
-    )
-    .tenant(TENANT)
-    .app_id(APP_ID)
-    .authority(server.uri())
-    .base_url(format!("{}{API}/", server.uri()))
-    .subscription_key(SUBSCRIPTION_KEY)
-    .allow_insecure_loopback(true)
+    Client::builder()
+        .app(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            CallerId::parse(CALLER).expect("valid caller"),
+        )
+        .tenant(TENANT)
+        .app_id(APP_ID)
+        .authority(server.uri())
+        .base_url(format!("{}{API}/", server.uri()))
+        .subscription_key(SUBSCRIPTION_KEY)
+        .allow_insecure_loopback(true)
 }
 
 /// A user-mode builder pointed at the mock server.
 pub(crate) fn user_builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::user(CLIENT_ID, USERNAME, PASSWORD)
+    Client::builder()
+        .user(CLIENT_ID, USERNAME, PASSWORD)
         .tenant(TENANT)
         .app_id(APP_ID)
         .authority(server.uri())
