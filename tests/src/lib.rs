@@ -130,7 +130,8 @@ pub fn keyavi_user_client(sandbox: &Sandbox) -> keyavi::Result<keyavi::Client> {
 /// the sandbox's API version.
 pub fn kaisa_builder(sandbox: &Sandbox) -> kaisa::ClientBuilder {
     let s = sandbox.kaisa();
-    kaisa::ClientBuilder::new(s.client_id, s.client_secret)
+    kaisa::Client::builder()
+        .client_credentials(s.client_id, s.client_secret)
         .api_version(s.api_version)
         .base_url(s.base_url)
         .token_url(s.token_url)

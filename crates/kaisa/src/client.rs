@@ -3,13 +3,13 @@
 use std::fmt;
 
 use oauth_core::secrecy::SecretString;
-use oauth_core::{AccessToken, Credentials, TokenEndpoint};
+use oauth_core::{AccessToken, ConfigError, Credentials, TokenEndpoint};
 use serde::de::DeserializeOwned;
 use vendor_core::kit::{env, CommonOptions, VendorClient};
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
-use crate::api::{Customers, Miscellaneous, Sources, Statistics};
-use crate::models::Ping;
+use crate::api::{Customers, Miscellaneous, PingRequest, Sources, Statistics};
+use crate::call::CallOptions;
 use crate::version::ApiVersion;
 use crate::Result;
 
@@ -24,13 +24,14 @@ pub const DEFAULT_BASE_URL: &str = "https://api.analytics.freespee.com";
 /// How the token request body is encoded: form (default) or JSON; Kaisa accepts both.
 pub use oauth_core::BodyFormat as TokenFormat;
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]: start with [`Client::builder`].
 ///
 /// ```no_run
 /// # fn demo() -> kaisa::Result<()> {
-/// use kaisa::{ApiVersion, ClientBuilder, TokenFormat};
+/// use kaisa::{ApiVersion, Client, TokenFormat};
 ///
-/// let client = ClientBuilder::new("client-id", "client-secret")
+/// let client = Client::builder()
+///     .client_credentials("client-id", "client-secret")
 ///     .api_version(ApiVersion::V2_4_9)
 ///     .token_format(TokenFormat::Json)
 ///     .build()?;
@@ -39,8 +40,7 @@ pub use oauth_core::BodyFormat as TokenFormat;
 #[must_use]
 pub struct ClientBuilder {
     common: CommonOptions,
-    client_id: String,
-    client_secret: SecretString,
+    credentials: Option<(String, SecretString)>,
     api_version: ApiVersion,
     token_format: TokenFormat,
 }
@@ -49,57 +49,71 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("common", &self.common)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
+            .field(
+                "client_id",
+                &self.credentials.as_ref().map(|(id, _)| id.as_str()),
+            )
+            .field(
+                "client_secret",
+                &self.credentials.as_ref().map(|_| "[redacted]"),
+            )
             .field("api_version", &self.api_version)
             .field("token_format", &self.token_format)
             .finish_non_exhaustive()
     }
 }
 
+/// What a missing-credentials [`ConfigError`](crate::ConfigError) says.
+const CREDENTIALS_HINT: &str =
+    "set .client_credentials(client_id, client_secret), or KAISA_CLIENT_ID and KAISA_CLIENT_SECRET for Client::from_env()";
+
 impl ClientBuilder {
-    /// A builder for the client credentials Kaisa issued.
-    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+    fn new() -> Self {
         Self {
             common: CommonOptions::default(),
-            client_id: client_id.into(),
-            client_secret: SecretString::from(client_secret.into()),
+            credentials: None,
             api_version: ApiVersion::default(),
             token_format: TokenFormat::Form,
         }
     }
 
-    /// Reads the configuration from the environment: `KAISA_CLIENT_ID` and
-    /// `KAISA_CLIENT_SECRET` (required), `KAISA_API_VERSION`, `KAISA_BASE_URL`,
-    /// `KAISA_TOKEN_URL` and `KAISA_TOKEN_FORMAT` (`form` or `json`). The builder can
-    /// still be adjusted before [`build`](Self::build).
+    /// The OAuth2 client credentials Kaisa issued (required).
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some((client_id.into(), SecretString::from(client_secret.into())));
+        self
+    }
+
+    /// Reads the configuration from the environment into this builder:
+    /// `KAISA_CLIENT_ID` and `KAISA_CLIENT_SECRET` (required), and when set
+    /// `KAISA_API_VERSION`, `KAISA_BASE_URL`, `KAISA_TOKEN_URL`, `KAISA_TOKEN_FORMAT`
+    /// (`form` or `json`) and `KAISA_ALLOW_INSECURE_LOOPBACK` (`1`: plain `http://` to
+    /// a loopback sandbox). Settings made after this call override the variables;
+    /// [`Client::from_env`] is this plus [`build`](Self::build).
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
-    pub fn from_env() -> Result<Self> {
+    pub fn read_env(mut self) -> Result<Self> {
         let client_id = env::required("KAISA_CLIENT_ID")?;
         let client_secret = env::secret("KAISA_CLIENT_SECRET")?;
-        let mut builder = Self {
-            common: CommonOptions::default(),
-            client_id,
-            client_secret,
-            api_version: ApiVersion::default(),
-            token_format: TokenFormat::Form,
-        };
+        self.credentials = Some((client_id, client_secret));
         if let Some(version) = env::optional("KAISA_API_VERSION")? {
             let version = ApiVersion::from(version);
             version.check("KAISA_API_VERSION")?;
-            builder.api_version = version;
+            self.api_version = version;
         }
-        builder.token_format = match env::choice("KAISA_TOKEN_FORMAT", &["form", "json"])? {
-            Some("json") => TokenFormat::Json,
-            _ => TokenFormat::Form,
-        };
-        builder
-            .common
+        match env::choice("KAISA_TOKEN_FORMAT", &["form", "json"])? {
+            Some("json") => self.token_format = TokenFormat::Json,
+            Some(_) => self.token_format = TokenFormat::Form,
+            None => {}
+        }
+        self.common
             .read_env("KAISA_BASE_URL", "KAISA_TOKEN_URL", None)?;
-        Ok(builder)
+        Ok(self)
     }
 
     vendor_core::common_client_setters!(common);
@@ -126,10 +140,17 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: an empty
-    /// client id or secret, a malformed version, a URL that is not `https://` (without
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix:
+    /// `credentials` when [`client_credentials`](Self::client_credentials) was not
+    /// called, `client_id` or `client_secret` when blank, a malformed
+    /// version, a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(mut self) -> Result<Client> {
+        // A blank id or secret is refused by the token engine, naming it.
+        let (client_id, client_secret) = self
+            .credentials
+            .take()
+            .ok_or_else(|| ConfigError::new("credentials", CREDENTIALS_HINT))?;
         self.api_version.check("api_version")?;
         let host = self
             .common
@@ -144,8 +165,8 @@ impl ClientBuilder {
         let provider = self.common.provider(
             TokenEndpoint::url(DEFAULT_TOKEN_URL),
             Credentials::ClientCredentials {
-                client_id: self.client_id,
-                client_secret: self.client_secret,
+                client_id,
+                client_secret,
             },
             self.token_format,
             USER_AGENT,
@@ -167,9 +188,11 @@ impl ClientBuilder {
 ///
 /// ```no_run
 /// # async fn demo() -> kaisa::Result<()> {
-/// let client = kaisa::Client::builder("client-id", "client-secret").build()?;
+/// let client = kaisa::Client::builder()
+///     .client_credentials("client-id", "client-secret")
+///     .build()?;
 /// client.ping().await?;
-/// for customer in client.customers().list().send().await? {
+/// for customer in client.customers().list().await? {
 ///     println!("{} {:?}", customer.customer_id, customer.name);
 /// }
 /// # Ok(()) }
@@ -182,21 +205,22 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts building a client: see [`ClientBuilder::new`].
-    pub fn builder(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> ClientBuilder {
-        ClientBuilder::new(client_id, client_secret)
+    /// Starts building a client; set its credentials with
+    /// [`ClientBuilder::client_credentials`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
     }
 
-    /// A client configured from the environment: see [`ClientBuilder::from_env`].
+    /// A client configured from the environment: `KAISA_CLIENT_ID` and
+    /// `KAISA_CLIENT_SECRET`, and optionally `KAISA_API_VERSION`, `KAISA_BASE_URL`,
+    /// `KAISA_TOKEN_URL`, `KAISA_TOKEN_FORMAT` and `KAISA_ALLOW_INSECURE_LOOPBACK`
+    /// (see [`ClientBuilder::read_env`]).
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
     pub fn from_env() -> Result<Self> {
-        ClientBuilder::from_env()?.build()
+        Self::builder().read_env()?.build()
     }
 
     /// The API version called.
@@ -237,14 +261,9 @@ impl Client {
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201298061-Kaisa-API-Getting-started>.
     ///
-    /// # Errors
-    ///
-    /// The pipeline's errors: [`Error::Token`](crate::Error::Token) for refused
-    /// credentials, [`Error::Auth`](crate::Error::Auth),
-    /// [`Error::Api`](crate::Error::Api), [`Error::Transport`](crate::Error::Transport),
-    /// ...
-    pub async fn ping(&self) -> Result<Ping> {
-        self.miscellaneous().ping().await
+    /// Sending fails with the pipeline's errors: see [`PingRequest::send`].
+    pub fn ping(&self) -> PingRequest {
+        self.miscellaneous().ping()
     }
 
     /// Miscellaneous endpoints.
@@ -267,7 +286,25 @@ impl Client {
         Statistics::new(self)
     }
 
-    pub(crate) async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        self.core.api().send(request).await
+    /// Sends `request` with `options` applied and decodes the answer.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        options: &CallOptions,
+    ) -> Result<T> {
+        self.core.api().send(options.apply(request)).await
+    }
+
+    /// Sends `request` with `options` applied and decodes the answer, with its
+    /// status, headers and request id.
+    pub(crate) async fn send_with_response<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        options: &CallOptions,
+    ) -> Result<Response<T>> {
+        self.core
+            .api()
+            .send_with_response(options.apply(request))
+            .await
     }
 }

@@ -545,13 +545,25 @@ fn cases() -> Vec<Case> {
         // kaisa
         (
             "kaisa with an empty client id",
-            Box::new(|| vendor(kaisa::ClientBuilder::new("", SECRET).build())),
+            Box::new(|| {
+                vendor(
+                    kaisa::Client::builder()
+                        .client_credentials("", SECRET)
+                        .build(),
+                )
+            }),
             "client_id",
             "must not be empty",
         ),
         (
             "kaisa with an empty client secret",
-            Box::new(|| vendor(kaisa::ClientBuilder::new("id", "").build())),
+            Box::new(|| {
+                vendor(
+                    kaisa::Client::builder()
+                        .client_credentials("id", "")
+                        .build(),
+                )
+            }),
             "client_secret",
             "must not be empty",
         ),
@@ -559,7 +571,8 @@ fn cases() -> Vec<Case> {
             "kaisa version that is a path",
             Box::new(|| {
                 vendor(
-                    kaisa::ClientBuilder::new("id", SECRET)
+                    kaisa::Client::builder()
+                        .client_credentials("id", SECRET)
                         .api_version("../admin")
                         .build(),
                 )
@@ -571,7 +584,8 @@ fn cases() -> Vec<Case> {
             "kaisa base URL over http",
             Box::new(|| {
                 vendor(
-                    kaisa::ClientBuilder::new("id", SECRET)
+                    kaisa::Client::builder()
+                        .client_credentials("id", SECRET)
                         .base_url("http://kaisa.example")
                         .build(),
                 )
@@ -583,7 +597,8 @@ fn cases() -> Vec<Case> {
             "kaisa token URL over http",
             Box::new(|| {
                 vendor(
-                    kaisa::ClientBuilder::new("id", SECRET)
+                    kaisa::Client::builder()
+                        .client_credentials("id", SECRET)
                         .token_url("http://auth.example/token")
                         .build(),
                 )
@@ -724,7 +739,10 @@ fn the_baseline_configurations_build() {
         .unwrap();
     kazi().build().unwrap();
     keyavi_app().build().unwrap();
-    kaisa::ClientBuilder::new("id", SECRET).build().unwrap();
+    kaisa::Client::builder()
+        .client_credentials("id", SECRET)
+        .build()
+        .unwrap();
     okq8().build().unwrap();
     okq8::ClientBuilder::subscription_key_only()
         .base_url("https://o.example/")

@@ -86,7 +86,8 @@ fn configuration_texts(s: &Secrets) -> Vec<String> {
             .subscription_key(s.subscription_key.clone());
     push(format!("{keyavi:?}"));
     push(format!("{:?}", keyavi.build().unwrap()));
-    let kaisa = kaisa::ClientBuilder::new(s.client_id.clone(), s.client_secret.clone());
+    let kaisa =
+        kaisa::Client::builder().client_credentials(s.client_id.clone(), s.client_secret.clone());
     push(format!("{kaisa:?}"));
     push(format!("{:?}", kaisa.build().unwrap()));
     let okq8 = okq8::Client::builder()

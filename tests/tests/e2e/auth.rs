@@ -250,7 +250,8 @@ async fn okq8_wrong_secret_is_aadsts7000215_without_the_secret() {
 #[tokio::test]
 async fn kaisa_wrong_secret_is_invalid_client_without_the_secret() {
     let sandbox = sandbox().await;
-    let client = kaisa::ClientBuilder::new(sandbox.kaisa().client_id, WRONG_SECRET)
+    let client = kaisa::Client::builder()
+        .client_credentials(sandbox.kaisa().client_id, WRONG_SECRET)
         .api_version(sandbox.kaisa().api_version)
         .base_url(sandbox.kaisa().base_url)
         .token_url(sandbox.kaisa().token_url)

@@ -1,8 +1,9 @@
 //! `customers`: listing, creating and updating customers.
 
 use serde::Serialize;
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{
     Customer, CustomerId, CustomerUpdate, CustomersEnvelope, NewCustomer, OneCustomer,
 };
@@ -24,7 +25,7 @@ impl<'a> Customers<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: kaisa::Client) -> kaisa::Result<()> {
-    /// let acme = client.customers().list().custnr("ACME-001").send().await?;
+    /// let acme = client.customers().list().custnr("ACME-001").await?;
     /// for customer in acme {
     ///     println!("{} {:?} {:?}", customer.customer_id, customer.name, customer.email);
     /// }
@@ -32,9 +33,10 @@ impl<'a> Customers<'a> {
     /// ```
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201249581-Developer-API-customers>.
-    pub fn list(&self) -> CustomerList<'a> {
-        CustomerList {
-            client: self.client,
+    pub fn list(&self) -> ListCustomersRequest {
+        ListCustomersRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
             customer_id: None,
             custnr: None,
         }
@@ -60,18 +62,14 @@ impl<'a> Customers<'a> {
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201249581-Developer-API-customers>.
     ///
-    /// # Errors
-    ///
-    /// [`crate::Error::InvalidArgument`] before sending for an empty or too long
-    /// `name` or `custnr`, or a custom field outside 1–20; otherwise the pipeline's
-    /// errors, and [`crate::Error::Decode`] when the answer holds no customer.
-    pub async fn create(&self, customer: NewCustomer) -> Result<Customer> {
-        customer.check()?;
-        let request = Request::post("customers")
-            .form(&customer)
-            .operation("kaisa.customers.create");
-        let OneCustomer(created) = self.client.send(request).await?;
-        Ok(created)
+    /// The arguments are checked when the request is sent: see
+    /// [`CreateCustomerRequest::send`] for the errors.
+    pub fn create(&self, customer: NewCustomer) -> CreateCustomerRequest {
+        CreateCustomerRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+            customer,
+        }
     }
 
     /// Updates a customer: `PUT customers/{customer_id}` with url-encoded parameters;
@@ -92,35 +90,29 @@ impl<'a> Customers<'a> {
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201249581-Developer-API-customers>,
     /// <https://support.kaisa.io/hc/en-us/articles/201050852-Introduction-to-the-Kaisa-API>.
     ///
-    /// # Errors
-    ///
-    /// [`crate::Error::InvalidArgument`] before sending for a `customer_id` that is
-    /// empty, `.` or `..` (also percent-encoded), an update that sets nothing, a too
-    /// long `name` or `custnr`, a monthly report setting other than 0–2 or a custom
-    /// field outside 1–20; otherwise the pipeline's errors
-    /// ([`crate::Error::Api`] with status 404 for an unknown customer, ...).
-    pub async fn update(
+    /// The arguments are checked when the request is sent: see
+    /// [`UpdateCustomerRequest::send`] for the errors.
+    pub fn update(
         &self,
         customer_id: impl Into<CustomerId>,
         update: CustomerUpdate,
-    ) -> Result<Customer> {
-        // An id that is empty, `.` or `..` would update another resource (`PUT
-        // customers/..` is `PUT /2.4.9/`): refused before anything is sent.
-        let id = customer_id.into().to_path_segment("customer_id")?;
-        update.check()?;
-        let request = Request::put(format!("customers/{id}"))
-            .form(&update)
-            .operation("kaisa.customers.update");
-        let OneCustomer(updated) = self.client.send(request).await?;
-        Ok(updated)
+    ) -> UpdateCustomerRequest {
+        UpdateCustomerRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+            customer_id: customer_id.into(),
+            update,
+        }
     }
 }
 
-/// A customer listing being built: see [`Customers::list`].
-#[derive(Debug)]
-#[must_use = "a listing does nothing until `.send()` is awaited"]
-pub struct CustomerList<'a> {
-    client: &'a Client,
+/// A customer listing being built: see [`Customers::list`]. Send it with `.await`,
+/// [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ListCustomersRequest {
+    client: Client,
+    options: CallOptions,
     customer_id: Option<CustomerId>,
     custnr: Option<String>,
 }
@@ -132,7 +124,9 @@ struct Query<'q> {
     custnr: Option<&'q str>,
 }
 
-impl CustomerList<'_> {
+impl ListCustomersRequest {
+    call_options!();
+
     /// Only this customer (`customer_id=`).
     pub fn customer_id(mut self, customer_id: impl Into<CustomerId>) -> Self {
         self.customer_id = Some(customer_id.into());
@@ -145,6 +139,16 @@ impl CustomerList<'_> {
         self
     }
 
+    fn request(&self) -> Request {
+        let query = Query {
+            customer_id: self.customer_id.as_ref().map(CustomerId::as_str),
+            custnr: self.custnr.as_deref(),
+        };
+        Request::get("customers")
+            .query(&query)
+            .operation("kaisa.customers.list")
+    }
+
     /// Sends the request.
     ///
     /// # Errors
@@ -152,14 +156,124 @@ impl CustomerList<'_> {
     /// The pipeline's errors ([`crate::Error::Token`], [`crate::Error::Auth`],
     /// [`crate::Error::Api`], [`crate::Error::Decode`], ...).
     pub async fn send(self) -> Result<Vec<Customer>> {
-        let query = Query {
-            customer_id: self.customer_id.as_ref().map(CustomerId::as_str),
-            custnr: self.custnr.as_deref(),
-        };
-        let request = Request::get("customers")
-            .query(&query)
-            .operation("kaisa.customers.list");
-        let envelope: CustomersEnvelope = self.client.send(request).await?;
+        let envelope: CustomersEnvelope = self.client.send(self.request(), &self.options).await?;
         Ok(envelope.customers)
     }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Vec<Customer>>> {
+        let response: Response<CustomersEnvelope> = self
+            .client
+            .send_with_response(self.request(), &self.options)
+            .await?;
+        Ok(response.map(|envelope| envelope.customers))
+    }
 }
+
+into_future!(ListCustomersRequest => Vec<Customer>);
+
+/// A customer creation being built: see [`Customers::create`]. Send it with
+/// `.await`, [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct CreateCustomerRequest {
+    client: Client,
+    options: CallOptions,
+    customer: NewCustomer,
+}
+
+impl CreateCustomerRequest {
+    call_options!();
+
+    fn request(&self) -> Result<Request> {
+        self.customer.check()?;
+        Ok(Request::post("customers")
+            .form(&self.customer)
+            .operation("kaisa.customers.create"))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidArgument`] before sending for an empty or too long
+    /// `name` or `custnr`, or a custom field outside 1–20; otherwise the pipeline's
+    /// errors, and [`crate::Error::Decode`] when the answer holds no customer.
+    pub async fn send(self) -> Result<Customer> {
+        let OneCustomer(created) = self.client.send(self.request()?, &self.options).await?;
+        Ok(created)
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Customer>> {
+        let response: Response<OneCustomer> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneCustomer(created)| created))
+    }
+}
+
+into_future!(CreateCustomerRequest => Customer);
+
+/// A customer update being built: see [`Customers::update`]. Send it with `.await`,
+/// [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct UpdateCustomerRequest {
+    client: Client,
+    options: CallOptions,
+    customer_id: CustomerId,
+    update: CustomerUpdate,
+}
+
+impl UpdateCustomerRequest {
+    call_options!();
+
+    fn request(&self) -> Result<Request> {
+        // An id that is empty, `.` or `..` would update another resource (`PUT
+        // customers/..` is `PUT /2.4.9/`): refused before anything is sent.
+        let id = self.customer_id.to_path_segment("customer_id")?;
+        self.update.check()?;
+        Ok(Request::put(format!("customers/{id}"))
+            .form(&self.update)
+            .operation("kaisa.customers.update"))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidArgument`] before sending for a `customer_id` that is
+    /// empty, `.` or `..` (also percent-encoded), an update that sets nothing, a too
+    /// long `name` or `custnr`, a monthly report setting other than 0–2 or a custom
+    /// field outside 1–20; otherwise the pipeline's errors
+    /// ([`crate::Error::Api`] with status 404 for an unknown customer, ...).
+    pub async fn send(self) -> Result<Customer> {
+        let OneCustomer(updated) = self.client.send(self.request()?, &self.options).await?;
+        Ok(updated)
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Customer>> {
+        let response: Response<OneCustomer> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneCustomer(updated)| updated))
+    }
+}
+
+into_future!(UpdateCustomerRequest => Customer);

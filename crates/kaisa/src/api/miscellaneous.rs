@@ -1,7 +1,8 @@
 //! `miscellaneous/...`.
 
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::Ping;
 use crate::{Client, Result};
 
@@ -26,14 +27,50 @@ impl<'a> Miscellaneous<'a> {
     /// ```
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201298061-Kaisa-API-Getting-started>.
+    pub fn ping(&self) -> PingRequest {
+        PingRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+        }
+    }
+}
+
+/// A ping being built: see [`Miscellaneous::ping`]. Send it with `.await`,
+/// [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct PingRequest {
+    client: Client,
+    options: CallOptions,
+}
+
+impl PingRequest {
+    call_options!();
+
+    fn request() -> Request {
+        Request::get("miscellaneous/ping").operation("kaisa.miscellaneous.ping")
+    }
+
+    /// Sends the request.
     ///
     /// # Errors
     ///
-    /// The pipeline's errors ([`crate::Error::Token`], [`crate::Error::Auth`],
-    /// [`crate::Error::Api`], ...).
-    pub async fn ping(&self) -> Result<Ping> {
+    /// The pipeline's errors: [`crate::Error::Token`] for refused credentials,
+    /// [`crate::Error::Auth`], [`crate::Error::Api`], [`crate::Error::Transport`], ...
+    pub async fn send(self) -> Result<Ping> {
+        self.client.send(Self::request(), &self.options).await
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Ping>> {
         self.client
-            .send(Request::get("miscellaneous/ping").operation("kaisa.miscellaneous.ping"))
+            .send_with_response(Self::request(), &self.options)
             .await
     }
 }
+
+into_future!(PingRequest => Ping);

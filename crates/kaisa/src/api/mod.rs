@@ -1,11 +1,15 @@
-//! Endpoint handles: each describes its requests and sends them through the client.
+//! Endpoint handles and their request builders: each handle method returns a
+//! `<Verb><Noun>Request` that owns a clone of the client and is sent with `.await`,
+//! `send()` or `send_with_response()`.
 
 mod customers;
 mod miscellaneous;
 mod sources;
 mod statistics;
 
-pub use customers::{CustomerList, Customers};
-pub use miscellaneous::Miscellaneous;
-pub use sources::{SourceList, Sources};
-pub use statistics::{CdrsOut, Statistics, MAX_PAGE_SIZE};
+pub use customers::{
+    CreateCustomerRequest, Customers, ListCustomersRequest, UpdateCustomerRequest,
+};
+pub use miscellaneous::{Miscellaneous, PingRequest};
+pub use sources::{ListSourcesRequest, Sources};
+pub use statistics::{ListCdrsRequest, Statistics, MAX_PAGE_SIZE};

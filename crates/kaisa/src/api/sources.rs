@@ -1,8 +1,9 @@
 //! `sources`: tracking numbers.
 
 use serde::Serialize;
-use vendor_core::Request;
+use vendor_core::{Request, Response};
 
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{CustomerId, Source, SourceId, SourceStatus, SourcesEnvelope};
 use crate::{Client, Result};
 
@@ -29,7 +30,6 @@ impl<'a> Sources<'a> {
     ///     .list()
     ///     .customer_id("407382")
     ///     .status(SourceStatus::Active)
-    ///     .send()
     ///     .await?;
     /// for source in active {
     ///     println!("{} {:?} -> {:?}", source.source_id, source.phonenr, source.destnr);
@@ -38,9 +38,10 @@ impl<'a> Sources<'a> {
     /// ```
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201158642-Developer-API-sources>.
-    pub fn list(&self) -> SourceList<'a> {
-        SourceList {
-            client: self.client,
+    pub fn list(&self) -> ListSourcesRequest {
+        ListSourcesRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
             source_id: None,
             customer_id: None,
             custnr: None,
@@ -52,11 +53,13 @@ impl<'a> Sources<'a> {
     }
 }
 
-/// A source listing being built: see [`Sources::list`].
-#[derive(Debug)]
-#[must_use = "a listing does nothing until `.send()` is awaited"]
-pub struct SourceList<'a> {
-    client: &'a Client,
+/// A source listing being built: see [`Sources::list`]. Send it with `.await`,
+/// [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ListSourcesRequest {
+    client: Client,
+    options: CallOptions,
     source_id: Option<SourceId>,
     customer_id: Option<CustomerId>,
     custnr: Option<String>,
@@ -78,7 +81,9 @@ struct Query<'q> {
     class: Option<&'q str>,
 }
 
-impl SourceList<'_> {
+impl ListSourcesRequest {
+    call_options!();
+
     /// Only this source (`source_id=`).
     pub fn source_id(mut self, source_id: impl Into<SourceId>) -> Self {
         self.source_id = Some(source_id.into());
@@ -121,13 +126,7 @@ impl SourceList<'_> {
         self
     }
 
-    /// Sends the request.
-    ///
-    /// # Errors
-    ///
-    /// The pipeline's errors ([`crate::Error::Token`], [`crate::Error::Auth`],
-    /// [`crate::Error::Api`], [`crate::Error::Decode`], ...).
-    pub async fn send(self) -> Result<Vec<Source>> {
+    fn request(&self) -> Request {
         let query = Query {
             source_id: self.source_id.as_ref().map(SourceId::as_str),
             customer_id: self.customer_id.as_ref().map(CustomerId::as_str),
@@ -137,10 +136,34 @@ impl SourceList<'_> {
             status: self.status.as_ref().map(SourceStatus::as_str),
             class: self.class.as_deref(),
         };
-        let request = Request::get("sources")
+        Request::get("sources")
             .query(&query)
-            .operation("kaisa.sources.list");
-        let envelope: SourcesEnvelope = self.client.send(request).await?;
+            .operation("kaisa.sources.list")
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// The pipeline's errors ([`crate::Error::Token`], [`crate::Error::Auth`],
+    /// [`crate::Error::Api`], [`crate::Error::Decode`], ...).
+    pub async fn send(self) -> Result<Vec<Source>> {
+        let envelope: SourcesEnvelope = self.client.send(self.request(), &self.options).await?;
         Ok(envelope.sources)
     }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Vec<Source>>> {
+        let response: Response<SourcesEnvelope> = self
+            .client
+            .send_with_response(self.request(), &self.options)
+            .await?;
+        Ok(response.map(|envelope| envelope.sources))
+    }
 }
+
+into_future!(ListSourcesRequest => Vec<Source>);

@@ -1,9 +1,12 @@
 //! `statistics/...`: call detail records.
 
-use futures_core::Stream;
-use serde::Serialize;
-use vendor_core::{paginate, Page, Request};
+use std::future::Future;
+use std::pin::Pin;
 
+use serde::Serialize;
+use vendor_core::{paginate, paginate_pages, ItemStream, Page, PageStream, Request, Response};
+
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{Cdr, CdrsEnvelope, KaisaDateTime};
 use crate::{Client, Error, Result};
 
@@ -22,7 +25,8 @@ impl<'a> Statistics<'a> {
     }
 
     /// Outgoing call detail records: `GET statistics/cdrs/out`, one page
-    /// ([`CdrsOut::send`]) or all of them ([`CdrsOut::stream`]).
+    /// ([`ListCdrsRequest::send`], or `.await`), all of them
+    /// ([`ListCdrsRequest::stream`]) or page by page ([`ListCdrsRequest::pages`]).
     ///
     /// ```no_run
     /// # async fn demo(client: kaisa::Client) -> kaisa::Result<()> {
@@ -43,9 +47,10 @@ impl<'a> Statistics<'a> {
     /// ```
     ///
     /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/360014513858-Developer-API-statistics-cdrs-out>.
-    pub fn cdrs_out(&self) -> CdrsOut<'a> {
-        CdrsOut {
-            client: self.client,
+    pub fn cdrs_out(&self) -> ListCdrsRequest {
+        ListCdrsRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
             from: None,
             to: None,
             page: None,
@@ -56,11 +61,15 @@ impl<'a> Statistics<'a> {
     }
 }
 
-/// An outgoing-CDR query being built: see [`Statistics::cdrs_out`].
-#[derive(Debug)]
-#[must_use = "a query does nothing until `.send()` is awaited or `.stream()` is polled"]
-pub struct CdrsOut<'a> {
-    client: &'a Client,
+/// An outgoing-CDR query being built: see [`Statistics::cdrs_out`]. Send it with
+/// `.await`, [`send`](Self::send) or [`send_with_response`](Self::send_with_response)
+/// for one page, or read every page with [`stream`](Self::stream) or
+/// [`pages`](Self::pages).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited, sent or streamed"]
+pub struct ListCdrsRequest {
+    client: Client,
+    options: CallOptions,
     from: Option<KaisaDateTime>,
     to: Option<KaisaDateTime>,
     page: Option<u32>,
@@ -126,7 +135,9 @@ impl Spec {
     }
 }
 
-impl CdrsOut<'_> {
+impl ListCdrsRequest {
+    call_options!();
+
     /// Calls from this time on, UTC (`from_date=`).
     pub fn from(mut self, from: impl Into<KaisaDateTime>) -> Self {
         self.from = Some(from.into());
@@ -175,6 +186,12 @@ impl CdrsOut<'_> {
         }
     }
 
+    fn request(&self) -> Result<Request> {
+        let spec = self.spec();
+        spec.check()?;
+        Ok(spec.request(self.page))
+    }
+
     /// Fetches one page. The `{"cdrs":[...]}` envelope is removed.
     ///
     /// # Errors
@@ -183,33 +200,63 @@ impl CdrsOut<'_> {
     /// `from` after `to`; otherwise the pipeline's errors ([`Error::Token`],
     /// [`Error::Auth`], [`Error::Api`], [`Error::Decode`], ...).
     pub async fn send(self) -> Result<Vec<Cdr>> {
-        let spec = self.spec();
-        spec.check()?;
-        let envelope: CdrsEnvelope = self.client.send(spec.request(self.page)).await?;
+        let envelope: CdrsEnvelope = self.client.send(self.request()?, &self.options).await?;
         Ok(envelope.cdrs)
+    }
+
+    /// Fetches one page, with the answer's status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Vec<Cdr>>> {
+        let response: Response<CdrsEnvelope> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|envelope| envelope.cdrs))
     }
 
     /// Every record, page after page from [`page`](Self::page) (default 0), until a
     /// page comes back shorter than the page size (default 1000, always sent) or
-    /// empty. The stream owns a clone of the client, so it may outlive this builder.
-    ///
-    /// # Errors
+    /// empty. The stream owns a clone of the client, so it may outlive this builder;
+    /// the per-call options apply to each page.
     ///
     /// An item is an error when the arguments are invalid (before anything is sent)
     /// or a page fails; the stream then ends.
-    pub fn stream(self) -> impl Stream<Item = Result<Cdr>> + Send + Unpin + 'static {
-        let client = self.client.clone();
+    pub fn stream(self) -> ItemStream<Cdr> {
+        let (first, fetch) = self.fetcher();
+        ItemStream::new(paginate(first, fetch))
+    }
+
+    /// Every page, as [`stream`](Self::stream) reads them, each with its items and
+    /// page size. Kaisa sends no totals, so `total_items` and `total_pages` are
+    /// `None`: the last page is the first one shorter than the page size.
+    pub fn pages(self) -> PageStream<Cdr> {
+        let (first, fetch) = self.fetcher();
+        PageStream::new(paginate_pages(first, fetch))
+    }
+
+    /// The first page number and a page fetcher owning everything it needs.
+    fn fetcher(self) -> (u32, impl FnMut(u32) -> PageFuture + Send + 'static) {
         let mut spec = self.spec();
         let size = spec.page_size.unwrap_or(MAX_PAGE_SIZE);
         spec.page_size = Some(size);
-        // Boxed so that callers can use `.next()` without pinning it themselves.
-        Box::pin(paginate(self.page.unwrap_or(0), move |page| {
+        let (client, options) = (self.client, self.options);
+        let fetch = move |page: u32| -> PageFuture {
             let client = client.clone();
+            let options = options.clone();
             let checked = spec.check().map(|()| spec.request(Some(page)));
-            async move {
-                let envelope: CdrsEnvelope = client.send(checked?).await?;
+            Box::pin(async move {
+                let envelope: CdrsEnvelope = client.send(checked?, &options).await?;
                 Ok(Page::new(envelope.cdrs).page_size(Some(u64::from(size))))
-            }
-        }))
+            })
+        };
+        (self.page.unwrap_or(0), fetch)
     }
 }
+
+/// One page being fetched, owned.
+type PageFuture = Pin<Box<dyn Future<Output = Result<Page<Cdr>>> + Send>>;
+
+into_future!(ListCdrsRequest => Vec<Cdr>);

@@ -1,6 +1,6 @@
 //! Tokens, versions and base URLs, errors, environment and secrets.
 
-use kaisa::{ApiVersion, Client, ClientBuilder, Error, TokenFormat};
+use kaisa::{ApiVersion, Client, Error, TokenFormat};
 use serde_json::json;
 use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use wiremock::matchers::{body_json, header, method, path};
@@ -115,7 +115,8 @@ async fn the_version_is_appended_to_the_base_url() {
 
 #[test]
 fn defaults_point_at_kaisa() {
-    let client = ClientBuilder::new(CLIENT_ID, CLIENT_SECRET)
+    let client = Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .build()
         .unwrap();
     let text = format!("{client:?}");
@@ -124,7 +125,8 @@ fn defaults_point_at_kaisa() {
         "{text}"
     );
     assert!(text.contains(kaisa::DEFAULT_TOKEN_URL), "{text}");
-    let v3 = Client::builder(CLIENT_ID, CLIENT_SECRET)
+    let v3 = Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .api_version(ApiVersion::V3)
         .build()
         .unwrap();
@@ -133,7 +135,7 @@ fn defaults_point_at_kaisa() {
 
 #[test]
 fn bad_configuration_is_named() {
-    let b = || ClientBuilder::new(CLIENT_ID, CLIENT_SECRET);
+    let b = || Client::builder().client_credentials(CLIENT_ID, CLIENT_SECRET);
     assert_eq!(
         config_field(b().api_version("2.4.9/x").build()),
         "api_version"
@@ -152,11 +154,13 @@ fn bad_configuration_is_named() {
         "token_url"
     );
     assert!(matches!(
-        ClientBuilder::new("", CLIENT_SECRET).build(),
+        Client::builder()
+            .client_credentials("", CLIENT_SECRET)
+            .build(),
         Err(Error::Config(_))
     ));
     assert!(matches!(
-        ClientBuilder::new(CLIENT_ID, "").build(),
+        Client::builder().client_credentials(CLIENT_ID, "").build(),
         Err(Error::Config(_))
     ));
     assert!(b()
@@ -253,7 +257,7 @@ async fn a_rejected_token_is_replaced_once() {
 
 #[test]
 fn debug_output_holds_no_secret() {
-    let builder = ClientBuilder::new(CLIENT_ID, CLIENT_SECRET);
+    let builder = Client::builder().client_credentials(CLIENT_ID, CLIENT_SECRET);
     let builder_text = format!("{builder:?}");
     let client_text = format!("{:?}", builder.build().unwrap());
     for text in [builder_text, client_text] {
@@ -262,7 +266,8 @@ fn debug_output_holds_no_secret() {
     }
 }
 
-const ENV_VARS: [&str; 6] = [
+const ENV_VARS: [&str; 7] = [
+    "KAISA_ALLOW_INSECURE_LOOPBACK",
     "KAISA_CLIENT_ID",
     "KAISA_CLIENT_SECRET",
     "KAISA_API_VERSION",
@@ -298,10 +303,13 @@ async fn configuration_from_the_environment() {
     .await;
 
     remove_env_vars(&ENV_VARS);
-    assert_eq!(config_field(ClientBuilder::from_env()), "KAISA_CLIENT_ID");
+    assert_eq!(
+        config_field(Client::builder().read_env()),
+        "KAISA_CLIENT_ID"
+    );
     std::env::set_var("KAISA_CLIENT_ID", CLIENT_ID);
     assert_eq!(
-        config_field(ClientBuilder::from_env()),
+        config_field(Client::builder().read_env()),
         "KAISA_CLIENT_SECRET"
     );
     std::env::set_var("KAISA_CLIENT_SECRET", CLIENT_SECRET);
@@ -310,25 +318,44 @@ async fn configuration_from_the_environment() {
 
     std::env::set_var("KAISA_TOKEN_FORMAT", "xml");
     assert_eq!(
-        config_field(ClientBuilder::from_env()),
+        config_field(Client::builder().read_env()),
         "KAISA_TOKEN_FORMAT"
     );
     std::env::set_var("KAISA_TOKEN_FORMAT", "JSON");
     std::env::set_var("KAISA_API_VERSION", "v3/../x");
-    assert_eq!(config_field(ClientBuilder::from_env()), "KAISA_API_VERSION");
+    assert_eq!(
+        config_field(Client::builder().read_env()),
+        "KAISA_API_VERSION"
+    );
     std::env::set_var("KAISA_API_VERSION", "v3");
     std::env::set_var("KAISA_BASE_URL", format!("{}{PREFIX}", server.uri()));
     std::env::set_var("KAISA_TOKEN_URL", format!("{}{TOKEN_PATH}", server.uri()));
 
-    // Plain http to loopback still needs the opt-in, which the caller adds.
-    assert!(matches!(Client::from_env(), Err(Error::Config(_))));
-    let client = ClientBuilder::from_env()
+    // Plain http to loopback still needs the opt-in: a setter, or the variable the
+    // sandbox prints.
+    assert_eq!(config_field(Client::from_env()), "KAISA_TOKEN_URL");
+    let client = Client::builder()
+        .read_env()
         .unwrap()
         .allow_insecure_loopback(true)
         .build()
         .unwrap();
     assert_eq!(client.api_version(), &ApiVersion::V3);
+    std::env::set_var("KAISA_ALLOW_INSECURE_LOOPBACK", "maybe");
+    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    std::env::set_var("KAISA_ALLOW_INSECURE_LOOPBACK", "1");
+    let client = Client::from_env().unwrap();
+    assert_eq!(client.api_version(), &ApiVersion::V3);
     client.ping().await.unwrap();
+
+    // A setter after `read_env` overrides its variable.
+    let client = Client::builder()
+        .read_env()
+        .unwrap()
+        .api_version("2.4.9")
+        .build()
+        .unwrap();
+    assert_eq!(client.api_version(), &ApiVersion::V2_4_9);
 
     remove_env_vars(&ENV_VARS);
 }

@@ -10,7 +10,7 @@ mod paths;
 mod sources;
 mod statistics;
 
-use kaisa::ClientBuilder;
+use kaisa::{Client, ClientBuilder};
 use serde_json::{json, Value};
 use test_support::matchers::ApiHeaders;
 use test_support::{jwt, token_endpoint};
@@ -63,7 +63,8 @@ pub(crate) async fn mount_token(server: &MockServer) -> String {
 
 /// A builder pointed at the mock server (version 2.4.9 by default).
 pub(crate) fn builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::new(CLIENT_ID, CLIENT_SECRET)
+    Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .base_url(format!("{}{PREFIX}", server.uri()))
         .token_url(format!("{}{TOKEN_PATH}", server.uri()))
         .allow_insecure_loopback(true)

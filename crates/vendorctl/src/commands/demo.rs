@@ -251,7 +251,8 @@ async fn kaisa(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     let s = sandbox.kaisa();
     let fail = |e: kaisa::Error| Failure::from_sdk(Vendor::Kaisa, &e);
     section(out, "Kaisa: generic token endpoint (300 s tokens), REST v2");
-    let client = kaisa::ClientBuilder::new(s.client_id.as_str(), s.client_secret.as_str())
+    let client = kaisa::Client::builder()
+        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
         .api_version(s.api_version.as_str())
         .token_format(kaisa::TokenFormat::Json)
         .base_url(s.base_url.as_str())
@@ -261,8 +262,8 @@ async fn kaisa(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .map_err(fail)?;
     let token = client.token().await.map_err(fail)?;
     let ping = client.ping().await.map_err(fail)?;
-    let customers = client.customers().list().send().await.map_err(fail)?;
-    let sources = client.sources().list().send().await.map_err(fail)?;
+    let customers = client.customers().list().await.map_err(fail)?;
+    let sources = client.sources().list().await.map_err(fail)?;
     let cdrs: Vec<kaisa::Cdr> = client
         .statistics()
         .cdrs_out()

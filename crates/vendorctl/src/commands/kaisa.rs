@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use futures_util::TryStreamExt;
-use kaisa::{Cdr, Client, ClientBuilder, Customer, KaisaDateTime, Source};
+use kaisa::{Cdr, Client, Customer, KaisaDateTime, Source};
 
 use crate::errors::{Failure, Vendor};
 use crate::output::{Output, Table};
@@ -51,10 +51,18 @@ pub enum KaisaCommand {
     },
 }
 
-/// The Kaisa client configured from the KAISA_* variables.
+/// The Kaisa client configured from the KAISA_* variables (`--insecure-loopback`
+/// adds to `KAISA_ALLOW_INSECURE_LOOPBACK`, never turns it off).
 pub fn client(global: &Global) -> Result<Client, Failure> {
-    ClientBuilder::from_env()
-        .and_then(|b| b.allow_insecure_loopback(global.insecure_loopback).build())
+    Client::builder()
+        .read_env()
+        .and_then(|b| {
+            if global.insecure_loopback {
+                b.allow_insecure_loopback(true).build()
+            } else {
+                b.build()
+            }
+        })
         .map_err(|e| Failure::from_sdk(Vendor::Kaisa, &e))
 }
 
@@ -82,7 +90,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             if let Some(n) = custnr {
                 q = q.custnr(n);
             }
-            let list = q.send().await.map_err(fail)?;
+            let list = q.await.map_err(fail)?;
             out.emit(&list, || vec![customers_table(&list)]);
         }
         KaisaCommand::Sources {
@@ -96,7 +104,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             if let Some(s) = status {
                 q = q.status(s.as_str());
             }
-            let list = q.send().await.map_err(fail)?;
+            let list = q.await.map_err(fail)?;
             out.emit(&list, || vec![sources_table(&list)]);
         }
         KaisaCommand::Cdrs {
@@ -122,7 +130,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             let list: Vec<Cdr> = if all {
                 q.stream().try_collect().await.map_err(fail)?
             } else {
-                q.send().await.map_err(fail)?
+                q.await.map_err(fail)?
             };
             out.emit(&list, || vec![cdrs_table(&list, 20)]);
         }
