@@ -161,8 +161,8 @@ pub fn okq8_app_id_uri(sandbox: &Sandbox) -> String {
 /// the key subscribed to every product.
 pub fn okq8_builder(sandbox: &Sandbox) -> okq8::ClientBuilder {
     let s = sandbox.okq8();
-    okq8::ClientBuilder::new()
-        .credentials(s.client_id, s.client_secret)
+    okq8::Client::builder()
+        .client_credentials(s.client_id, s.client_secret)
         .tenant(s.tenant)
         .scope(s.scope)
         .subscription_key(s.subscription_key)
@@ -187,7 +187,8 @@ pub fn okq8_client(sandbox: &Sandbox) -> okq8::Result<okq8::Client> {
 /// [`okq8::Error::Config`] from the builder (none expected).
 pub fn okq8_public_client(sandbox: &Sandbox) -> okq8::Result<okq8::Client> {
     let s = sandbox.okq8();
-    okq8::ClientBuilder::subscription_key_only()
+    okq8::Client::builder()
+        .subscription_key_only()
         .subscription_key(s.subscription_key)
         .base_url(s.base_url)
         .allow_insecure_loopback(true)

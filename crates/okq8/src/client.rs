@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, OAuthProvider, TokenEndpoint};
 use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
 use vendor_core::ApiClient;
@@ -25,19 +26,45 @@ pub enum AuthMode {
     SubscriptionKeyOnly,
 }
 
-/// Builds a [`Client`]: [`ClientBuilder::new`] for API products that require OAuth,
-/// [`ClientBuilder::subscription_key_only`] for those that do not.
+/// Builds a [`Client`]; start with [`Client::builder`], then choose how the client
+/// authenticates, per OKQ8 API product:
+/// [`client_credentials`](Self::client_credentials) for products that require OAuth
+/// (then also a scope: [`scope`](Self::scope) or [`scope_for`](Self::scope_for)), or
+/// [`subscription_key_only`](Self::subscription_key_only) for those that do not.
 ///
 /// Always required: the base URL ([`base_url`](Self::base_url); OKQ8 publishes no
 /// default) and the subscription key ([`subscription_key`](Self::subscription_key)),
 /// sent in the `Ocp-Apim-Subscription-Key` header on every call (OKQ8 does not
-/// accept it as a query parameter). With OAuth, also
-/// [`credentials`](Self::credentials) and a scope ([`scope`](Self::scope) or
-/// [`scope_for`](Self::scope_for)).
+/// accept it as a query parameter). [`build`](Self::build) returns a
+/// [`ConfigError`] naming the first missing or conflicting setting.
+///
+/// ```
+/// use okq8::{AccessLevel, Client};
+///
+/// let oauth = Client::builder()
+///     .client_credentials("client-id", "client-secret")
+///     .scope_for("api://apim-core-api", AccessLevel::Get)
+///     .base_url("https://api.okq8.example/")
+///     .subscription_key("apim-subscription-key")
+///     .build()?;
+/// let public = Client::builder()
+///     .subscription_key_only()
+///     .base_url("https://api.okq8.example/")
+///     .subscription_key("apim-subscription-key")
+///     .build()?;
+/// # let _ = (oauth, public);
+/// let err = Client::builder()
+///     .base_url("https://api.okq8.example/")
+///     .subscription_key("apim-subscription-key")
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(err, okq8::Error::Config(ref c) if c.field() == "credentials"));
+/// # Ok::<(), okq8::Error>(())
+/// ```
 #[must_use]
 pub struct ClientBuilder {
     common: CommonOptions,
-    mode: AuthMode,
+    key_only: bool,
     tenant: Option<String>,
     scope: Option<String>,
     credentials: Option<AppCredentials>,
@@ -47,7 +74,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("common", &self.common)
-            .field("mode", &self.mode)
+            .field("key_only", &self.key_only)
             .field("tenant", &self.tenant)
             .field("scope", &self.scope)
             .field("credentials", &self.credentials)
@@ -55,30 +82,11 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ClientBuilder {
-    /// A builder for API products that require OAuth: add
-    /// [`credentials`](Self::credentials), a scope, the base URL and the
-    /// subscription key.
-    pub fn new() -> Self {
-        Self::with_mode(AuthMode::OAuth)
-    }
-
-    /// A builder for API products that need only the subscription key: the client
-    /// never asks Azure AD for a token and sends no `Authorization` header.
-    pub fn subscription_key_only() -> Self {
-        Self::with_mode(AuthMode::SubscriptionKeyOnly)
-    }
-
-    fn with_mode(mode: AuthMode) -> Self {
+    fn empty() -> Self {
         Self {
             common: CommonOptions::default(),
-            mode,
+            key_only: false,
             tenant: None,
             scope: None,
             credentials: None,
@@ -87,7 +95,8 @@ impl ClientBuilder {
 
     /// Reads the configuration from the environment:
     ///
-    /// - always: `OKQ8_BASE_URL` and `OKQ8_SUBSCRIPTION_KEY`;
+    /// - always: `OKQ8_BASE_URL` and `OKQ8_SUBSCRIPTION_KEY`; optional
+    ///   `OKQ8_ALLOW_INSECURE_LOOPBACK=1` (plain `http://` to a loopback sandbox);
     /// - OAuth, chosen when `OKQ8_CLIENT_ID` or `OKQ8_CLIENT_SECRET` is set: both of
     ///   them and `OKQ8_SCOPE`; optional `OKQ8_TENANT_ID` and `OKQ8_TOKEN_URL`;
     /// - subscription key only when neither is set.
@@ -103,9 +112,9 @@ impl ClientBuilder {
         let client_id = env::optional("OKQ8_CLIENT_ID")?;
         let client_secret = env::optional("OKQ8_CLIENT_SECRET")?;
         let mut builder = match (client_id, client_secret) {
-            (None, None) => Self::subscription_key_only(),
+            (None, None) => Self::empty().subscription_key_only(),
             (Some(id), Some(secret)) => {
-                let mut b = Self::new().credentials(id, secret);
+                let mut b = Self::empty().client_credentials(id, secret);
                 b.scope = Some(env::required("OKQ8_SCOPE")?);
                 b.tenant = env::optional("OKQ8_TENANT_ID")?;
                 b
@@ -133,20 +142,40 @@ impl ClientBuilder {
         Ok(builder)
     }
 
+    /// OAuth: the client id and secret of the application registered for the API
+    /// product (Azure AD v2 client credentials). Needs a scope too
+    /// ([`scope`](Self::scope) or [`scope_for`](Self::scope_for)).
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(AppCredentials::new(
+            client_id,
+            SecretString::from(client_secret.into()),
+        ));
+        self
+    }
+
+    /// Subscription key only, for API products without OAuth: the client never asks
+    /// Azure AD for a token and sends no `Authorization` header. Conflicts with
+    /// [`client_credentials`](Self::client_credentials) and a scope.
+    pub fn subscription_key_only(mut self) -> Self {
+        self.key_only = true;
+        self
+    }
+
     vendor_core::common_client_setters!(common);
     vendor_core::subscription_key_setter!(common);
-    vendor_core::app_credentials_setter!(
-        /// The application's client id and secret (OAuth mode).
-        credentials
-    );
 
-    /// The Azure AD tenant (default [`DEFAULT_TENANT`]).
+    /// The Azure AD tenant (default [`DEFAULT_TENANT`]; OAuth only).
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
         self.tenant = Some(tenant.into());
         self
     }
 
-    /// The exact scope to request, such as `api://apim-xxxxx-api/.default`.
+    /// The exact scope to request, such as `api://apim-xxxxx-api/.default` (OAuth
+    /// only).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
@@ -163,37 +192,53 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the setting to fix: no base URL
-    /// or subscription key; with OAuth, no credentials, scope or tenant; credentials
-    /// given to a subscription-key-only builder; a URL that is not `https://` (without
+    /// [`Error::Config`](crate::Error::Config) naming the setting to fix:
+    /// `credentials` when neither [`client_credentials`](Self::client_credentials) nor
+    /// [`subscription_key_only`](Self::subscription_key_only) was chosen, or both
+    /// were; with OAuth, `scope` or `tenant`; a scope or tenant given to a
+    /// subscription-key-only builder; `base_url` or `subscription_key` when missing;
+    /// a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(self) -> Result<Client> {
-        let provider = match self.mode {
-            AuthMode::SubscriptionKeyOnly => {
-                if self.credentials.is_some() {
-                    return Err(ConfigError::new(
-                        "credentials",
-                        "a subscription-key-only client takes no OAuth credentials; use ClientBuilder::new() for API products that require OAuth",
-                    )
-                    .into());
-                }
-                None
-            }
+        let mode = self.mode()?;
+        let provider = match mode {
+            AuthMode::SubscriptionKeyOnly => None,
             AuthMode::OAuth => Some(self.provider()?),
         };
         let core = self
             .common
             .vendor_client(None, USER_AGENT, provider, true, &[])?;
-        Ok(Client {
-            core,
-            mode: self.mode,
-        })
+        Ok(Client { core, mode })
+    }
+
+    /// The mode chosen, exactly one.
+    fn mode(&self) -> Result<AuthMode, ConfigError> {
+        match (self.key_only, &self.credentials) {
+            (false, None) => Err(ConfigError::new(
+                "credentials",
+                "choose how the client authenticates: .client_credentials(client_id, client_secret) for API products that require OAuth (OKQ8_CLIENT_ID, OKQ8_CLIENT_SECRET), or .subscription_key_only() for those that do not",
+            )),
+            (true, Some(_)) => Err(ConfigError::new(
+                "credentials",
+                "a subscription-key-only client takes no OAuth credentials: call either .client_credentials(..) or .subscription_key_only(), not both",
+            )),
+            (true, None) if self.scope.is_some() => Err(ConfigError::new(
+                "scope",
+                "a subscription-key-only client requests no token and takes no scope",
+            )),
+            (true, None) if self.tenant.is_some() => Err(ConfigError::new(
+                "tenant",
+                "a subscription-key-only client requests no token and takes no tenant",
+            )),
+            (true, None) => Ok(AuthMode::SubscriptionKeyOnly),
+            (false, Some(_)) => Ok(AuthMode::OAuth),
+        }
     }
 
     fn provider(&self) -> Result<Arc<OAuthProvider>> {
         let credentials = AppCredentials::client_credentials(
             self.credentials.as_ref(),
-            "set the client id and secret of the application registered for the API (or use ClientBuilder::subscription_key_only() for API products without OAuth)",
+            "set the client id of the application registered for the API with .client_credentials(client_id, client_secret) (or use .subscription_key_only() for API products without OAuth)",
         )?;
         let scope = self
             .scope
@@ -221,7 +266,7 @@ impl ClientBuilder {
 /// OKQ8 publishes no endpoint list, so the client offers typed generic calls
 /// ([`get`](Self::get), [`post`](Self::post), [`put`](Self::put),
 /// [`delete`](Self::delete), [`request`](Self::request), [`paged`](Self::paged)) with
-/// your own types, through the same pipeline as every vendor crate: subscription key,
+/// your own types, each returning a request builder that is awaited (or `send`), through the same pipeline as every vendor crate: subscription key,
 /// bearer token (cached, refreshed ahead of expiry, renewed once on a 401), retries,
 /// classified errors. Cheap to clone: clones share the connection pool and the token
 /// cache.
@@ -231,7 +276,7 @@ impl ClientBuilder {
 /// use okq8::{AccessLevel, Client};
 ///
 /// let client = Client::builder()
-///     .credentials("client-id", "client-secret")
+///     .client_credentials("client-id", "client-secret")
 ///     .scope_for("api://apim-core-api", AccessLevel::Default)
 ///     .base_url("https://api.okq8.example/")
 ///     .subscription_key("apim-subscription-key")
@@ -248,9 +293,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts building a client for API products that require OAuth.
+    /// Starts building a client: the one way to configure one in code (see
+    /// [`ClientBuilder`]); [`from_env`](Self::from_env) reads the environment.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
+        ClientBuilder::empty()
     }
 
     /// A client configured from the environment: see [`ClientBuilder::from_env`].

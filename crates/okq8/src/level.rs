@@ -16,6 +16,7 @@ use oauth_core::ConfigError;
 /// assert_eq!(AccessLevel::Default.scope_for("api://apim-core-api/"), "api://apim-core-api/.default");
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccessLevel {
     /// Every level the application was granted (`/.default`).
     #[default]

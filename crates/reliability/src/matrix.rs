@@ -1656,7 +1656,7 @@ async fn api_error_echoes_credentials(s: Arc<Secrets>) -> RowResult {
 
 fn okq8_client(server: &MockServer, s: &Secrets) -> Result<okq8::Client, String> {
     okq8::Client::builder()
-        .credentials(s.client_id.clone(), s.client_secret.clone())
+        .client_credentials(s.client_id.clone(), s.client_secret.clone())
         .scope(SCOPE)
         .base_url(format!("{}/okq8/", server.uri()))
         .token_url(token_url(server))

@@ -74,7 +74,7 @@ fn keyavi_app() -> keyavi::ClientBuilder {
 
 fn okq8() -> okq8::ClientBuilder {
     okq8::Client::builder()
-        .credentials("client-id", SECRET)
+        .client_credentials("client-id", SECRET)
         .scope("api://apim-core-api/.default")
         .base_url("https://okq8.example/")
         .subscription_key("key")
@@ -626,7 +626,7 @@ fn cases() -> Vec<Case> {
             Box::new(|| {
                 vendor(
                     okq8::Client::builder()
-                        .credentials("id", SECRET)
+                        .client_credentials("id", SECRET)
                         .base_url("https://o.example/")
                         .subscription_key("k")
                         .build(),
@@ -640,7 +640,7 @@ fn cases() -> Vec<Case> {
             Box::new(|| {
                 vendor(
                     okq8::Client::builder()
-                        .credentials("id", SECRET)
+                        .client_credentials("id", SECRET)
                         .scope("api://x/.default")
                         .subscription_key("k")
                         .build(),
@@ -654,7 +654,7 @@ fn cases() -> Vec<Case> {
             Box::new(|| {
                 vendor(
                     okq8::Client::builder()
-                        .credentials("id", SECRET)
+                        .client_credentials("id", SECRET)
                         .scope("api://x/.default")
                         .base_url("https://o.example/")
                         .build(),
@@ -667,8 +667,9 @@ fn cases() -> Vec<Case> {
             "okq8 key-only client given credentials",
             Box::new(|| {
                 vendor(
-                    okq8::ClientBuilder::subscription_key_only()
-                        .credentials("id", SECRET)
+                    okq8::Client::builder()
+                        .subscription_key_only()
+                        .client_credentials("id", SECRET)
                         .base_url("https://o.example/")
                         .subscription_key("k")
                         .build(),
@@ -744,7 +745,8 @@ fn the_baseline_configurations_build() {
         .build()
         .unwrap();
     okq8().build().unwrap();
-    okq8::ClientBuilder::subscription_key_only()
+    okq8::Client::builder()
+        .subscription_key_only()
         .base_url("https://o.example/")
         .subscription_key("k")
         .build()

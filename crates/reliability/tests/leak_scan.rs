@@ -91,7 +91,7 @@ fn configuration_texts(s: &Secrets) -> Vec<String> {
     push(format!("{kaisa:?}"));
     push(format!("{:?}", kaisa.build().unwrap()));
     let okq8 = okq8::Client::builder()
-        .credentials(s.client_id.clone(), s.client_secret.clone())
+        .client_credentials(s.client_id.clone(), s.client_secret.clone())
         .scope("api://apim-core-api/.default")
         .base_url("https://okq8.example/")
         .subscription_key(s.subscription_key.clone());

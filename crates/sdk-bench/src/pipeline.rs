@@ -84,8 +84,8 @@ pub async fn run(scale: Scale) -> String {
         let _ = axum::serve(listener, app).await;
     });
     let base = format!("http://{addr}/okq8/");
-    let client = match okq8::ClientBuilder::new()
-        .credentials("bench-client", "bench-secret")
+    let client = match okq8::Client::builder()
+        .client_credentials("bench-client", "bench-secret")
         .scope("api://bench/.default")
         .subscription_key(KEY)
         .base_url(base.clone())
@@ -113,7 +113,7 @@ pub async fn run(scale: Scale) -> String {
 
     let sdk_call = || async {
         client
-            .get::<Station>("core/v1/stations/SE-1001", &())
+            .get::<Station>("core/v1/stations/SE-1001")
             .await
             .is_ok()
     };

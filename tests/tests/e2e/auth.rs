@@ -85,17 +85,17 @@ async fn okq8_get_level_token_cannot_post_a_payment() {
 
         // Reading is what the level grants.
         let stations: Value = client
-            .get("core/v1/stations", &[("page", 1)])
+            .get("core/v1/stations")
+            .query(&[("page", 1)])
             .await
             .unwrap();
         assert_eq!(stations["items"].as_array().map(Vec::len), Some(10));
 
         // With the level declared, the error names it.
         let err = client
-            .request(Method::POST, "payments/v1/payments")
+            .request::<Value>(Method::POST, "payments/v1/payments")
             .json(&payment)
             .require_role("post")
-            .send_json()
             .await
             .unwrap_err();
         assert_eq!(
@@ -236,7 +236,7 @@ async fn kazi_wrong_secret_is_aadsts7000215_without_the_secret() {
 async fn okq8_wrong_secret_is_aadsts7000215_without_the_secret() {
     let sandbox = sandbox().await;
     let client = workspace_tests::okq8_builder(&sandbox)
-        .credentials(sandbox.okq8().client_id, WRONG_SECRET)
+        .client_credentials(sandbox.okq8().client_id, WRONG_SECRET)
         .build()
         .unwrap();
 
@@ -292,13 +292,14 @@ async fn builders_refuse_to_build_without_a_subscription_key() {
             .allow_insecure_loopback(true)
             .build()
             .unwrap_err(),
-        okq8::ClientBuilder::subscription_key_only()
+        okq8::Client::builder()
+            .subscription_key_only()
             .base_url(okq8.base_url.clone())
             .allow_insecure_loopback(true)
             .build()
             .unwrap_err(),
-        okq8::ClientBuilder::new()
-            .credentials(okq8.client_id, okq8.client_secret)
+        okq8::Client::builder()
+            .client_credentials(okq8.client_id, okq8.client_secret)
             .tenant(okq8.tenant)
             .scope(okq8.scope)
             .base_url(okq8.base_url)
@@ -410,7 +411,8 @@ async fn a_wrong_key_is_subscription_key_invalid() {
         .subscription_key(WRONG_KEY)
         .build()
         .unwrap();
-    let okq8_public = okq8::ClientBuilder::subscription_key_only()
+    let okq8_public = okq8::Client::builder()
+        .subscription_key_only()
         .subscription_key(WRONG_KEY)
         .base_url(sandbox.okq8().base_url)
         .allow_insecure_loopback(true)
@@ -453,7 +455,8 @@ async fn okq8_key_of_another_product_is_subscription_not_authorized() {
         .subscription_key(other_key.as_str())
         .build()
         .unwrap();
-    let public = okq8::ClientBuilder::subscription_key_only()
+    let public = okq8::Client::builder()
+        .subscription_key_only()
         .subscription_key(other_key.as_str())
         .base_url(sandbox.okq8().base_url)
         .allow_insecure_loopback(true)

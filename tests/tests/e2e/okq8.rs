@@ -22,7 +22,8 @@ async fn every_endpoint_with_one_token() {
         }
 
         let first: ItemPage<Value> = client
-            .get("core/v1/stations", &[("page", 1)])
+            .get("core/v1/stations")
+            .query(&[("page", 1)])
             .await
             .unwrap();
         assert_eq!((first.page, first.total_pages), (Some(1), Some(3)));
@@ -31,7 +32,7 @@ async fn every_endpoint_with_one_token() {
         assert_eq!(first.items[0]["id"], "SE-1001");
 
         let station: Value = client
-            .request(
+            .request::<Value>(
                 Method::GET,
                 format!("core/v1/stations/{}", okq8::encode_segment("SE-1001")),
             )
@@ -43,7 +44,8 @@ async fn every_endpoint_with_one_token() {
         assert_eq!(station["city"], "Stockholm");
 
         let stations: Vec<Value> = client
-            .paged("core/v1/stations", &())
+            .paged("core/v1/stations")
+            .stream()
             .try_collect()
             .await
             .unwrap();
@@ -97,7 +99,7 @@ async fn unknown_station_is_a_404_that_is_not_retried() {
     let sandbox = sandbox().await;
     let client = workspace_tests::okq8_client(&sandbox).unwrap();
 
-    let err = bounded(client.get_json("core/v1/stations/SE-9999"))
+    let err = bounded(client.get_json("core/v1/stations/SE-9999").send())
         .await
         .unwrap_err();
 

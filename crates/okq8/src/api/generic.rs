@@ -1,21 +1,36 @@
 //! The typed generic calls on [`Client`].
 
-use futures_core::Stream;
 use http::Method;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use vendor_core::{paginate, Page, Request};
+use vendor_core::Request;
 
-use super::RequestBuilder;
-use crate::models::ItemPage;
-use crate::{Client, Result};
+use super::{CallRequest, DeleteRequest, GetRequest, ListItemsRequest, PostRequest, PutRequest};
+use crate::Client;
+
+/// The default trace name of a call with `method`.
+fn operation(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "okq8.get",
+        Method::POST => "okq8.post",
+        Method::PUT => "okq8.put",
+        Method::DELETE => "okq8.delete",
+        Method::PATCH => "okq8.patch",
+        _ => "okq8.request",
+    }
+}
 
 impl Client {
-    /// Starts describing a call with any method; `path` is joined to the base URL
-    /// (keeping the base URL's own path), and must stay below it: a path with a `.`
-    /// or `..` segment (also percent-encoded), an empty segment, or an absolute URL is
-    /// refused before sending. Put caller-supplied ids through
+    fn describe(&self, method: Method, path: impl Into<String>) -> Request {
+        let op = operation(&method);
+        Request::new(method, path.into()).operation(op)
+    }
+
+    /// A call with any method, decoding the JSON answer into `T`; add a body with
+    /// [`json`](CallRequest::json) or [`form`](CallRequest::form). `path` is joined to
+    /// the base URL (keeping the base URL's own path), and must stay below it: a path
+    /// with a `.` or `..` segment (also percent-encoded), an empty segment, or an
+    /// absolute URL is refused before sending. Put caller-supplied ids through
     /// [`path_segment`](crate::path_segment).
     ///
     /// ```no_run
@@ -30,26 +45,28 @@ impl Client {
     ///     )
     ///     .require_role("get")
     ///     .operation("okq8.stations.get")
-    ///     .send()
+    ///     .await?;
+    /// // Nothing to decode: name any type, and send_empty (or send_bytes).
+    /// client
+    ///     .request::<()>(Method::PATCH, "core/v1/cards/4711")
+    ///     .json(&serde_json::json!({"nickname": "Work car"}))
+    ///     .send_empty()
     ///     .await?;
     /// # let _ = station;
     /// # Ok(()) }
     /// ```
     ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    ///
     /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub fn request(&self, method: Method, path: impl Into<String>) -> RequestBuilder<'_> {
-        let operation = match method {
-            Method::GET => "okq8.get",
-            Method::POST => "okq8.post",
-            Method::PUT => "okq8.put",
-            Method::DELETE => "okq8.delete",
-            Method::PATCH => "okq8.patch",
-            _ => "okq8.request",
-        };
-        RequestBuilder::new(self, Request::new(method, path.into()).operation(operation))
+    pub fn request<T>(&self, method: Method, path: impl Into<String>) -> CallRequest<T> {
+        CallRequest::new(self.clone(), self.describe(method, path))
     }
 
-    /// `GET path?query`, decoding the JSON answer into `T`. Pass `&()` for no query.
+    /// `GET path`, decoding the JSON answer into `T`; add query parameters with
+    /// [`query`](GetRequest::query).
     ///
     /// ```no_run
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
@@ -58,7 +75,7 @@ impl Client {
     /// #[derive(serde::Deserialize)]
     /// struct Stations { items: Vec<Station> }
     ///
-    /// let page = client.get::<Stations>("core/v1/stations", &[("page", 2)]).await?;
+    /// let page = client.get::<Stations>("core/v1/stations").query(&[("page", 2)]).await?;
     /// for s in page.items {
     ///     println!("{} {}", s.id, s.name);
     /// }
@@ -67,13 +84,15 @@ impl Client {
     ///
     /// # Errors
     ///
+    /// What awaiting the request (or its `send`) returns:
+    ///
     /// - [`Error::Auth`](crate::Error::Auth) on a 401/403, classified as OKQ8
     ///   documents them: `err.auth_kind()` is
-    ///   [`SubscriptionKeyMissing`](vendor_core::AuthErrorKind::SubscriptionKeyMissing)
+    ///   [`SubscriptionKeyMissing`](crate::AuthErrorKind::SubscriptionKeyMissing)
     ///   or
-    ///   [`SubscriptionKeyInvalid`](vendor_core::AuthErrorKind::SubscriptionKeyInvalid)
+    ///   [`SubscriptionKeyInvalid`](crate::AuthErrorKind::SubscriptionKeyInvalid)
     ///   (401), or
-    ///   [`SubscriptionNotAuthorized`](vendor_core::AuthErrorKind::SubscriptionNotAuthorized)
+    ///   [`SubscriptionNotAuthorized`](crate::AuthErrorKind::SubscriptionNotAuthorized)
     ///   when the subscription is not authorised for the API product or is suspended
     ///   (403); a token lacking a declared role gives `MissingRole`.
     /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument) before sending, for
@@ -87,12 +106,8 @@ impl Client {
     ///   statuses; transport and timeout errors.
     ///
     /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &(impl Serialize + ?Sized),
-    ) -> Result<T> {
-        self.request(Method::GET, path).query(query).send().await
+    pub fn get<T>(&self, path: impl Into<String>) -> GetRequest<T> {
+        GetRequest::new(self.clone(), self.describe(Method::GET, path))
     }
 
     /// `GET path`, returning the JSON answer as is: for exploring an API.
@@ -107,10 +122,8 @@ impl Client {
     /// # Errors
     ///
     /// As [`get`](Self::get), except that any JSON decodes.
-    ///
-    /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub async fn get_json(&self, path: &str) -> Result<Value> {
-        self.request(Method::GET, path).send_json().await
+    pub fn get_json(&self, path: impl Into<String>) -> GetRequest<Value> {
+        self.get(path)
     }
 
     /// `POST path` with `body` as JSON, decoding the JSON answer into `T`.
@@ -134,12 +147,12 @@ impl Client {
     /// As [`get`](Self::get).
     ///
     /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub async fn post<T: DeserializeOwned>(
+    pub fn post<T>(
         &self,
-        path: &str,
+        path: impl Into<String>,
         body: &(impl Serialize + ?Sized),
-    ) -> Result<T> {
-        self.request(Method::POST, path).json(body).send().await
+    ) -> PostRequest<T> {
+        PostRequest::new(self.clone(), self.describe(Method::POST, path).json(body))
     }
 
     /// `PUT path` with `body` as JSON, decoding the JSON answer into `T` (`()` for an
@@ -149,10 +162,9 @@ impl Client {
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
     /// use serde_json::json;
     ///
-    /// let updated: serde_json::Value = client
-    ///     .put("core/v1/cards/4711/nickname", &json!({"nickname": "Work car"}))
+    /// client
+    ///     .put::<()>("core/v1/cards/4711/nickname", &json!({"nickname": "Work car"}))
     ///     .await?;
-    /// # let _ = updated;
     /// # Ok(()) }
     /// ```
     ///
@@ -161,12 +173,12 @@ impl Client {
     /// As [`get`](Self::get).
     ///
     /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub async fn put<T: DeserializeOwned>(
+    pub fn put<T>(
         &self,
-        path: &str,
+        path: impl Into<String>,
         body: &(impl Serialize + ?Sized),
-    ) -> Result<T> {
-        self.request(Method::PUT, path).json(body).send().await
+    ) -> PutRequest<T> {
+        PutRequest::new(self.clone(), self.describe(Method::PUT, path).json(body))
     }
 
     /// `DELETE path`, decoding the answer into `T` (`()` for an empty answer).
@@ -182,13 +194,16 @@ impl Client {
     /// As [`get`](Self::get).
     ///
     /// Vendor docs: <https://developer.test.api.okq8.se/api-authentication>.
-    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.request(Method::DELETE, path).send().await
+    pub fn delete<T>(&self, path: impl Into<String>) -> DeleteRequest<T> {
+        DeleteRequest::new(self.clone(), self.describe(Method::DELETE, path))
     }
 
-    /// Every item of a paged list shaped `{"items": [...], "page": N, "totalPages":
-    /// M}` (see [`ItemPage`]): `GET path?query&page=1`, then `page=2` and so on, until
-    /// `totalPages` (or an empty page).
+    /// A paged list shaped `{"items": [...], "page": N, "totalPages": M}` (see
+    /// [`ItemPage`](crate::ItemPage)): `GET path?query&page=1`, then `page=2` and so
+    /// on, until `totalPages` (or `totalItems`, or an empty page).
+    /// [`stream`](ListItemsRequest::stream) yields the items,
+    /// [`pages`](ListItemsRequest::pages) the pages with their totals; awaiting
+    /// fetches one page.
     ///
     /// ```no_run
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
@@ -197,8 +212,18 @@ impl Client {
     /// #[derive(serde::Deserialize)]
     /// struct Station { id: String, city: String }
     ///
-    /// let stations: Vec<Station> = client.paged("core/v1/stations", &()).try_collect().await?;
+    /// let stations: Vec<Station> = client
+    ///     .paged("core/v1/stations")
+    ///     .query(&[("fuel", "HVO100")])
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
     /// println!("{} stations", stations.len());
+    ///
+    /// let mut pages = client.paged::<Station>("core/v1/stations").pages();
+    /// if let Some(page) = pages.try_next().await? {
+    ///     println!("{:?} pages", page.total_pages);
+    /// }
     /// # Ok(()) }
     /// ```
     ///
@@ -208,17 +233,17 @@ impl Client {
     /// ```no_run
     /// # async fn demo(client: okq8::Client) -> okq8::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// use vendor_core::{paginate, Page};
+    /// use okq8::Page;
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Transactions { data: Vec<serde_json::Value>, total: u64 }
     ///
-    /// let all: Vec<serde_json::Value> = paginate(0, |n| {
-    ///     let client = &client;
+    /// let all: Vec<serde_json::Value> = vendor_core::paginate(0, |n| {
+    ///     let request = client
+    ///         .get::<Transactions>("cards/v1/transactions")
+    ///         .query(&[("offset", n * 50), ("limit", 50)]);
     ///     async move {
-    ///         let t: Transactions = client
-    ///             .get("cards/v1/transactions", &[("offset", n * 50), ("limit", 50)])
-    ///             .await?;
+    ///         let t = request.await?;
     ///         Ok::<_, okq8::Error>(Page::new(t.data).total_items(Some(t.total)).page_size(Some(50)))
     ///     }
     /// })
@@ -230,25 +255,12 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// The stream yields the first error of any page (see [`get`](Self::get)) and
-    /// ends there.
-    pub fn paged<'a, T: DeserializeOwned + 'a>(
-        &'a self,
-        path: &str,
-        query: &(impl Serialize + ?Sized),
-    ) -> impl Stream<Item = Result<T>> + 'a {
-        let template = self
-            .request(Method::GET, path)
-            .operation("okq8.paged")
-            .query(query);
-        let client = self;
-        let template = template.as_request().clone();
-        paginate(1, move |n| {
-            let request = RequestBuilder::new(client, template.clone().query(&[("page", n)]));
-            async move {
-                let page: ItemPage<T> = request.send().await?;
-                Ok(Page::new(page.items).total_pages(page.total_pages))
-            }
-        })
+    /// The streams yield the first error of any page (see [`get`](Self::get)) and
+    /// end there.
+    pub fn paged<T>(&self, path: impl Into<String>) -> ListItemsRequest<T> {
+        ListItemsRequest::new(
+            self.clone(),
+            self.describe(Method::GET, path).operation("okq8.paged"),
+        )
     }
 }

@@ -214,10 +214,9 @@ async fn a_token_without_the_access_level_names_it() {
 
     let client = oauth_builder(&server).build().unwrap();
     let err = client
-        .request(okq8::Method::POST, "payments/v1/payments")
+        .request::<serde_json::Value>(okq8::Method::POST, "payments/v1/payments")
         .json(&json!({"amount": 1}))
         .require_role(AccessLevel::Post.as_str())
-        .send_json()
         .await
         .unwrap_err();
     assert_eq!(

@@ -64,14 +64,12 @@ async fn get_sends_the_query_and_decodes_into_the_callers_type() {
         fuel: Option<&'a str>,
     }
     let page: ItemPage<Station> = client
-        .get(
-            "core/v1/stations",
-            &Filter {
-                page: 2,
-                city: Some("Malmö"),
-                fuel: None,
-            },
-        )
+        .get("core/v1/stations")
+        .query(&Filter {
+            page: 2,
+            city: Some("Malmö"),
+            fuel: None,
+        })
         .await
         .unwrap();
     assert_eq!(page.page, Some(2));
@@ -108,10 +106,7 @@ async fn get_with_no_query_and_an_encoded_id() {
 
     let client = oauth_builder(&server).build().unwrap();
     let station: Station = client
-        .get(
-            &format!("core/v1/stations/{}", encode_segment("SE/1001?x")),
-            &(),
-        )
+        .get(format!("core/v1/stations/{}", encode_segment("SE/1001?x")))
         .await
         .unwrap();
     assert_eq!(station.id, "SE-1001");
@@ -237,7 +232,7 @@ async fn request_builds_any_call() {
 
     let client = oauth_builder(&server).build().unwrap();
     let body = client
-        .request(Method::PATCH, "core/v1/cards/4711")
+        .request::<()>(Method::PATCH, "core/v1/cards/4711")
         .query(&[("dryRun", true)])
         .form(&[("nickname", "Work car"), ("limit", "2000")])
         .require_role("post")
@@ -247,7 +242,7 @@ async fn request_builds_any_call() {
         .unwrap();
     assert_eq!(body, b"ok");
     client
-        .request(Method::HEAD, "core/v1/cards/4711")
+        .request::<()>(Method::HEAD, "core/v1/cards/4711")
         .send_empty()
         .await
         .unwrap();
@@ -276,7 +271,9 @@ async fn paged_walks_every_page_and_stops_at_the_last() {
 
     let client = oauth_builder(&server).build().unwrap();
     let ids: Vec<String> = client
-        .paged::<Station>("core/v1/stations", &[("fuel", "HVO100")])
+        .paged::<Station>("core/v1/stations")
+        .query(&[("fuel", "HVO100")])
+        .stream()
         .map_ok(|s| s.id)
         .try_collect()
         .await
@@ -300,7 +297,8 @@ async fn paged_yields_a_wrong_shape_once_and_ends() {
 
     let client = oauth_builder(&server).build().unwrap();
     let items: Vec<_> = client
-        .paged::<Station>("core/v1/stations", &())
+        .paged::<Station>("core/v1/stations")
+        .stream()
         .collect()
         .await;
     assert_eq!(items.len(), 1);
@@ -327,7 +325,7 @@ async fn a_wrong_shape_reports_where() {
 
     let client = oauth_builder(&server).build().unwrap();
     let err = client
-        .get::<Station>("core/v1/stations/SE-1001", &())
+        .get::<Station>("core/v1/stations/SE-1001")
         .await
         .unwrap_err();
     match &err {
@@ -351,20 +349,23 @@ async fn refused_before_sending() {
     let cases = [
         (
             client
-                .get::<serde_json::Value>("core/v1/stations", &[("subscription-key", "k")])
+                .get::<serde_json::Value>("core/v1/stations")
+                .query(&[("subscription-key", "k")])
                 .await,
             "query",
         ),
         (
             client
-                .get::<serde_json::Value>("core/v1/stations", &[("Subscription-Key", "k")])
+                .get::<serde_json::Value>("core/v1/stations")
+                .query(&[("Subscription-Key", "k")])
                 .await,
             "query",
         ),
         (client.get_json("https://elsewhere.example/x").await, "path"),
         (
             client
-                .get::<serde_json::Value>("core/v1/stations", &json!([1, 2]))
+                .get::<serde_json::Value>("core/v1/stations")
+                .query(&json!([1, 2]))
                 .await,
             "query",
         ),

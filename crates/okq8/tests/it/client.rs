@@ -13,7 +13,7 @@ use crate::{
 
 fn complete() -> ClientBuilder {
     Client::builder()
-        .credentials(CLIENT_ID, CLIENT_SECRET)
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .scope(format!("{APP_ID_URI}/.default"))
         .base_url("https://api.okq8.example/")
         .subscription_key(SUBSCRIPTION_KEY)
@@ -24,7 +24,7 @@ fn build_names_what_is_missing() {
     assert!(complete().build().is_ok());
     assert_eq!(
         config_field(
-            ClientBuilder::new()
+            Client::builder()
                 .scope("api://x/.default")
                 .base_url("https://api.okq8.example/")
                 .subscription_key(SUBSCRIPTION_KEY)
@@ -34,8 +34,8 @@ fn build_names_what_is_missing() {
     );
     assert_eq!(
         config_field(
-            ClientBuilder::new()
-                .credentials(CLIENT_ID, CLIENT_SECRET)
+            Client::builder()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
                 .base_url("https://api.okq8.example/")
                 .subscription_key(SUBSCRIPTION_KEY)
                 .build()
@@ -46,8 +46,8 @@ fn build_names_what_is_missing() {
     assert_eq!(config_field(complete().tenant("").build()), "tenant");
     assert_eq!(
         config_field(
-            ClientBuilder::new()
-                .credentials(CLIENT_ID, CLIENT_SECRET)
+            Client::builder()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
                 .scope("api://x/.default")
                 .subscription_key(SUBSCRIPTION_KEY)
                 .build()
@@ -56,8 +56,8 @@ fn build_names_what_is_missing() {
     );
     assert_eq!(
         config_field(
-            ClientBuilder::new()
-                .credentials(CLIENT_ID, CLIENT_SECRET)
+            Client::builder()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
                 .scope("api://x/.default")
                 .base_url("https://api.okq8.example/")
                 .build()
@@ -66,7 +66,8 @@ fn build_names_what_is_missing() {
     );
     assert_eq!(
         config_field(
-            ClientBuilder::subscription_key_only()
+            Client::builder()
+                .subscription_key_only()
                 .base_url("https://api.okq8.example/")
                 .build()
         ),
@@ -74,8 +75,9 @@ fn build_names_what_is_missing() {
     );
     assert_eq!(
         config_field(
-            ClientBuilder::subscription_key_only()
-                .credentials(CLIENT_ID, CLIENT_SECRET)
+            Client::builder()
+                .subscription_key_only()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
                 .base_url("https://api.okq8.example/")
                 .subscription_key(SUBSCRIPTION_KEY)
                 .build()
@@ -86,7 +88,8 @@ fn build_names_what_is_missing() {
         config_field(complete().base_url("http://api.okq8.example/").build()),
         "base_url"
     );
-    let key_only = ClientBuilder::subscription_key_only()
+    let key_only = Client::builder()
+        .subscription_key_only()
         .base_url("https://api.okq8.example/public")
         .subscription_key(SUBSCRIPTION_KEY)
         .build()
@@ -106,7 +109,7 @@ fn debug_never_shows_secrets() {
     assert!(text.contains("api.okq8.example"), "{text}");
     assert_no_secret(&text, &[CLIENT_SECRET, SUBSCRIPTION_KEY]);
     let request = client
-        .request(okq8::Method::GET, "core/v1/stations")
+        .request::<serde_json::Value>(okq8::Method::GET, "core/v1/stations")
         .query(&[("page", 1)]);
     assert!(format!("{request:?}").contains("page=1"));
 }

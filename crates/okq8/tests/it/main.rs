@@ -8,7 +8,7 @@ mod calls;
 mod client;
 mod paths;
 
-use okq8::{AccessLevel, ClientBuilder, DEFAULT_TENANT};
+use okq8::{AccessLevel, Client, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};
 use test_support::matchers::ApiHeaders;
 use test_support::{jwt, token_endpoint};
@@ -79,8 +79,8 @@ pub(crate) fn default_scope() -> String {
 
 /// An OAuth builder pointed at the mock server.
 pub(crate) fn oauth_builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::new()
-        .credentials(CLIENT_ID, CLIENT_SECRET)
+    Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .scope_for(APP_ID_URI, AccessLevel::Default)
         .authority(server.uri())
         .base_url(format!("{}{API}/", server.uri()))
@@ -90,7 +90,8 @@ pub(crate) fn oauth_builder(server: &MockServer) -> ClientBuilder {
 
 /// A subscription-key-only builder pointed at the mock server.
 pub(crate) fn key_only_builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::subscription_key_only()
+    Client::builder()
+        .subscription_key_only()
         .authority(server.uri())
         .base_url(format!("{}{API}/", server.uri()))
         .subscription_key(SUBSCRIPTION_KEY)

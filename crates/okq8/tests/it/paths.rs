@@ -60,35 +60,42 @@ async fn every_generic_call_refuses_paths_that_leave_the_base() {
     let client = oauth_builder(&server).build().unwrap();
     let body = json!({"amount": 450.0});
     for path in BAD_PATHS {
-        assert_refused(client.get::<Value>(path, &()).await, "get", path);
-        assert_refused(client.get::<Value>(path, &[("page", 2)]).await, "get", path);
+        assert_refused(client.get::<Value>(path).await, "get", path);
+        assert_refused(
+            client.get::<Value>(path).query(&[("page", 2)]).await,
+            "get",
+            path,
+        );
         assert_refused(client.get_json(path).await, "get_json", path);
         assert_refused(client.post::<Value>(path, &body).await, "post", path);
         assert_refused(client.put::<Value>(path, &body).await, "put", path);
         assert_refused(client.delete::<()>(path).await, "delete", path);
         for method in [Method::GET, Method::PATCH, Method::HEAD] {
             assert_refused(
-                client.request(method.clone(), path).send::<Value>().await,
+                client.request::<Value>(method.clone(), path).send().await,
                 "request.send",
                 path,
             );
             assert_refused(
-                client.request(method.clone(), path).send_json().await,
+                client.request::<Value>(method.clone(), path).await,
                 "request.send_json",
                 path,
             );
             assert_refused(
-                client.request(method.clone(), path).send_empty().await,
+                client
+                    .request::<()>(method.clone(), path)
+                    .send_empty()
+                    .await,
                 "request.send_empty",
                 path,
             );
             assert_refused(
-                client.request(method, path).send_bytes().await,
+                client.request::<()>(method, path).send_bytes().await,
                 "request.send_bytes",
                 path,
             );
         }
-        let items: Vec<_> = client.paged::<Value>(path, &()).collect().await;
+        let items: Vec<_> = client.paged::<Value>(path).stream().collect().await;
         assert_eq!(
             items.len(),
             1,

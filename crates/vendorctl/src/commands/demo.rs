@@ -305,8 +305,8 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         out,
         "OKQ8: Azure AD v2 client credentials behind API Management, and a key-only product",
     );
-    let client = okq8::ClientBuilder::new()
-        .credentials(s.client_id.as_str(), s.client_secret.as_str())
+    let client = okq8::Client::builder()
+        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
         .tenant(s.tenant.as_str())
         .scope(s.scope.as_str())
         .subscription_key(s.subscription_key.as_str())
@@ -317,21 +317,24 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .map_err(fail)?;
     let token = client.token().await.map_err(fail)?;
     let first_page: Value = client
-        .get("core/v1/stations", &[("page", 1)])
+        .get("core/v1/stations")
+        .query(&[("page", 1)])
         .await
         .map_err(fail)?;
     let stations: Vec<Value> = client
-        .paged("core/v1/stations", &())
+        .paged("core/v1/stations")
+        .stream()
         .try_collect()
         .await
         .map_err(fail)?;
-    let public = okq8::ClientBuilder::subscription_key_only()
+    let public = okq8::Client::builder()
+        .subscription_key_only()
         .subscription_key(s.subscription_key.as_str())
         .base_url(s.base_url.as_str())
         .allow_insecure_loopback(true)
         .build()
         .map_err(fail)?;
-    let prices: Value = public.get("public/v1/prices", &()).await.map_err(fail)?;
+    let prices: Value = public.get("public/v1/prices").await.map_err(fail)?;
     show(
         out,
         &[

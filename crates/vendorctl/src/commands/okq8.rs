@@ -34,7 +34,8 @@ pub async fn run(cmd: Okq8Command, global: &Global, out: Output) -> Result<(), F
         Okq8Command::Get { path, query } => {
             let pairs = parse_query(&query)?;
             let value: serde_json::Value = client
-                .get(&path, &pairs)
+                .get(path.as_str())
+                .query(&pairs)
                 .await
                 .map_err(|e| Failure::from_sdk(Vendor::Okq8, &e))?;
             out.emit(&value, || {
