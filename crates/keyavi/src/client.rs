@@ -64,7 +64,6 @@ enum Mode {
 /// subscription key ([`subscription_key`](Self::subscription_key)); `build` names
 /// the first one missing in its [`ConfigError`].
 #[must_use]
-#[derive(Default)]
 pub struct ClientBuilder {
     common: CommonOptions,
     client_id: Option<String>,
@@ -102,6 +101,19 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder with nothing set: [`Client::builder`] is the public entry.
+    fn empty() -> Self {
+        Self {
+            common: CommonOptions::default(),
+            client_id: None,
+            client_secret: None,
+            mode: None,
+            tenant: None,
+            app_id: None,
+            scope: None,
+        }
+    }
+
     /// User mode: the application signs in as `username` (resource owner password
     /// grant) and asks for `<app id>/access_as_user`. Add
     /// [`client_secret`](Self::client_secret) for a confidential client.
@@ -156,7 +168,7 @@ impl ClientBuilder {
         let mut builder = match env::optional("KEYAVI_USERNAME")? {
             Some(username) => {
                 let password = env::required("KEYAVI_PASSWORD")?;
-                let builder = Self::default().user(client_id, username, password);
+                let builder = Self::empty().user(client_id, username, password);
                 match env::optional("KEYAVI_CLIENT_SECRET")? {
                     Some(secret) => builder.client_secret(secret),
                     None => builder,
@@ -171,7 +183,7 @@ impl ClientBuilder {
                 })?;
                 let caller_id =
                     CallerId::parse_as(&env::required("KEYAVI_CALLER_ID")?, "KEYAVI_CALLER_ID")?;
-                Self::default().app(client_id, secret, caller_id)
+                Self::empty().app(client_id, secret, caller_id)
             }
         };
         builder
@@ -329,7 +341,7 @@ impl Client {
     /// Starts building a client: give the credentials of one mode with
     /// [`ClientBuilder::app`] or [`ClientBuilder::user`].
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+        ClientBuilder::empty()
     }
 
     /// A client configured from the environment: see [`ClientBuilder::from_env`].

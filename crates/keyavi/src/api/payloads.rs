@@ -31,7 +31,7 @@ impl Payloads {
     ///
     /// Keyavi does not publish the JSON field names of this call: the request sends
     /// `fileName`, `fileContent` (base64) and, if set, `policyId`, as recorded in
-    /// `docs/WIRE_SHAPES.md`; add others with [`ProtectRemote::field`]. The answer is
+    /// `docs/WIRE_SHAPES.md`; add others with [`ProtectRemoteRequest::field`]. The answer is
     /// decoded leniently (see [`ProtectedPayload`]).
     ///
     /// A POST is not idempotent, so the client does **not** retry it after a 5xx or a
