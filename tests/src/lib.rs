@@ -31,7 +31,7 @@ use vendor_sandbox::Sandbox;
 pub fn kazi_builder(sandbox: &Sandbox) -> kazi_tagging::ClientBuilder {
     let s = sandbox.kazi();
     kazi_tagging::Client::builder()
-        .credentials(s.client_id, s.client_secret)
+        .client_credentials(s.client_id, s.client_secret)
         .subscription_key(s.subscription_key)
         .tenant(s.tenant)
         .resource(s.resource)
@@ -57,7 +57,7 @@ pub fn kazi_client(sandbox: &Sandbox) -> kazi_tagging::Result<kazi_tagging::Clie
 pub fn kazi_limited_client(sandbox: &Sandbox) -> kazi_tagging::Result<kazi_tagging::Client> {
     let s = sandbox.kazi();
     kazi_builder(sandbox)
-        .credentials(s.limited_client_id, s.limited_client_secret)
+        .client_credentials(s.limited_client_id, s.limited_client_secret)
         .build()
 }
 

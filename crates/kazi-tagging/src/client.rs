@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, TokenEndpoint};
 use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
 use vendor_core::ApiClient;
@@ -22,6 +23,7 @@ pub const DEFAULT_RESOURCE: &str = "d00b610c-389f-4a05-97cc-f9a934488c8b";
 /// Kazi's environments. Each has its own developer portal, subscription key and
 /// client registration: credentials of one do not work on the other.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://test-api.kazi.be` (the default).
     #[default]
@@ -70,14 +72,14 @@ impl FromStr for Environment {
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]: start with [`Client::builder`].
 ///
-/// Required: [`credentials`](Self::credentials) and
-/// [`subscription_key`](Self::subscription_key). Defaults: the
-/// [`Test`](Environment::Test) environment, tenant [`DEFAULT_TENANT`], resource
-/// [`DEFAULT_RESOURCE`].
+/// Required: [`client_credentials`](Self::client_credentials) and
+/// [`subscription_key`](Self::subscription_key) (or the `KAZI_*` variables, read by
+/// [`read_env`](Self::read_env)); [`build`](Self::build) names the one missing.
+/// Defaults: the [`Test`](Environment::Test) environment, tenant [`DEFAULT_TENANT`],
+/// resource [`DEFAULT_RESOURCE`].
 #[must_use]
-#[derive(Default)]
 pub struct ClientBuilder {
     common: CommonOptions,
     environment: Environment,
@@ -98,52 +100,101 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+/// What `build` says when no credentials were given.
+const CREDENTIALS_HINT: &str = "set the client id and secret Kazi registered for the application: `.client_credentials(id, secret)` or KAZI_CLIENT_ID and KAZI_CLIENT_SECRET";
+
 impl ClientBuilder {
-    /// A builder with the defaults; add credentials and the subscription key.
-    pub fn new() -> Self {
-        Self::default()
+    fn new() -> Self {
+        Self {
+            common: CommonOptions::default(),
+            environment: Environment::default(),
+            tenant: None,
+            resource: None,
+            credentials: None,
+        }
     }
 
-    /// Reads the configuration from the environment: `KAZI_CLIENT_ID`,
-    /// `KAZI_CLIENT_SECRET` and `KAZI_SUBSCRIPTION_KEY` (required); `KAZI_ENV`
-    /// (`test` or `production`, default `test`), `KAZI_BASE_URL` and `KAZI_TOKEN_URL`
-    /// (optional overrides).
+    /// Reads the `KAZI_*` environment variables that are set into this builder (they
+    /// win over what was set before; settings made afterwards win over them):
     ///
-    /// The builder can still be adjusted before [`build`](Self::build).
+    /// - `KAZI_CLIENT_ID` and `KAZI_CLIENT_SECRET`, `KAZI_SUBSCRIPTION_KEY`: required
+    ///   unless the builder already has credentials, a subscription key;
+    /// - `KAZI_ENV` (`test` or `production`, default `test`);
+    /// - `KAZI_BASE_URL`, `KAZI_TOKEN_URL`: overrides of the environment's URLs;
+    /// - `KAZI_ALLOW_INSECURE_LOOPBACK=1`: plain `http://` to a loopback host, as a
+    ///   local sandbox serves (`vendorctl sandbox` prints it).
+    ///
+    /// [`Client::from_env`] is `Client::builder().read_env()?.build()`.
+    ///
+    /// ```no_run
+    /// # fn demo() -> kazi_tagging::Result<()> {
+    /// use kazi_tagging::{Client, RetryPolicy};
+    ///
+    /// let client = Client::builder()
+    ///     .read_env()?
+    ///     .retry_policy(RetryPolicy::none())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or
     /// malformed.
-    pub fn from_env() -> Result<Self> {
-        let client_id = env::required("KAZI_CLIENT_ID")?;
-        let client_secret = env::secret("KAZI_CLIENT_SECRET")?;
-        let subscription_key = env::secret("KAZI_SUBSCRIPTION_KEY")?;
+    pub fn read_env(mut self) -> Result<Self> {
+        let client_id = env::optional("KAZI_CLIENT_ID")?;
+        let client_secret = env::optional("KAZI_CLIENT_SECRET")?;
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => {
+                self.credentials = Some(AppCredentials::new(id, secret.into()));
+            }
+            (Some(_), None) => Err(ConfigError::new("KAZI_CLIENT_SECRET", "is not set"))?,
+            (None, Some(_)) => Err(ConfigError::new("KAZI_CLIENT_ID", "is not set"))?,
+            (None, None) if self.credentials.is_none() => {
+                Err(ConfigError::new("KAZI_CLIENT_ID", "is not set"))?
+            }
+            (None, None) => {}
+        }
+        if self.common.subscription_key.is_none() {
+            self.common.subscription_key = Some(env::secret("KAZI_SUBSCRIPTION_KEY")?);
+        } else if let Some(key) = env::optional("KAZI_SUBSCRIPTION_KEY")? {
+            self.common.subscription_key = Some(key.into());
+        }
         // The same spellings as `Environment::from_str` (`prod` too), named by variable.
-        let environment = match env::optional("KAZI_ENV")? {
-            Some(value) => value
+        if let Some(value) = env::optional("KAZI_ENV")? {
+            self.environment = value
                 .parse::<Environment>()
-                .map_err(|e| ConfigError::new("KAZI_ENV", e.problem().to_owned()))?,
-            None => Environment::Test,
-        };
-        let mut builder = Self {
-            environment,
-            credentials: Some(AppCredentials::new(client_id, client_secret)),
-            ..Self::default()
-        };
-        builder.common.subscription_key = Some(subscription_key);
-        builder
-            .common
-            .read_env("KAZI_BASE_URL", "KAZI_TOKEN_URL", None)?;
-        Ok(builder)
+                .map_err(|e| ConfigError::new("KAZI_ENV", e.problem().to_owned()))?;
+        }
+        self.common
+            .read_env("KAZI_BASE_URL", "KAZI_TOKEN_URL", None)
+            .map_err(|e| match e.field() {
+                // Named by its whole variable, as the others are.
+                "ALLOW_INSECURE_LOOPBACK" => {
+                    ConfigError::new("KAZI_ALLOW_INSECURE_LOOPBACK", e.problem().to_owned())
+                }
+                _ => e,
+            })?;
+        Ok(self)
     }
 
     vendor_core::common_client_setters!(common);
     vendor_core::subscription_key_setter!(common);
-    vendor_core::app_credentials_setter!(
-        /// The application's client id and secret, registered by Kazi for it.
-        credentials
-    );
+
+    /// The application's client id and secret, registered by Kazi for it (Azure AD
+    /// `client_credentials` grant).
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(AppCredentials::new(
+            client_id,
+            SecretString::from(client_secret.into()),
+        ));
+        self
+    }
 
     /// Test (default) or production; [`base_url`](Self::base_url) overrides it.
     pub fn environment(mut self, environment: Environment) -> Self {
@@ -169,14 +220,12 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the setting to fix: no
-    /// credentials or subscription key, an empty tenant or resource, a URL that is not
+    /// credentials (`credentials`) or subscription key (`subscription_key`), an empty tenant or resource, a URL that is not
     /// `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
     pub fn build(self) -> Result<Client> {
-        let credentials = AppCredentials::client_credentials(
-            self.credentials.as_ref(),
-            "set the client id and secret Kazi registered for the application (KAZI_CLIENT_ID, KAZI_CLIENT_SECRET)",
-        )?;
+        let credentials =
+            AppCredentials::client_credentials(self.credentials.as_ref(), CREDENTIALS_HINT)?;
         let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
         let resource = non_empty_or(self.resource.as_deref(), DEFAULT_RESOURCE, "resource")?;
         let provider = self.common.provider(
@@ -211,7 +260,7 @@ impl ClientBuilder {
 /// use kazi_tagging::{Client, Environment};
 ///
 /// let client = Client::builder()
-///     .credentials("client-id", "client-secret")
+///     .client_credentials("client-id", "client-secret")
 ///     .subscription_key("apim-subscription-key")
 ///     .environment(Environment::Production)
 ///     .build()?;
@@ -228,18 +277,22 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts building a client.
+    /// Starts building a client: add
+    /// [`client_credentials`](ClientBuilder::client_credentials) and
+    /// [`subscription_key`](ClientBuilder::subscription_key) (or
+    /// [`read_env`](ClientBuilder::read_env)), then [`build`](ClientBuilder::build).
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
 
-    /// A client configured from the environment: see [`ClientBuilder::from_env`].
+    /// A client configured from the `KAZI_*` environment variables: see
+    /// [`ClientBuilder::read_env`] for the list.
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable or setting to fix.
     pub fn from_env() -> Result<Self> {
-        ClientBuilder::from_env()?.build()
+        Client::builder().read_env()?.build()
     }
 
     /// The environment chosen (a [`base_url`](ClientBuilder::base_url) override may
@@ -253,12 +306,12 @@ impl Client {
         self.core.base_url()
     }
 
-    /// The expectations: `client.expectations().list()`.
+    /// The expectations: `client.expectations().list().await`.
     pub fn expectations(&self) -> Expectations<'_> {
         Expectations::new(self)
     }
 
-    /// Talent scans: `client.talent_scans().matches(id)`.
+    /// Talent scans: `client.talent_scans().matches(id).await`.
     pub fn talent_scans(&self) -> TalentScans<'_> {
         TalentScans::new(self)
     }

@@ -56,8 +56,8 @@ fn api() -> vendor_core::ApiClientBuilder {
 }
 
 fn kazi() -> kazi_tagging::ClientBuilder {
-    kazi_tagging::ClientBuilder::new()
-        .credentials("client-id", SECRET)
+    kazi_tagging::Client::builder()
+        .client_credentials("client-id", SECRET)
         .subscription_key("key")
 }
 
@@ -396,7 +396,7 @@ fn cases() -> Vec<Case> {
             "kazi without credentials",
             Box::new(|| {
                 vendor(
-                    kazi_tagging::ClientBuilder::new()
+                    kazi_tagging::Client::builder()
                         .subscription_key("k")
                         .build(),
                 )
@@ -408,8 +408,8 @@ fn cases() -> Vec<Case> {
             "kazi without subscription key",
             Box::new(|| {
                 vendor(
-                    kazi_tagging::ClientBuilder::new()
-                        .credentials("id", SECRET)
+                    kazi_tagging::Client::builder()
+                        .client_credentials("id", SECRET)
                         .build(),
                 )
             }),

@@ -73,8 +73,8 @@ fn configuration_texts(s: &Secrets) -> Vec<String> {
     push(format!("{token:#?}"));
     push(format!("{:?}", token.authorization_header()));
 
-    let kazi = kazi_tagging::ClientBuilder::new()
-        .credentials(s.client_id.clone(), s.client_secret.clone())
+    let kazi = kazi_tagging::Client::builder()
+        .client_credentials(s.client_id.clone(), s.client_secret.clone())
         .subscription_key(s.subscription_key.clone());
     push(format!("{kazi:?}"));
     push(format!("{:?}", kazi.build().unwrap()));

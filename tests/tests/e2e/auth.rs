@@ -219,12 +219,14 @@ async fn keyavi_wrong_secret_is_aadsts7000215_without_the_secret() {
 async fn kazi_wrong_secret_is_aadsts7000215_without_the_secret() {
     let sandbox = sandbox().await;
     let client = workspace_tests::kazi_builder(&sandbox)
-        .credentials(sandbox.kazi().client_id, WRONG_SECRET)
+        .client_credentials(sandbox.kazi().client_id, WRONG_SECRET)
         .build()
         .unwrap();
     assert!(!format!("{client:?}").contains(WRONG_SECRET));
 
-    let err = bounded(client.expectations().list()).await.unwrap_err();
+    let err = bounded(client.expectations().list().send())
+        .await
+        .unwrap_err();
 
     assert_invalid_azure_secret(&err, false);
     let stats = sandbox.stats();
@@ -286,7 +288,7 @@ async fn builders_refuse_to_build_without_a_subscription_key() {
 
     let errors = [
         kazi_tagging::Client::builder()
-            .credentials(kazi.client_id, kazi.client_secret)
+            .client_credentials(kazi.client_id, kazi.client_secret)
             .base_url(kazi.base_url)
             .token_url(kazi.token_url)
             .allow_insecure_loopback(true)

@@ -1,7 +1,9 @@
-//! Endpoint handles: `client.expectations()`, `client.talent_scans()`.
+//! Endpoint handles and their request builders: `client.expectations().list()`
+//! ([`ListExpectationsRequest`]), `client.talent_scans().matches(id)`
+//! ([`GetMatchesRequest`]).
 
 mod expectations;
 mod talent_scans;
 
-pub use expectations::Expectations;
-pub use talent_scans::{MatchesRequest, TalentScans, MAX_PAGE_SIZE};
+pub use expectations::{Expectations, ListExpectationsRequest};
+pub use talent_scans::{GetMatchesRequest, TalentScans, MAX_PAGE_SIZE};

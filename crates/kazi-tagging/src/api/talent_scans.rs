@@ -1,11 +1,15 @@
 //! `GET /tagging/v2/bulk/talentscans/{id}/matches`.
 
-use futures_core::Stream;
-use serde::Serialize;
-use vendor_core::{paginate, path_segment, Page, Request};
+use std::future::Future;
+use std::pin::Pin;
 
+use futures_util::StreamExt as _;
+use serde::Serialize;
+use vendor_core::{paginate, paginate_pages, path_segment, ApiClient, Page, Request};
+
+use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
-use crate::{Client, Error, Result, Scope};
+use crate::{Client, Error, ItemStream, PageStream, Response, Result, Scope};
 
 /// Most matches Kazi returns per page.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -25,10 +29,12 @@ impl<'a> TalentScans<'a> {
     /// `GET /tagging/v2/bulk/talentscans/{id}/matches`. Needs the scope
     /// `read:talentscans`.
     ///
-    /// Returns a request to refine with [`page`](MatchesRequest::page),
-    /// [`page_size`](MatchesRequest::page_size), [`search`](MatchesRequest::search)
-    /// and [`sort`](MatchesRequest::sort), then [`send`](MatchesRequest::send) for one
-    /// page or [`stream`](MatchesRequest::stream) for every match.
+    /// Returns a request to refine with [`page`](GetMatchesRequest::page),
+    /// [`page_size`](GetMatchesRequest::page_size),
+    /// [`search`](GetMatchesRequest::search) and [`sort`](GetMatchesRequest::sort),
+    /// then await (or [`send`](GetMatchesRequest::send)) for one page,
+    /// [`stream`](GetMatchesRequest::stream) for every match or
+    /// [`pages`](GetMatchesRequest::pages) for every page with its totals.
     ///
     /// ```no_run
     /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
@@ -39,7 +45,6 @@ impl<'a> TalentScans<'a> {
     ///     .matches("8f14e45f-ceea-467a-9575-6d6a1b1f3f5e")
     ///     .sort(MatchSort::WorkValue.descending())
     ///     .page_size(50)
-    ///     .send()
     ///     .await?;
     /// for m in &page.matches {
     ///     println!("{:?} at {:?}: {:?}", m.job_scan.title, m.job_scan.employer, m.match_score);
@@ -50,9 +55,9 @@ impl<'a> TalentScans<'a> {
     ///
     /// Vendor docs:
     /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
-    pub fn matches(&self, talent_scan_id: impl Into<TalentScanId>) -> MatchesRequest<'a> {
-        MatchesRequest {
-            client: self.client,
+    pub fn matches(&self, talent_scan_id: impl Into<TalentScanId>) -> GetMatchesRequest {
+        GetMatchesRequest {
+            client: self.client.clone(),
             spec: Spec {
                 id: talent_scan_id.into(),
                 page: None,
@@ -60,16 +65,21 @@ impl<'a> TalentScans<'a> {
                 search: None,
                 sort: None,
             },
+            options: CallOptions::default(),
         }
     }
 }
 
 /// A job matches query being built: see [`TalentScans::matches`].
+///
+/// It owns a clone of the client, so it (and its streams) can be moved to another
+/// task.
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send()` is awaited or `.stream()` is polled"]
-pub struct MatchesRequest<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is awaited or its stream is polled"]
+pub struct GetMatchesRequest {
+    client: Client,
     spec: Spec,
+    options: CallOptions,
 }
 
 /// What a query asks for, detached from the client so that a stream can own it.
@@ -126,9 +136,11 @@ impl Spec {
     }
 }
 
-impl<'a> MatchesRequest<'a> {
+impl GetMatchesRequest {
+    call_options!();
+
     /// The page to fetch, from 1 (`page`; Kazi's default is 1). For
-    /// [`stream`](Self::stream), the page to start at.
+    /// [`stream`](Self::stream) and [`pages`](Self::pages), the page to start at.
     pub fn page(mut self, page: u32) -> Self {
         self.spec.page = Some(page);
         self
@@ -156,7 +168,7 @@ impl<'a> MatchesRequest<'a> {
         self
     }
 
-    /// Fetches one page.
+    /// Fetches one page (what awaiting the request does).
     ///
     /// ```no_run
     /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
@@ -182,8 +194,19 @@ impl<'a> MatchesRequest<'a> {
     /// Vendor docs:
     /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
     pub async fn send(self) -> Result<TalentScanMatches> {
-        let request = self.spec.request(self.spec.page)?;
+        let request = self.options.apply(self.spec.request(self.spec.page)?);
         self.client.core.api().send(request).await
+    }
+
+    /// Fetches one page, with the answer's status, headers and request id (quote it
+    /// in a support ticket).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<TalentScanMatches>> {
+        let request = self.options.apply(self.spec.request(self.spec.page)?);
+        self.client.core.api().send_with_response(request).await
     }
 
     /// Every match, page after page (from [`page`](Self::page), else page 1), until
@@ -209,27 +232,94 @@ impl<'a> MatchesRequest<'a> {
     ///
     /// The stream yields the first error of any page (see [`send`](Self::send)) and
     /// ends there.
-    pub fn stream(self) -> impl Stream<Item = Result<JobMatch>> + 'a {
-        let client = self.client;
-        let spec = self.spec;
+    pub fn stream(self) -> ItemStream<JobMatch> {
+        let (first, fetch) = self.fetcher();
+        ItemStream::new(paginate(first, fetch))
+    }
+
+    /// Every page, as [`stream`](Self::stream) walks them, each with Kazi's totals:
+    /// [`Page::total_pages`](crate::Page::total_pages) is `pagination.amountOfPages`
+    /// and [`Page::total_items`](crate::Page::total_items) `pagination.totalAmount`
+    /// (both for the whole list, also when starting at a later [`page`](Self::page)).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut pages = client
+    ///     .talent_scans()
+    ///     .matches("8f14e45f-ceea-467a-9575-6d6a1b1f3f5e")
+    ///     .page_size(20)
+    ///     .pages();
+    /// while let Some(page) = pages.try_next().await? {
+    ///     println!("{} matches of {:?}", page.items.len(), page.total_items);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`stream`](Self::stream).
+    pub fn pages(self) -> PageStream<JobMatch> {
+        let (first, fetch) = self.fetcher();
+        let skipped = u64::from(first.saturating_sub(1));
+        PageStream::new(
+            paginate_pages(first, fetch).map(move |page| page.map(|p| absolute(p, skipped))),
+        )
+    }
+
+    /// The first page and the function fetching page `n`, owning what it needs.
+    fn fetcher(self) -> (u32, impl FnMut(u32) -> PageFuture + Send + 'static) {
+        let api: ApiClient = self.client.core.api().clone();
+        let Self { spec, options, .. } = self;
         let first = spec.page.unwrap_or(1);
-        paginate(first, move |n| {
-            let request = spec.request(Some(n));
+        let fetch = move |n: u32| {
+            let request = spec.request(Some(n)).map(|r| options.apply(r));
             let asked_size = spec.page_size;
-            async move {
-                let page: TalentScanMatches = client.core.api().send(request?).await?;
-                Ok(into_page(page, first, asked_size))
-            }
-        })
+            let api = api.clone();
+            Box::pin(async move {
+                let page: TalentScanMatches = api.send(request?).await?;
+                Ok(relative(page, first, asked_size))
+            }) as PageFuture
+        };
+        (first, fetch)
     }
 }
 
-/// Kazi's counters are absolute; the paginator counts from the page it started at.
-fn into_page(page: TalentScanMatches, first: u32, asked_size: Option<u32>) -> Page<JobMatch> {
+into_future!(GetMatchesRequest => TalentScanMatches);
+
+/// One page being fetched by a stream.
+type PageFuture = Pin<Box<dyn Future<Output = Result<Page<JobMatch>>> + Send + 'static>>;
+
+/// Kazi's counters are absolute; the paginator counts from the page it started at,
+/// so that it stops at the last page: the totals of the pages not walked are taken
+/// off (the item total only when the page size is known).
+fn relative(page: TalentScanMatches, first: u32, asked_size: Option<u32>) -> Page<JobMatch> {
     let skipped = u64::from(first.saturating_sub(1));
     let p = page.pagination;
+    let size = p.page_size.or(asked_size.map(u64::from));
+    let total_items = match (skipped, size) {
+        (0, _) => p.total_amount,
+        (_, Some(size)) => p
+            .total_amount
+            .and_then(|t| t.checked_sub(skipped.saturating_mul(size))),
+        (_, None) => None,
+    };
     Page::new(page.matches)
         .total_pages(p.amount_of_pages.map(|t| t.saturating_sub(skipped)))
-        .total_items(if skipped == 0 { p.total_amount } else { None })
-        .page_size(p.page_size.or(asked_size.map(u64::from)))
+        .total_items(total_items)
+        .page_size(size)
+}
+
+/// The totals of a page made [`relative`], for the whole list again.
+fn absolute(page: Page<JobMatch>, skipped: u64) -> Page<JobMatch> {
+    if skipped == 0 {
+        return page;
+    }
+    let total_pages = page.total_pages.map(|t| t.saturating_add(skipped));
+    let total_items = match (page.total_items, page.page_size) {
+        (Some(t), Some(size)) => Some(t.saturating_add(skipped.saturating_mul(size))),
+        _ => None,
+    };
+    page.total_pages(total_pages).total_items(total_items)
 }

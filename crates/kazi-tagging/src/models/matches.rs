@@ -234,6 +234,7 @@ impl Pagination {
 /// assert_eq!(MatchOrder::default(), MatchSort::Match.descending());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MatchSort {
     /// The overall match score (`match`).
     Match,

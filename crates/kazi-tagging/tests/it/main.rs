@@ -6,9 +6,10 @@
 mod client;
 mod expectations;
 mod paths;
+mod shape;
 mod talent_scans;
 
-use kazi_tagging::{ClientBuilder, DEFAULT_RESOURCE, DEFAULT_TENANT};
+use kazi_tagging::{Client, ClientBuilder, DEFAULT_RESOURCE, DEFAULT_TENANT};
 use serde_json::{json, Value};
 use test_support::matchers::ApiHeaders;
 use test_support::{jwt, token_endpoint};
@@ -86,8 +87,8 @@ pub(crate) async fn mount_token(server: &MockServer, roles: &[&str]) -> String {
 /// A builder pointed at the mock server: authority and base URL (with the `/kazi`
 /// prefix) on it, loopback allowed.
 pub(crate) fn builder(server: &MockServer) -> ClientBuilder {
-    ClientBuilder::new()
-        .credentials(CLIENT_ID, CLIENT_SECRET)
+    Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .subscription_key(SUBSCRIPTION_KEY)
         .authority(server.uri())
         .base_url(format!("{}{API}", server.uri()))

@@ -87,7 +87,7 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         "Kazi Tagging: Azure AD v1 (resource), subscription key",
     );
     let client = kazi_tagging::Client::builder()
-        .credentials(s.client_id.as_str(), s.client_secret.as_str())
+        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
         .subscription_key(s.subscription_key.as_str())
         .base_url(s.base_url.as_str())
         .token_url(s.token_url.as_str())
@@ -124,7 +124,7 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     });
     // A client registered without `read:expectations`: the error names the role.
     let limited = kazi_tagging::Client::builder()
-        .credentials(
+        .client_credentials(
             s.limited_client_id.as_str(),
             s.limited_client_secret.as_str(),
         )

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use futures_util::TryStreamExt;
-use kazi_tagging::{Client, ClientBuilder, Expectation, JobMatch, MatchOrder, TalentScanMatches};
+use kazi_tagging::{Client, Expectation, JobMatch, MatchOrder, TalentScanMatches};
 
 use crate::errors::{Failure, Vendor};
 use crate::output::{Output, Table};
@@ -35,10 +35,18 @@ pub enum KaziCommand {
     },
 }
 
-/// The Kazi client configured from the KAZI_* variables.
+/// The Kazi client configured from the KAZI_* variables (`--insecure-loopback` adds
+/// to `KAZI_ALLOW_INSECURE_LOOPBACK`).
 pub fn client(global: &Global) -> Result<Client, Failure> {
-    ClientBuilder::from_env()
-        .and_then(|b| b.allow_insecure_loopback(global.insecure_loopback).build())
+    Client::builder()
+        .read_env()
+        .and_then(|b| {
+            if global.insecure_loopback {
+                b.allow_insecure_loopback(true).build()
+            } else {
+                b.build()
+            }
+        })
         .map_err(|e| Failure::from_sdk(Vendor::Kazi, &e))
 }
 
