@@ -117,7 +117,7 @@ fn debug_never_shows_secrets() {
 /// All environment variable cases in one test: the variables are process-wide.
 #[tokio::test]
 async fn from_env_reads_and_names_variables() {
-    const VARS: [&str; 7] = [
+    const VARS: [&str; 8] = [
         "OKQ8_TENANT_ID",
         "OKQ8_CLIENT_ID",
         "OKQ8_CLIENT_SECRET",
@@ -125,6 +125,7 @@ async fn from_env_reads_and_names_variables() {
         "OKQ8_SUBSCRIPTION_KEY",
         "OKQ8_BASE_URL",
         "OKQ8_TOKEN_URL",
+        "OKQ8_ALLOW_INSECURE_LOOPBACK",
     ];
     let clear = || remove_env_vars(&VARS);
     clear();
@@ -201,10 +202,13 @@ async fn from_env_reads_and_names_variables() {
         .named("prices with the key only")
         .mount(&server)
         .await;
-    let key_only = ClientBuilder::from_env()
-        .unwrap()
-        .allow_insecure_loopback(true)
-        .build();
+    // A plain-http loopback base URL is refused without the opt-in...
+    assert_eq!(config_field(Client::from_env()), "OKQ8_BASE_URL");
+    std::env::set_var("OKQ8_ALLOW_INSECURE_LOOPBACK", "maybe");
+    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    // ... which the environment gives, as `vendorctl sandbox` prints it.
+    std::env::set_var("OKQ8_ALLOW_INSECURE_LOOPBACK", "1");
+    let key_only = Client::from_env();
     clear();
 
     let oauth = oauth.unwrap();

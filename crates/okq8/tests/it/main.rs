@@ -7,6 +7,7 @@ mod auth;
 mod calls;
 mod client;
 mod paths;
+mod shape;
 
 use okq8::{AccessLevel, Client, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};
