@@ -10,8 +10,9 @@
 
 use kaisa::Client;
 
-/// Pings the API and lists the customers.
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// Pings the API and lists the customers (public, so that a test can include this
+/// file with `#[path]` and run it against the sandbox).
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     let ping = client.ping().await?;
     println!(
