@@ -85,7 +85,8 @@ pub fn keyavi_app_builder_as(
 ) -> Result<keyavi::ClientBuilder, ConfigError> {
     let s = sandbox.keyavi();
     let caller = keyavi::CallerId::parse(&s.caller_id)?;
-    Ok(keyavi::ClientBuilder::app(client_id, client_secret, caller)
+    Ok(keyavi::Client::builder()
+        .app(client_id, client_secret, caller)
         .tenant(s.tenant)
         .app_id(s.app_id)
         .subscription_key(s.subscription_key)
@@ -107,7 +108,8 @@ pub fn keyavi_app_client(sandbox: &Sandbox) -> keyavi::Result<keyavi::Client> {
 /// confidential client).
 pub fn keyavi_user_builder(sandbox: &Sandbox) -> keyavi::ClientBuilder {
     let s = sandbox.keyavi();
-    keyavi::ClientBuilder::user(s.client_id, s.username, s.password)
+    keyavi::Client::builder()
+        .user(s.client_id, s.username, s.password)
         .client_secret(s.client_secret)
         .tenant(s.tenant)
         .app_id(s.app_id)

@@ -62,14 +62,15 @@ fn kazi() -> kazi_tagging::ClientBuilder {
 }
 
 fn keyavi_app() -> keyavi::ClientBuilder {
-    keyavi::ClientBuilder::app(
-        "client-id",
-        SECRET,
-        keyavi::CallerId::parse("ops@example.com").unwrap(),
-    )
-    .tenant("contoso.onmicrosoft.com")
-    .base_url("https://keyavi.example/api/")
-    .subscription_key("key")
+    keyavi::Client::builder()
+        .app(
+            "client-id",
+            SECRET,
+            keyavi::CallerId::parse("ops@example.com").unwrap(),
+        )
+        .tenant("contoso.onmicrosoft.com")
+        .base_url("https://keyavi.example/api/")
+        .subscription_key("key")
 }
 
 fn okq8() -> okq8::ClientBuilder {
@@ -451,14 +452,11 @@ fn cases() -> Vec<Case> {
             "keyavi without tenant",
             Box::new(|| {
                 vendor(
-                    keyavi::ClientBuilder::app(
-                        "id",
-                        SECRET,
-                        keyavi::CallerId::parse("a@b.co").unwrap(),
-                    )
-                    .base_url("https://k.example/api/")
-                    .subscription_key("k")
-                    .build(),
+                    keyavi::Client::builder()
+                        .app("id", SECRET, keyavi::CallerId::parse("a@b.co").unwrap())
+                        .base_url("https://k.example/api/")
+                        .subscription_key("k")
+                        .build(),
                 )
             }),
             "tenant",
@@ -474,14 +472,11 @@ fn cases() -> Vec<Case> {
             "keyavi without base URL",
             Box::new(|| {
                 vendor(
-                    keyavi::ClientBuilder::app(
-                        "id",
-                        SECRET,
-                        keyavi::CallerId::parse("a@b.co").unwrap(),
-                    )
-                    .tenant("t.example")
-                    .subscription_key("k")
-                    .build(),
+                    keyavi::Client::builder()
+                        .app("id", SECRET, keyavi::CallerId::parse("a@b.co").unwrap())
+                        .tenant("t.example")
+                        .subscription_key("k")
+                        .build(),
                 )
             }),
             "base_url",
@@ -491,14 +486,11 @@ fn cases() -> Vec<Case> {
             "keyavi without subscription key",
             Box::new(|| {
                 vendor(
-                    keyavi::ClientBuilder::app(
-                        "id",
-                        SECRET,
-                        keyavi::CallerId::parse("a@b.co").unwrap(),
-                    )
-                    .tenant("t.example")
-                    .base_url("https://k.example/api/")
-                    .build(),
+                    keyavi::Client::builder()
+                        .app("id", SECRET, keyavi::CallerId::parse("a@b.co").unwrap())
+                        .tenant("t.example")
+                        .base_url("https://k.example/api/")
+                        .build(),
                 )
             }),
             "subscription_key",
@@ -508,7 +500,8 @@ fn cases() -> Vec<Case> {
             "keyavi user mode with an empty password",
             Box::new(|| {
                 vendor(
-                    keyavi::ClientBuilder::user("id", "user@example.com", "")
+                    keyavi::Client::builder()
+                        .user("id", "user@example.com", "")
                         .tenant("t.example")
                         .base_url("https://k.example/api/")
                         .subscription_key("k")

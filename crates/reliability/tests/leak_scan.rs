@@ -78,12 +78,12 @@ fn configuration_texts(s: &Secrets) -> Vec<String> {
         .subscription_key(s.subscription_key.clone());
     push(format!("{kazi:?}"));
     push(format!("{:?}", kazi.build().unwrap()));
-    let keyavi =
-        keyavi::ClientBuilder::user(s.client_id.clone(), s.username.clone(), s.password.clone())
-            .client_secret(s.client_secret.clone())
-            .tenant("contoso.onmicrosoft.com")
-            .base_url("https://keyavi.example/api/")
-            .subscription_key(s.subscription_key.clone());
+    let keyavi = keyavi::Client::builder()
+        .user(s.client_id.clone(), s.username.clone(), s.password.clone())
+        .client_secret(s.client_secret.clone())
+        .tenant("contoso.onmicrosoft.com")
+        .base_url("https://keyavi.example/api/")
+        .subscription_key(s.subscription_key.clone());
     push(format!("{keyavi:?}"));
     push(format!("{:?}", keyavi.build().unwrap()));
     let kaisa =

@@ -261,7 +261,7 @@ async fn kaisa_wrong_secret_is_invalid_client_without_the_secret() {
         .build()
         .unwrap();
 
-    let err = bounded(client.ping()).await.unwrap_err();
+    let err = bounded(client.ping().send()).await.unwrap_err();
 
     let oauth = match &err {
         Error::Token(t) => t.oauth().expect("an OAuth error answer"),
@@ -309,7 +309,8 @@ async fn builders_refuse_to_build_without_a_subscription_key() {
             .allow_insecure_loopback(true)
             .build()
             .unwrap_err(),
-        keyavi::ClientBuilder::user(keyavi.client_id, keyavi.username, keyavi.password)
+        keyavi::Client::builder()
+            .user(keyavi.client_id, keyavi.username, keyavi.password)
             .tenant(keyavi.tenant)
             .app_id(keyavi.app_id)
             .base_url(keyavi.base_url)

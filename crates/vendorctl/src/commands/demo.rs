@@ -175,7 +175,8 @@ async fn keyavi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     );
     let caller = keyavi::CallerId::parse(s.caller_id.as_str())
         .map_err(|e| Failure::from_config(Vendor::Keyavi, &e))?;
-    let app = keyavi::ClientBuilder::app(s.client_id.as_str(), s.client_secret.as_str(), caller)
+    let app = keyavi::Client::builder()
+        .app(s.client_id.as_str(), s.client_secret.as_str(), caller)
         .tenant(s.tenant.as_str())
         .app_id(s.app_id.as_str())
         .subscription_key(s.subscription_key.as_str())
@@ -184,20 +185,21 @@ async fn keyavi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .allow_insecure_loopback(true)
         .build()
         .map_err(fail)?;
-    let user = keyavi::ClientBuilder::user(
-        s.client_id.as_str(),
-        s.username.as_str(),
-        s.password.as_str(),
-    )
-    .client_secret(s.client_secret.as_str())
-    .tenant(s.tenant.as_str())
-    .app_id(s.app_id.as_str())
-    .subscription_key(s.subscription_key.as_str())
-    .base_url(s.base_url.as_str())
-    .token_url(s.token_url.as_str())
-    .allow_insecure_loopback(true)
-    .build()
-    .map_err(fail)?;
+    let user = keyavi::Client::builder()
+        .user(
+            s.client_id.as_str(),
+            s.username.as_str(),
+            s.password.as_str(),
+        )
+        .client_secret(s.client_secret.as_str())
+        .tenant(s.tenant.as_str())
+        .app_id(s.app_id.as_str())
+        .subscription_key(s.subscription_key.as_str())
+        .base_url(s.base_url.as_str())
+        .token_url(s.token_url.as_str())
+        .allow_insecure_loopback(true)
+        .build()
+        .map_err(fail)?;
     let app_token = app.token().await.map_err(fail)?;
     let user_token = user.token().await.map_err(fail)?;
     let document = b"Quarterly report: revenue up 12%, do not forward.".to_vec();

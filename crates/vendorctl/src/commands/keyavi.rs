@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use futures_util::TryStreamExt;
-use keyavi::api::LogQuery;
+use keyavi::ListLogsRequest;
 use keyavi::{Client, ClientBuilder, FullPayloadLog, PayloadLog, ProtectedPayload};
 use serde_json::json;
 
@@ -246,12 +246,12 @@ fn write_output(input: &Path, target: &Path, bytes: &[u8], force: bool) -> Resul
 }
 
 /// Applies the command line's filters to a log query.
-fn filters<'a, T>(
-    mut q: LogQuery<'a, T>,
+fn filters<T>(
+    mut q: ListLogsRequest<T>,
     page: Option<u32>,
     action: &Option<String>,
     result: &Option<String>,
-) -> LogQuery<'a, T> {
+) -> ListLogsRequest<T> {
     if let Some(p) = page {
         q = q.page(p);
     }
