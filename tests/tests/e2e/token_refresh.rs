@@ -44,7 +44,7 @@ async fn step(client: &Client) -> AccessToken {
         "a token about to expire was handed out: {:?} left",
         token.expires_at() - now
     );
-    assert!(real(client.ping()).await.unwrap().is_ok());
+    assert!(real(client.ping().send()).await.unwrap().is_ok());
     real(async {
         while client.token().await.unwrap().freshness(Instant::now()) != Freshness::Fresh {
             tokio::time::sleep(Duration::from_millis(2)).await;
