@@ -405,7 +405,7 @@ async fn plain_http_needs_the_opt_in() {
         &s,
         &["kaisa", "ping"],
         &[("VENDORCTL_INSECURE_LOOPBACK", "0")],
-        &[],
+        &["KAISA_ALLOW_INSECURE_LOOPBACK"],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -423,6 +423,19 @@ async fn plain_http_needs_the_opt_in() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
     assert_eq!(s.stats().api_calls_total(Vendor::Kaisa), 0);
+
+    // The variable the sandbox prints is an opt-in too, without the flag.
+    let out = run(
+        &s,
+        &["kaisa", "ping"],
+        &[
+            ("VENDORCTL_INSECURE_LOOPBACK", "0"),
+            ("KAISA_ALLOW_INSECURE_LOOPBACK", "1"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 /// Ends a child process when dropped, also when an assertion fails first.
