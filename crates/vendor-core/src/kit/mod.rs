@@ -8,6 +8,79 @@
 
 pub mod lenient;
 
+/// Per-call options every request builder of a vendor crate carries
+/// ([`call_options!`](crate::call_options) adds their setters).
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    timeout: Option<std::time::Duration>,
+    retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// Sets the overall deadline of the call.
+    pub fn set_timeout(&mut self, timeout: std::time::Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// Sets the retry policy of the call.
+    pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry = Some(policy);
+    }
+
+    /// `request` with these options.
+    pub fn apply(&self, mut request: crate::Request) -> crate::Request {
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
+        if let Some(retry) = &self.retry {
+            request = request.retry_policy(retry.clone());
+        }
+        request
+    }
+}
+
+/// The per-call setters (`timeout`, `retry_policy`) of a request builder with a
+/// field `options: CallOptions`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! call_options {
+    () => {
+        /// The overall deadline of this call (token fetch and retries included),
+        /// instead of the client's timeouts.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.set_timeout(timeout);
+            self
+        }
+
+        /// The retry policy of this call instead of the client's: for example
+        /// `RetryPolicy::none()` to try once.
+        pub fn retry_policy(mut self, policy: $crate::__private::oauth_core::RetryPolicy) -> Self {
+            self.options.set_retry_policy(policy);
+            self
+        }
+    };
+}
+
+/// `IntoFuture` for a request builder whose `send(self)` is an `async fn`, so that
+/// `builder.await` works like `builder.send().await`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! into_future {
+    ($builder:ty => $output:ty) => {
+        impl ::std::future::IntoFuture for $builder {
+            type Output = ::std::result::Result<$output, $crate::Error>;
+            type IntoFuture = ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send,
+                >,
+            >;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    };
+}
+
 use std::fmt;
 use std::sync::Arc;
 
