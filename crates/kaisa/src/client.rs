@@ -9,9 +9,9 @@ use vendor_core::kit::{env, CommonOptions, VendorClient};
 use vendor_core::{Request, Response};
 
 use crate::api::{Customers, Miscellaneous, PingRequest, Sources, Statistics};
-use crate::call::CallOptions;
 use crate::version::ApiVersion;
 use crate::Result;
+use vendor_core::kit::CallOptions;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 

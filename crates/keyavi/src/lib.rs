@@ -2,7 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod api;
-mod call;
 mod caller_id;
 mod client;
 pub mod models;

@@ -3,11 +3,12 @@
 use serde::Serialize;
 use vendor_core::{Request, Response};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{
     Customer, CustomerId, CustomerUpdate, CustomersEnvelope, NewCustomer, OneCustomer,
 };
 use crate::{Client, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// Customer endpoints: `client.customers()`.
 #[derive(Debug, Clone, Copy)]

@@ -2,9 +2,10 @@
 
 use vendor_core::{Request, Response};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::Ping;
 use crate::{Client, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// Miscellaneous endpoints: `client.miscellaneous()`.
 #[derive(Debug, Clone, Copy)]

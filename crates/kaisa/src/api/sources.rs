@@ -3,9 +3,10 @@
 use serde::Serialize;
 use vendor_core::{Request, Response};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{CustomerId, Source, SourceId, SourceStatus, SourcesEnvelope};
 use crate::{Client, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// Source endpoints: `client.sources()`.
 #[derive(Debug, Clone, Copy)]

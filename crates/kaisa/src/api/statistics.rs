@@ -6,9 +6,10 @@ use std::pin::Pin;
 use serde::Serialize;
 use vendor_core::{paginate, paginate_pages, ItemStream, Page, PageStream, Request, Response};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{Cdr, CdrsEnvelope, KaisaDateTime};
 use crate::{Client, Error, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// Largest page Kaisa serves, and its default.
 pub const MAX_PAGE_SIZE: u32 = 1000;

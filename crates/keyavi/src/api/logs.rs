@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use vendor_core::{paginate, paginate_pages, ItemStream, Page, PageStream, Request, Response};
 
-use crate::call::{call_options, CallOptions};
 use crate::models::{ActionAttempted, FullPayloadLog, LogPage, LogResult, PayloadLog};
 use crate::{Client, Error, Result};
+use vendor_core::call_options;
+use vendor_core::kit::CallOptions;
 
 /// The application role the local sandbox requires for reading logs (ours: Keyavi does
 /// not publish role names). Only used to explain a 401 or 403.

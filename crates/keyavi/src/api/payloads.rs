@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use vendor_core::{Request, Response};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{PolicyId, ProtectedPayload};
 use crate::{Client, Error, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// The application role the local sandbox requires for protecting (ours: Keyavi does
 /// not publish role names). Only used to explain a 401 or 403.

@@ -3,7 +3,6 @@
 //! Each call returns a request builder: await it, or call one of its `send` forms.
 
 mod generic;
-mod options;
 mod request;
 
 pub use request::{

@@ -9,9 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use vendor_core::{check_path, paginate, paginate_pages, ItemStream, Page, PageStream, Request};
 
-use super::options::{call_options, into_future, CallOptions};
 use crate::models::ItemPage;
 use crate::{Client, Error, Response, Result};
+use vendor_core::kit::CallOptions;
+use vendor_core::{call_options, into_future};
 
 /// What the `send` forms of every builder do: the checks, the per-call options, then
 /// the pipeline.
@@ -168,7 +169,7 @@ macro_rules! generic_request {
             }
         }
 
-        into_future!($name => T);
+        into_future!(generic $name<T> => T);
     };
 }
 
@@ -353,7 +354,7 @@ impl<T: DeserializeOwned + Send + 'static> ListItemsRequest<T> {
     }
 }
 
-into_future!(ListItemsRequest => ItemPage<T>);
+into_future!(generic ListItemsRequest<T> => ItemPage<T>);
 
 /// The call of page `n`, checked, with the per-call options.
 fn page_request(options: &CallOptions, request: &Request, n: u32) -> Result<Request> {

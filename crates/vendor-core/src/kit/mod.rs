@@ -79,6 +79,23 @@ macro_rules! into_future {
             }
         }
     };
+    // A builder generic over the answer type it decodes: `into_future!(generic GetRequest<T> => T)`.
+    (generic $builder:ident<$t:ident> => $output:ty) => {
+        impl<$t> ::std::future::IntoFuture for $builder<$t>
+        where
+            $t: $crate::__private::serde::de::DeserializeOwned + ::std::marker::Send + 'static,
+        {
+            type Output = ::std::result::Result<$output, $crate::Error>;
+            type IntoFuture = ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send,
+                >,
+            >;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    };
 }
 
 use std::fmt;
