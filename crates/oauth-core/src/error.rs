@@ -4,7 +4,7 @@
 //! waiter), `#[non_exhaustive]`, and never holds a secret: request bodies are never
 //! kept, and response snippets are scrubbed of the credentials that were sent.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -556,7 +556,7 @@ pub fn redact(text: &mut String, secrets: &[&str]) {
 
 /// Makes server-supplied text safe to print on a terminal: control characters
 /// (escape sequences, bell, backspace, carriage return, DEL, C1) and bidirectional
-/// overrides are written out as `\u{..}` text; line feeds and tabs stay.
+/// overrides are written out as `\x1b` or `\u{202e}` text; line feeds and tabs stay.
 pub fn make_printable(text: &mut String) {
     let unsafe_char = |c: char| {
         (c.is_control() && c != '\n' && c != '\t')
@@ -568,7 +568,12 @@ pub fn make_printable(text: &mut String) {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if unsafe_char(c) {
-            out.push_str(&c.escape_unicode().to_string());
+            let code = u32::from(c);
+            if code < 0x100 {
+                let _ = write!(out, "\\x{code:02x}");
+            } else {
+                out.push_str(&c.escape_unicode().to_string());
+            }
         } else {
             out.push(c);
         }
@@ -694,7 +699,7 @@ mod tests {
         );
         assert!(!s.contains('\u{202e}'), "{s:?}");
         assert!(
-            s.contains("\\u{1b}]0;pwn") && s.contains("next\tline"),
+            s.contains("\\x1b]0;pwn\\x07") && s.contains("next\tline"),
             "{s:?}"
         );
     }
