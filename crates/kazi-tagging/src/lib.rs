@@ -61,7 +61,6 @@
 //! ```
 
 pub mod api;
-mod call;
 mod client;
 pub mod models;
 mod scope;

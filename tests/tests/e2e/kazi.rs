@@ -129,3 +129,43 @@ async fn unknown_talent_scan_is_a_404() {
         "{stats:?}"
     );
 }
+
+#[tokio::test]
+async fn pages_show_the_totals_and_answers_their_request_id() {
+    let sandbox = sandbox().await;
+    let scan_id = sandbox.kazi().known_talent_scan_id;
+    let client = workspace_tests::kazi_client(&sandbox).unwrap();
+
+    let pages: Vec<kazi_tagging::Page<JobMatch>> = bounded(
+        client
+            .talent_scans()
+            .matches(scan_id.as_str())
+            .page_size(20)
+            .pages()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    let seen: Vec<_> = pages
+        .iter()
+        .map(|p| (p.items.len(), p.total_items, p.total_pages))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (20, Some(45), Some(3)),
+            (20, Some(45), Some(3)),
+            (5, Some(45), Some(3))
+        ]
+    );
+    let answer = bounded(client.expectations().list().send_with_response())
+        .await
+        .unwrap();
+    assert_eq!(answer.value().len(), 12);
+    assert!(answer.request_id().is_some(), "{:?}", answer.headers());
+
+    let stats = sandbox.stats();
+    // One token; 3 pages and the list, all 200.
+    assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 4, 4), "{stats:?}");
+    assert_only(&stats, Vendor::Kazi);
+}

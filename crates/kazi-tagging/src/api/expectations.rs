@@ -1,8 +1,8 @@
 //! `GET /tagging/v2/expectations`.
 
+use vendor_core::kit::CallOptions;
 use vendor_core::Request;
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{Expectation, ExpectationList};
 use crate::{Client, Response, Result, Scope};
 
@@ -59,7 +59,7 @@ pub struct ListExpectationsRequest {
 }
 
 impl ListExpectationsRequest {
-    call_options!();
+    vendor_core::call_options!();
 
     fn request(&self) -> Request {
         self.options.apply(
@@ -109,4 +109,4 @@ impl ListExpectationsRequest {
     }
 }
 
-into_future!(ListExpectationsRequest => Vec<Expectation>);
+vendor_core::into_future!(ListExpectationsRequest => Vec<Expectation>);

@@ -5,9 +5,9 @@ use std::pin::Pin;
 
 use futures_util::StreamExt as _;
 use serde::Serialize;
+use vendor_core::kit::CallOptions;
 use vendor_core::{paginate, paginate_pages, path_segment, ApiClient, Page, Request};
 
-use crate::call::{call_options, into_future, CallOptions};
 use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
 use crate::{Client, Error, ItemStream, PageStream, Response, Result, Scope};
 
@@ -137,7 +137,7 @@ impl Spec {
 }
 
 impl GetMatchesRequest {
-    call_options!();
+    vendor_core::call_options!();
 
     /// The page to fetch, from 1 (`page`; Kazi's default is 1). For
     /// [`stream`](Self::stream) and [`pages`](Self::pages), the page to start at.
@@ -286,7 +286,7 @@ impl GetMatchesRequest {
     }
 }
 
-into_future!(GetMatchesRequest => TalentScanMatches);
+vendor_core::into_future!(GetMatchesRequest => TalentScanMatches);
 
 /// One page being fetched by a stream.
 type PageFuture = Pin<Box<dyn Future<Output = Result<Page<JobMatch>>> + Send + 'static>>;
