@@ -9,7 +9,7 @@
 use kazi_tagging::{AuthErrorKind, Client, ExpectationKind};
 
 /// Makes the calls and prints a short summary.
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
 
     let expectations = client.expectations().list().await?;
