@@ -240,3 +240,7 @@ pub fn keyavi_app_provider(sandbox: &Sandbox) -> Result<Arc<dyn TokenProvider>, 
         .build()?;
     Ok(Arc::new(provider))
 }
+
+/// The workspace README, so that its Rust snippets are compiled as doc tests.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}

@@ -68,6 +68,18 @@ const CREDENTIALS_HINT: &str =
     "set .client_credentials(client_id, client_secret), or KAISA_CLIENT_ID and KAISA_CLIENT_SECRET for Client::from_env()";
 
 impl ClientBuilder {
+    /// A builder configured from the `KAISA_*` environment variables (see
+    /// [`read_env`](Self::read_env)), to adjust before [`build`](Self::build); the
+    /// same entry as the other vendor crates' `ClientBuilder::from_env`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or
+    /// malformed.
+    pub fn from_env() -> Result<Self> {
+        Client::builder().read_env()
+    }
+
     fn new() -> Self {
         Self {
             common: CommonOptions::default(),
@@ -111,8 +123,12 @@ impl ClientBuilder {
             Some(_) => self.token_format = TokenFormat::Form,
             None => {}
         }
-        self.common
-            .read_env("KAISA_BASE_URL", "KAISA_TOKEN_URL", None)?;
+        self.common.read_env(
+            "KAISA_BASE_URL",
+            "KAISA_TOKEN_URL",
+            "KAISA_ALLOW_INSECURE_LOOPBACK",
+            None,
+        )?;
         Ok(self)
     }
 

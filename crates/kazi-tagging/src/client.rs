@@ -104,6 +104,18 @@ impl fmt::Debug for ClientBuilder {
 const CREDENTIALS_HINT: &str = "set the client id and secret Kazi registered for the application: `.client_credentials(id, secret)` or KAZI_CLIENT_ID and KAZI_CLIENT_SECRET";
 
 impl ClientBuilder {
+    /// A builder configured from the `KAZI_*` environment variables (see
+    /// [`read_env`](Self::read_env)), to adjust before [`build`](Self::build); the
+    /// same entry as the other vendor crates' `ClientBuilder::from_env`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or
+    /// malformed.
+    pub fn from_env() -> Result<Self> {
+        Client::builder().read_env()
+    }
+
     fn new() -> Self {
         Self {
             common: CommonOptions::default(),
@@ -167,15 +179,12 @@ impl ClientBuilder {
                 .parse::<Environment>()
                 .map_err(|e| ConfigError::new("KAZI_ENV", e.problem().to_owned()))?;
         }
-        self.common
-            .read_env("KAZI_BASE_URL", "KAZI_TOKEN_URL", None)
-            .map_err(|e| match e.field() {
-                // Named by its whole variable, as the others are.
-                "ALLOW_INSECURE_LOOPBACK" => {
-                    ConfigError::new("KAZI_ALLOW_INSECURE_LOOPBACK", e.problem().to_owned())
-                }
-                _ => e,
-            })?;
+        self.common.read_env(
+            "KAZI_BASE_URL",
+            "KAZI_TOKEN_URL",
+            "KAZI_ALLOW_INSECURE_LOOPBACK",
+            None,
+        )?;
         Ok(self)
     }
 

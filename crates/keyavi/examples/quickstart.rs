@@ -9,7 +9,7 @@
 use keyavi::Client;
 
 /// Reads the configuration, makes two calls, prints what came back.
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     println!(
         "Keyavi at {} ({:?} mode)",

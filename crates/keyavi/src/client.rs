@@ -186,9 +186,12 @@ impl ClientBuilder {
                 Self::empty().app(client_id, secret, caller_id)
             }
         };
-        builder
-            .common
-            .read_env("KEYAVI_BASE_URL", "KEYAVI_TOKEN_URL", None)?;
+        builder.common.read_env(
+            "KEYAVI_BASE_URL",
+            "KEYAVI_TOKEN_URL",
+            "KEYAVI_ALLOW_INSECURE_LOOPBACK",
+            None,
+        )?;
         builder.common.base_url = Some(base_url);
         builder.common.subscription_key = Some(subscription_key);
         builder.tenant = Some(tenant);

@@ -3,7 +3,7 @@
 
 use okq8::{AuthMode, Client};
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     let prices = client.get_json("public/v1/prices").await?;
     let count = prices["items"].as_array().map_or(0, Vec::len);

@@ -134,9 +134,12 @@ impl ClientBuilder {
                 .into())
             }
         };
-        builder
-            .common
-            .read_env("OKQ8_BASE_URL", "OKQ8_TOKEN_URL", None)?;
+        builder.common.read_env(
+            "OKQ8_BASE_URL",
+            "OKQ8_TOKEN_URL",
+            "OKQ8_ALLOW_INSECURE_LOOPBACK",
+            None,
+        )?;
         builder.common.base_url = Some(base_url);
         builder.common.subscription_key = Some(subscription_key);
         Ok(builder)

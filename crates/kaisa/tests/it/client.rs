@@ -342,7 +342,10 @@ async fn configuration_from_the_environment() {
         .unwrap();
     assert_eq!(client.api_version(), &ApiVersion::V3);
     std::env::set_var("KAISA_ALLOW_INSECURE_LOOPBACK", "maybe");
-    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    assert_eq!(
+        config_field(Client::from_env()),
+        "KAISA_ALLOW_INSECURE_LOOPBACK"
+    );
     std::env::set_var("KAISA_ALLOW_INSECURE_LOOPBACK", "1");
     let client = Client::from_env().unwrap();
     assert_eq!(client.api_version(), &ApiVersion::V3);

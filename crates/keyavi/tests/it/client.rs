@@ -482,7 +482,10 @@ async fn configuration_from_the_environment() {
     assert_eq!(client.auth_mode(), AuthMode::App);
     // Or from the environment too, as `vendorctl sandbox` prints it.
     std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "yes please");
-    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    assert_eq!(
+        config_field(Client::from_env()),
+        "KEYAVI_ALLOW_INSECURE_LOOPBACK"
+    );
     std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1");
     let client = Client::from_env().unwrap();
     assert_eq!(client.auth_mode(), AuthMode::App);

@@ -205,7 +205,10 @@ async fn from_env_reads_and_names_variables() {
     // A plain-http loopback base URL is refused without the opt-in...
     assert_eq!(config_field(Client::from_env()), "OKQ8_BASE_URL");
     std::env::set_var("OKQ8_ALLOW_INSECURE_LOOPBACK", "maybe");
-    assert_eq!(config_field(Client::from_env()), "ALLOW_INSECURE_LOOPBACK");
+    assert_eq!(
+        config_field(Client::from_env()),
+        "OKQ8_ALLOW_INSECURE_LOOPBACK"
+    );
     // ... which the environment gives, as `vendorctl sandbox` prints it.
     std::env::set_var("OKQ8_ALLOW_INSECURE_LOOPBACK", "1");
     let key_only = Client::from_env();

@@ -516,6 +516,10 @@ impl ApiClient {
                     .await
                 {
                     Ok(result) => result,
+                    // The call's own deadline ended this attempt: the call is over.
+                    Err(_) if Instant::now() >= deadline => {
+                        break Err(Error::deadline(overall, attempt));
+                    }
                     Err(_) => Attempt::Failed(
                         Error::Transport(TransportError::new(
                             TransportErrorKind::Timeout,

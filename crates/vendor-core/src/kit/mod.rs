@@ -285,9 +285,9 @@ impl CommonOptions {
         Ok(VendorClient::new(api, provider))
     }
 
-    /// Reads `<PREFIX>_BASE_URL`, `<PREFIX>_TOKEN_URL`,
-    /// `<PREFIX>_ALLOW_INSECURE_LOOPBACK` (`1` or `true`: plain `http://` to a
-    /// loopback host, as a local sandbox serves) and, when `key_var` is given, the
+    /// Reads the base URL, the token URL, the loopback opt-in (`1` or `true`: plain
+    /// `http://` to a loopback host, as a local sandbox serves; by convention
+    /// `<PREFIX>_ALLOW_INSECURE_LOOPBACK`) and, when `key_var` is given, the
     /// subscription key, from the environment into these settings.
     ///
     /// # Errors
@@ -299,20 +299,18 @@ impl CommonOptions {
         &mut self,
         base_var: &'static str,
         token_var: &'static str,
+        loopback_var: &'static str,
         key_var: Option<&'static str>,
     ) -> Result<(), ConfigError> {
-        if let Some(prefix) = base_var.strip_suffix("BASE_URL") {
-            let var = format!("{prefix}ALLOW_INSECURE_LOOPBACK");
-            if let Ok(v) = std::env::var(&var) {
-                match v.trim().to_ascii_lowercase().as_str() {
-                    "1" | "true" | "yes" => self.insecure_loopback = true,
-                    "" | "0" | "false" | "no" => {}
-                    _ => {
-                        return Err(ConfigError::new(
-                            "ALLOW_INSECURE_LOOPBACK",
-                            format!("{var} must be 1 or 0 (true or false)"),
-                        ))
-                    }
+        if let Some(v) = env::optional(loopback_var)? {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => self.insecure_loopback = true,
+                "" | "0" | "false" | "no" => {}
+                _ => {
+                    return Err(ConfigError::new(
+                        loopback_var,
+                        "must be 1 or 0 (true or false)",
+                    ))
                 }
             }
         }
