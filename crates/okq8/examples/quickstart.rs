@@ -3,6 +3,7 @@
 
 use okq8::{AuthMode, Client};
 
+/// Reads the configuration, makes the calls, prints what came back.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     let prices = client.get_json("public/v1/prices").await?;

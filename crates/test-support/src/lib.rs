@@ -12,6 +12,7 @@
 pub mod assertions;
 pub mod jwt;
 pub mod matchers;
+pub mod paths;
 pub mod token_endpoint;
 
 use serde_json::Value;

@@ -3,57 +3,21 @@
 //! /tagging/v2/bulk/matches`): it is refused before anything is sent.
 
 use futures_util::StreamExt;
-use kazi_tagging::Error;
+use test_support::paths::{assert_id_refused, bad_ids, server_expecting_nothing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{builder, TALENT_SCAN};
-
-/// Ids that URL joining (or a server decoding them) resolves to another path.
-const BAD_IDS: [&str; 12] = [
-    "..",
-    ".",
-    "",
-    " ",
-    "%2e%2e",
-    "%2E%2e",
-    "%2e",
-    "%252e%252e",
-    ".%2E",
-    "...",
-    "a/..",
-    "..%2F..",
-];
-
-/// A server that fails the test if anything at all reaches it (token endpoint
-/// included).
-async fn server_expecting_nothing() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .named("nothing may be sent")
-        .mount(&server)
-        .await;
-    server
-}
-
-fn assert_refused<T: std::fmt::Debug>(result: Result<T, Error>, id: &str) {
-    match result {
-        Err(Error::InvalidArgument(e)) => {
-            let (name, problem) = (e.name(), e.problem());
-            assert_eq!(name, "talent_scan_id", "{id:?}");
-            assert!(problem.contains("`.` or `..`"), "{id:?}: {problem}");
-        }
-        other => panic!("{id:?}: expected talent_scan_id to be refused, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn matches_send_refuses_dot_and_empty_ids_before_sending() {
     let server = server_expecting_nothing().await;
     let client = builder(&server).build().unwrap();
-    for id in BAD_IDS {
-        assert_refused(client.talent_scans().matches(id).send().await, id);
+    for id in bad_ids("a").iter().map(String::as_str) {
+        assert_id_refused(
+            client.talent_scans().matches(id).send().await,
+            "talent_scan_id",
+            &id,
+        );
         // Whatever else the request carries.
         let refined = client
             .talent_scans()
@@ -63,7 +27,7 @@ async fn matches_send_refuses_dot_and_empty_ids_before_sending() {
             .search("engineer")
             .send()
             .await;
-        assert_refused(refined, id);
+        assert_id_refused(refined, "talent_scan_id", &id);
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -72,11 +36,11 @@ async fn matches_send_refuses_dot_and_empty_ids_before_sending() {
 async fn matches_stream_refuses_dot_and_empty_ids_before_sending() {
     let server = server_expecting_nothing().await;
     let client = builder(&server).build().unwrap();
-    for id in BAD_IDS {
+    for id in bad_ids("a").iter().map(String::as_str) {
         let items: Vec<_> = client.talent_scans().matches(id).stream().collect().await;
         assert_eq!(items.len(), 1, "{id:?}: the stream ends at the error");
         let first = items.into_iter().next().unwrap();
-        assert_refused(first, id);
+        assert_id_refused(first, "talent_scan_id", &id);
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }

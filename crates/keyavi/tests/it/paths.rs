@@ -2,24 +2,11 @@
 //! (`client.api_client()`) takes a path, and one that is empty-segmented with `.` or
 //! `..` (also percent-encoded), or absolute, is refused before anything is sent.
 
+use test_support::paths::server_expecting_nothing;
 use vendor_core::Error;
 use vendor_core::Request;
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::app_builder;
-
-/// A server that fails the test if anything at all reaches it (token endpoint
-/// included).
-async fn server_expecting_nothing() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .named("nothing may be sent")
-        .mount(&server)
-        .await;
-    server
-}
 
 #[tokio::test]
 async fn the_raw_pipeline_refuses_paths_that_leave_the_base_before_sending() {

@@ -5,7 +5,7 @@
 use futures_util::StreamExt;
 use okq8::{Error, Method};
 use serde_json::{json, Value};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use test_support::paths::server_expecting_nothing;
 
 use crate::{key_only_builder, oauth_builder};
 
@@ -33,19 +33,6 @@ const BAD_PATHS: [&str; 21] = [
     "//elsewhere.example/core/v1/stations",
     "mailto:someone@elsewhere.example",
 ];
-
-/// A server that fails the test if anything at all reaches it (token endpoint
-/// included).
-async fn server_expecting_nothing() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .expect(0)
-        .named("nothing may be sent")
-        .mount(&server)
-        .await;
-    server
-}
 
 fn assert_refused<T: std::fmt::Debug>(result: Result<T, Error>, call: &str, path: &str) {
     assert!(

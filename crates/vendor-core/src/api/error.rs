@@ -615,6 +615,60 @@ fn auth_kind(
 mod tests {
     use super::*;
 
+    /// Prints an error and its `source()` chain, as anyhow and eyre do.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_token_error_shows_its_cause_once_in_a_chain() {
+        let cause = TokenError::InvalidResponse("no access_token in the answer".into());
+        let err = Error::from(cause);
+        let text = chain(&err);
+        assert_eq!(
+            text.matches("no access_token in the answer").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.starts_with("could not obtain an access token"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn struct_variants_expose_accessors() {
+        let e = Error::invalid("page", "Kazi numbers pages from 1");
+        let arg = e.invalid_argument().unwrap();
+        assert_eq!(
+            (arg.name(), arg.problem()),
+            ("page", "Kazi numbers pages from 1")
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `page`: Kazi numbers pages from 1"
+        );
+        assert_eq!(e.kind_name(), "invalid_argument");
+        let t = Error::deadline(Duration::from_secs(2), 3);
+        assert!(
+            matches!(&t, Error::Timeout(d) if d.deadline() == Duration::from_secs(2) && d.attempts() == 3)
+        );
+        assert!(t.is_retryable());
+        let r = Error::redirect(StatusCode::FOUND, "https://elsewhere.example".into());
+        assert_eq!(r.status(), Some(StatusCode::FOUND));
+        assert!(
+            matches!(&r, Error::Redirect(x) if x.location_origin() == "https://elsewhere.example")
+        );
+        assert!(matches!(Error::too_large(10), Error::BodyTooLarge(b) if b.limit() == 10));
+    }
+
     #[test]
     fn reads_the_usual_error_shapes() {
         let cases: [(&str, Option<&str>, Option<&str>); 7] = [
