@@ -16,7 +16,7 @@ async fn update_refuses_dot_and_empty_ids_before_sending() {
             .customers()
             .update(id, CustomerUpdate::new().name("X"))
             .await;
-        assert_id_refused(result, "customer_id", &id);
+        assert_id_refused(result, "customer_id", id);
         // An id parsed from an answer is checked just the same.
         let parsed: CustomerId =
             serde_json::from_value(serde_json::json!(id)).unwrap_or_else(|_| CustomerId::new(id));
@@ -24,7 +24,7 @@ async fn update_refuses_dot_and_empty_ids_before_sending() {
             .customers()
             .update(parsed, CustomerUpdate::new().email("a@b.example"))
             .await;
-        assert_id_refused(result, "customer_id", &id);
+        assert_id_refused(result, "customer_id", id);
         // The id is named even when the update would be refused too.
         assert_id_refused(
             client.customers().update(id, CustomerUpdate::new()).await,

@@ -16,7 +16,7 @@ async fn matches_send_refuses_dot_and_empty_ids_before_sending() {
         assert_id_refused(
             client.talent_scans().matches(id).send().await,
             "talent_scan_id",
-            &id,
+            id,
         );
         // Whatever else the request carries.
         let refined = client
@@ -27,7 +27,7 @@ async fn matches_send_refuses_dot_and_empty_ids_before_sending() {
             .search("engineer")
             .send()
             .await;
-        assert_id_refused(refined, "talent_scan_id", &id);
+        assert_id_refused(refined, "talent_scan_id", id);
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -40,7 +40,7 @@ async fn matches_stream_refuses_dot_and_empty_ids_before_sending() {
         let items: Vec<_> = client.talent_scans().matches(id).stream().collect().await;
         assert_eq!(items.len(), 1, "{id:?}: the stream ends at the error");
         let first = items.into_iter().next().unwrap();
-        assert_id_refused(first, "talent_scan_id", &id);
+        assert_id_refused(first, "talent_scan_id", id);
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
