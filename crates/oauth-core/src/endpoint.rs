@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::assertion::{ClientAssertion, JWT_BEARER_ASSERTION_TYPE};
 use crate::body::read_capped;
 use crate::cache::{CacheKey, TokenSource};
 use crate::error::{
@@ -161,6 +162,17 @@ pub enum Credentials {
         /// The user's password.
         password: SecretString,
     },
+    /// `client_credentials` with a client assertion (RFC 7523) instead of a secret:
+    /// a [`Certificate`](crate::Certificate), a
+    /// [`FederatedTokenFile`](crate::FederatedTokenFile), an
+    /// [`AssertionCallback`](crate::AssertionCallback) or any
+    /// [`ClientAssertion`]. A fresh assertion is made for every token request.
+    ClientAssertion {
+        /// Application (client) id.
+        client_id: String,
+        /// What makes the assertions.
+        assertion: Arc<dyn ClientAssertion>,
+    },
 }
 
 impl Credentials {
@@ -190,19 +202,45 @@ impl Credentials {
         }
     }
 
+    /// Client credentials grant with a client assertion from `assertion` (a
+    /// certificate, a federated token file, a callback, ...).
+    pub fn client_assertion(
+        client_id: impl Into<String>,
+        assertion: impl ClientAssertion + 'static,
+    ) -> Self {
+        Self::ClientAssertion {
+            client_id: client_id.into(),
+            assertion: Arc::new(assertion),
+        }
+    }
+
+    /// Client credentials grant with a certificate: assertions signed with its key.
+    pub fn certificate(client_id: impl Into<String>, certificate: crate::Certificate) -> Self {
+        Self::client_assertion(client_id, certificate)
+    }
+
+    /// Client credentials grant with workload identity federation: the assertion is
+    /// read from `path` at every token request (Kubernetes rotates the file).
+    pub fn federated_token_file(
+        client_id: impl Into<String>,
+        path: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        Self::client_assertion(client_id, crate::FederatedTokenFile::new(path))
+    }
+
     /// The application (client) id.
     pub fn client_id(&self) -> &str {
         match self {
-            Self::ClientCredentials { client_id, .. } | Self::Password { client_id, .. } => {
-                client_id
-            }
+            Self::ClientCredentials { client_id, .. }
+            | Self::Password { client_id, .. }
+            | Self::ClientAssertion { client_id, .. } => client_id,
         }
     }
 
     /// The grant type name sent as `grant_type`.
     pub fn grant_type(&self) -> &'static str {
         match self {
-            Self::ClientCredentials { .. } => "client_credentials",
+            Self::ClientCredentials { .. } | Self::ClientAssertion { .. } => "client_credentials",
             Self::Password { .. } => "password",
         }
     }
@@ -210,7 +248,7 @@ impl Credentials {
     fn username(&self) -> Option<&str> {
         match self {
             Self::Password { username, .. } => Some(username),
-            Self::ClientCredentials { .. } => None,
+            Self::ClientCredentials { .. } | Self::ClientAssertion { .. } => None,
         }
     }
 
@@ -218,6 +256,14 @@ impl Credentials {
         match self {
             Self::ClientCredentials { client_secret, .. } => Some(client_secret),
             Self::Password { client_secret, .. } => client_secret.as_ref(),
+            Self::ClientAssertion { .. } => None,
+        }
+    }
+
+    fn assertion(&self) -> Option<&Arc<dyn ClientAssertion>> {
+        match self {
+            Self::ClientAssertion { assertion, .. } => Some(assertion),
+            _ => None,
         }
     }
 
@@ -256,6 +302,9 @@ impl Credentials {
         }
         if let Self::Password { password, .. } = self {
             key = key.credential_part("password", password.expose_secret().as_bytes());
+        }
+        if let Some(assertion) = self.assertion() {
+            key = key.credential_part("client_assertion", &assertion.key_material());
         }
         for (name, value) in extra {
             key = key
@@ -304,6 +353,14 @@ impl fmt::Debug for Credentials {
                 )
                 .field("username", username)
                 .field("password", &"[redacted]")
+                .finish(),
+            Self::ClientAssertion {
+                client_id,
+                assertion,
+            } => f
+                .debug_struct("ClientAssertion")
+                .field("client_id", client_id)
+                .field("assertion", assertion)
                 .finish(),
         }
     }
@@ -544,6 +601,7 @@ impl TokenClientBuilder {
             credentials,
             body,
             content_type: HeaderValue::from_static(content_type),
+            format: self.body_format,
             basic,
             redactions,
             scopes,
@@ -716,6 +774,49 @@ impl serde::Serialize for JsonPairs<'_> {
 #[derive(Clone)]
 struct SecretBody(Arc<SecretBox<[u8]>>);
 
+impl SecretBody {
+    /// This body with `client_assertion_type` and `client_assertion` added: form
+    /// pairs appended, or two members added to the JSON object.
+    fn with_assertion(&self, format: BodyFormat, assertion: &SecretString) -> SecretBody {
+        let base = self.0.expose_secret();
+        let mut out: Vec<u8> =
+            Vec::with_capacity(base.len() + assertion.expose_secret().len() + 96);
+        match format {
+            BodyFormat::Form => {
+                out.extend_from_slice(base);
+                out.extend_from_slice(b"&client_assertion_type=");
+                out.extend_from_slice(
+                    form_urlencoded_component(JWT_BEARER_ASSERTION_TYPE).as_bytes(),
+                );
+                out.extend_from_slice(b"&client_assertion=");
+                out.extend_from_slice(
+                    Zeroizing::new(form_urlencoded_component(assertion.expose_secret())).as_bytes(),
+                );
+            }
+            BodyFormat::Json => {
+                // The prepared body is a JSON object with at least `grant_type`.
+                let open = base.strip_suffix(b"}").unwrap_or(base);
+                out.extend_from_slice(open);
+                out.extend_from_slice(b",\"client_assertion_type\":");
+                out.extend_from_slice(
+                    serde_json::to_string(JWT_BEARER_ASSERTION_TYPE)
+                        .unwrap_or_default()
+                        .as_bytes(),
+                );
+                out.extend_from_slice(b",\"client_assertion\":");
+                out.extend_from_slice(
+                    Zeroizing::new(
+                        serde_json::to_string(assertion.expose_secret()).unwrap_or_default(),
+                    )
+                    .as_bytes(),
+                );
+                out.push(b'}');
+            }
+        }
+        SecretBody(Arc::new(SecretBox::new(out.into_boxed_slice())))
+    }
+}
+
 impl AsRef<[u8]> for SecretBody {
     fn as_ref(&self) -> &[u8] {
         self.0.expose_secret()
@@ -760,6 +861,7 @@ pub struct TokenClient {
     credentials: Credentials,
     body: SecretBody,
     content_type: HeaderValue,
+    format: BodyFormat,
     basic: Option<HeaderValue>,
     /// The secrets, in every form they are sent, to scrub from error snippets.
     redactions: Vec<SecretString>,
@@ -889,6 +991,23 @@ impl TokenClient {
     }
 
     async fn attempt(&self) -> Result<AccessToken, (TokenError, Option<Duration>)> {
+        // A client assertion is made anew for every attempt (never an expired one)
+        // and appended to the prepared body.
+        let assertion = match self.credentials.assertion() {
+            Some(source) => Some(
+                source
+                    .assertion(self.credentials.client_id(), self.url.as_str())
+                    .await
+                    .map_err(|e| (e, None))?,
+            ),
+            None => None,
+        };
+        let body = match &assertion {
+            Some(assertion) => {
+                bytes::Bytes::from_owner(self.body.with_assertion(self.format, assertion))
+            }
+            None => bytes::Bytes::from_owner(self.body.clone()),
+        };
         let sent_at = Instant::now();
         let sent_wall = SystemTime::now();
         let mut request = self
@@ -896,7 +1015,7 @@ impl TokenClient {
             .post(self.url.clone())
             .header(CONTENT_TYPE, self.content_type.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .body(bytes::Bytes::from_owner(self.body.clone()));
+            .body(body);
         if let Some(basic) = &self.basic {
             request = request.header(AUTHORIZATION, basic.clone());
         }
@@ -921,7 +1040,11 @@ impl TokenClient {
                 .map(|t| t.with_scopes(self.scopes.clone()))
                 .map_err(|e| (e, None))
         } else {
-            let secrets: Vec<&str> = self.redactions.iter().map(|s| s.expose_secret()).collect();
+            let mut secrets: Vec<&str> =
+                self.redactions.iter().map(|s| s.expose_secret()).collect();
+            if let Some(assertion) = &assertion {
+                secrets.push(assertion.expose_secret());
+            }
             Err((parse_error(status, content_type, &body, &secrets), wait))
         }
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod assertion;
 mod body;
 pub mod cache;
 mod endpoint;
@@ -10,6 +11,10 @@ mod provider;
 mod retry;
 pub mod token;
 
+pub use assertion::{
+    AssertionCallback, Certificate, ClientAssertion, FederatedTokenFile, SigningAlgorithm,
+    JWT_BEARER_ASSERTION_TYPE,
+};
 pub use cache::{CacheKey, CacheKeyBuilder, MemoryTokenCache, TokenCache, TokenSource};
 pub use endpoint::{
     BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,
