@@ -317,8 +317,30 @@ impl Credentials {
     /// The secrets a token request carries, and the Basic credentials: error
     /// snippets are scrubbed of each in every spelling a server could echo it in
     /// (see `error::redact`).
-    fn redactions(&self, basic: Option<&HeaderValue>) -> Vec<SecretString> {
+    fn redactions(
+        &self,
+        basic: Option<&HeaderValue>,
+        extra: &[(String, String)],
+    ) -> Vec<SecretString> {
         let mut out: Vec<String> = self.secrets().into_iter().map(str::to_owned).collect();
+        // Extra parameters may carry secrets too (an assertion, a refresh token):
+        // those by name at any length; others when long enough to be one without
+        // withholding every short value's error text whole.
+        for (name, value) in extra {
+            let secret_name = matches!(
+                name.as_str(),
+                "client_assertion"
+                    | "assertion"
+                    | "refresh_token"
+                    | "code"
+                    | "code_verifier"
+                    | "client_secret"
+                    | "password"
+            );
+            if !value.is_empty() && (secret_name || value.len() >= 16) {
+                out.push(value.clone());
+            }
+        }
         if let Some(credentials) = basic
             .and_then(|b| b.to_str().ok())
             .and_then(|b| b.strip_prefix("Basic "))
@@ -593,7 +615,7 @@ impl TokenClientBuilder {
             BodyFormat::Form => "application/x-www-form-urlencoded",
             BodyFormat::Json => "application/json",
         };
-        let redactions = credentials.redactions(basic.as_ref());
+        let redactions = credentials.redactions(basic.as_ref(), &self.extra);
         Ok(TokenClient {
             http,
             url,
@@ -660,7 +682,11 @@ pub fn check_url(
     field: &'static str,
     insecure_loopback: bool,
 ) -> Result<Url, ConfigError> {
-    let url = Url::parse(text.trim())
+    // Errors quote the URL: never with a user or password it may carry.
+    let original = text;
+    let shown = without_userinfo(text);
+    let text = shown.as_str();
+    let url = Url::parse(original.trim())
         .map_err(|e| ConfigError::new(field, format!("`{text}` is not a valid URL: {e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none() {
         return Err(ConfigError::new(field, format!("`{text}` has no host")));
@@ -683,6 +709,20 @@ pub fn check_url(
             format!("`{text}` must use https:// (plain http is only for loopback tests, with the insecure-loopback opt-in)"),
         )),
         other => Err(ConfigError::new(field, format!("unsupported scheme `{other}`; use https://"))),
+    }
+}
+
+/// `text` with anything between `://` and an `@` in its authority replaced, so that
+/// a URL's user and password never show in an error.
+fn without_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]@{}", &text[..start], &rest[at + 1..]),
+        None => text.to_owned(),
     }
 }
 

@@ -473,6 +473,14 @@ pub fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
     // Redact the whole body before cutting it: a secret that straddles the cut
     // would otherwise leave its first bytes in the snippet, unredacted.
     let mut text = String::from_utf8_lossy(body).into_owned();
+    // A JSON body may spell a secret with `\u` escapes (.NET writes `&` as
+    // `\u0026`, Python non-ASCII as `\u00e9`): such a body is scrubbed in its
+    // canonical form, where every escape is undone.
+    if text.contains("\\u") {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            text = value.to_string();
+        }
+    }
     redact(&mut text, secrets);
     make_printable(&mut text);
     let text = text.trim();
@@ -511,6 +519,9 @@ pub fn spellings(secret: &str) -> Vec<String> {
     let mut out = vec![secret.to_owned()];
     let encoded = form(secret);
     out.push(encoded.replace('+', "%20"));
+    // Some encoders write the hex digits in lower case (`%2b`).
+    out.push(lowercase_hex(&encoded));
+    out.push(lowercase_hex(&encoded.replace('+', "%20")));
     out.push(encoded);
     let mut escaped = secret.to_owned();
     for _ in 0..MAX_JSON_DEPTH {
@@ -521,6 +532,24 @@ pub fn spellings(secret: &str) -> Vec<String> {
     out.push(json(&form(secret)));
     out.sort_unstable();
     out.dedup();
+    out
+}
+
+/// `text` with the hex digits of its `%XX` escapes in lower case.
+fn lowercase_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut escape = 0;
+    for c in text.chars() {
+        if c == '%' {
+            escape = 2;
+            out.push(c);
+        } else if escape > 0 {
+            escape -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -702,6 +731,18 @@ mod tests {
             s.contains("\\x1b]0;pwn\\x07") && s.contains("next\tline"),
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn unicode_escaped_and_lower_case_encoded_secrets_are_redacted() {
+        let secret = "Tr0ub4dor&3+é";
+        let dotnet = r#"{"title":"Bad Request","detail":"password 'Tr0ub4dor\u00263\u002B\u00e9' rejected"}"#;
+        let s = body_snippet(dotnet.as_bytes(), &[secret]);
+        assert!(!s.contains("Tr0ub4dor"), "{s}");
+        assert!(s.contains("[redacted]") && s.contains("Bad Request"), "{s}");
+        let lower = "password=Tr0ub4dor%263%2b%c3%a9&x=1";
+        let s = body_snippet(lower.as_bytes(), &[secret]);
+        assert!(!s.contains("Tr0ub4dor"), "{s}");
     }
 
     #[test]

@@ -215,3 +215,21 @@ fn basic_auth_needs_a_client_secret() {
         .credentials(Credentials::password(ID, None, "user", "pw-1234"))
         .client_auth(ClientAuth::SecretBasic));
 }
+
+#[test]
+fn a_url_error_never_shows_the_password_the_url_carries() {
+    for url in [
+        "https://svc:Pa55w0rd-7e1@api kazi.be/oauth2/token",
+        "https://svc:Pa55w0rd-7e1@",
+        "ftp://svc:Pa55w0rd-7e1@example.com/token",
+        "https://svc:Pa55w0rd-7e1@example.com/token",
+    ] {
+        let err = refused(
+            TokenClient::builder()
+                .endpoint(TokenEndpoint::url(url))
+                .credentials(Credentials::client_credentials(ID, SECRET)),
+        );
+        assert_eq!(err.field(), "token_url", "{err}");
+        assert!(!err.to_string().contains("Pa55w0rd-7e1"), "{err}");
+    }
+}

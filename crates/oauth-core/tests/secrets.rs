@@ -523,3 +523,27 @@ async fn an_echo_of_a_short_password_is_withheld_whole() {
         assert_error_free_of("short password", &err, &[form.as_str()]);
     }
 }
+
+#[tokio::test]
+async fn an_echoed_secret_extra_parameter_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(EchoingProxy)
+        .expect(1)
+        .named("proxy echoing the request")
+        .mount(&server)
+        .await;
+    let err = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .extra_param("client_assertion", "eyJ-extra-assertion-77c1")
+        .extra_param("refresh_token", "rt-9")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .request_token()
+        .await
+        .unwrap_err();
+    assert_error_free_of("extra parameters", &err, &["eyJ-extra-assertion-77c1"]);
+    let text = err.to_string();
+    assert!(!text.contains("refresh_token=rt-9"), "{text}");
+}

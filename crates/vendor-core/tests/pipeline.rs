@@ -704,3 +704,68 @@ async fn page_streams_show_totals_and_item_streams_flatten_them() {
     fn owned<S: futures_util::Stream + Send + Unpin + 'static>(_: &S) {}
     owned(&ItemStream::new(paginate(1, fetch)));
 }
+
+#[tokio::test]
+async fn a_per_call_timeout_lifts_the_attempt_cap_and_ends_as_a_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([7]))
+                .set_delay(Duration::from_millis(700)),
+        )
+        .expect(2)
+        .named("an answer slower than the client's attempt timeout")
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .retry_policy(RetryPolicy::none())
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_millis(300),
+            overall: Duration::from_secs(5),
+        })
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    // The call allows 3 s: the 700 ms answer arrives although attempts cap at 300 ms.
+    let got: Vec<u32> = api
+        .send(Request::get("slow").timeout(Duration::from_secs(3)))
+        .await
+        .unwrap();
+    assert_eq!(got, [7]);
+    // A call whose own deadline ends its only attempt is a deadline error.
+    let err = api
+        .send_empty(Request::get("slow").timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(200)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn decode_errors_carry_no_terminal_escape() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"\u{1b}]0;x\u{7}": "\u{1b}[31m"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server, None)
+        .send::<std::collections::BTreeMap<String, u32>>(Request::get("things"))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+}

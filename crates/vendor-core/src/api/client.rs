@@ -18,7 +18,7 @@ use super::request::{check_path, Request};
 use oauth_core::__internal::check_url;
 use oauth_core::__internal::read_capped;
 use oauth_core::__internal::retry_after;
-use oauth_core::__internal::{body_snippet, redact};
+use oauth_core::__internal::{body_snippet, make_printable, redact};
 use oauth_core::AccessToken;
 use oauth_core::RetryPolicy;
 use oauth_core::Timeouts;
@@ -438,8 +438,10 @@ impl ApiClient {
         // The path holds the body's own keys, and serde's message its values: an API
         // that echoes a credential can put it in either.
         redact(&mut path, &secrets);
+        make_printable(&mut path);
         let mut message = error.to_string();
         redact(&mut message, &secrets);
+        make_printable(&mut message);
         Err(Error::Decode(Box::new(DecodeError {
             status: response.status,
             path,
@@ -508,9 +510,13 @@ impl ApiClient {
                 Err(e) => break Err(e),
             };
             let now = Instant::now();
-            let budget = deadline
-                .saturating_duration_since(now)
-                .min(self.inner.timeouts.attempt);
+            // A per-call timeout is the call's whole budget: it may lift the
+            // client's per-attempt cap as well as lower it.
+            let attempt_cap = match request.timeout {
+                Some(timeout) => timeout.max(self.inner.timeouts.attempt),
+                None => self.inner.timeouts.attempt,
+            };
+            let budget = deadline.saturating_duration_since(now).min(attempt_cap);
             let result =
                 match tokio::time::timeout(budget, self.attempt(request, &url, token.as_ref()))
                     .await

@@ -136,13 +136,15 @@ impl Request {
     }
 
     /// The overall deadline of this call, retries and token fetch included,
-    /// instead of the client's.
+    /// instead of the client's; it also lifts the client's per-attempt cap, so a
+    /// call may be given longer than the client's timeouts as well as shorter.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// The retry policy of this call, instead of the client's.
+    /// The retry policy of this call, instead of the client's. (A token request the
+    /// call waits for keeps the token client's own policy.)
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -265,6 +267,12 @@ pub fn check_path(path: &str) -> Result<(), Error> {
         return Err(Error::invalid(
             "path",
             "must be relative to the base URL (not an absolute URL)",
+        ));
+    }
+    if rel.contains(['?', '#']) {
+        return Err(Error::invalid(
+            "path",
+            "cannot hold `?` or `#`: pass query parameters with `.query(..)`",
         ));
     }
     if rel.split(['/', '\\']).any(climbs) {
@@ -471,6 +479,15 @@ mod tests {
         assert_eq!(encode_segment(".."), "..");
         assert_eq!(encode_segment(""), "");
         assert_eq!(encode_segment("%2e"), "%252e");
+    }
+
+    #[test]
+    fn check_path_refuses_queries_and_fragments_in_the_path() {
+        for bad in ["stations?fuel=HVO", "a#b", "/x/y?z"] {
+            let err = check_path(bad).unwrap_err();
+            assert!(err.to_string().contains(".query("), "{bad}: {err}");
+        }
+        assert!(check_path("stations/SE%3F1").is_ok());
     }
 
     #[test]
