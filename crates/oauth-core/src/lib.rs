@@ -7,6 +7,7 @@ pub mod cache;
 mod endpoint;
 mod error;
 mod key;
+mod managed;
 mod provider;
 mod retry;
 pub mod token;
@@ -24,6 +25,7 @@ pub use error::{
     ConfigError, OAuthError, StatusError, TokenError, TransportError, TransportErrorKind,
     MAX_SNIPPET_BYTES,
 };
+pub use managed::{ManagedIdentity, ManagedIdentityBuilder, IMDS_TOKEN_ENDPOINT};
 pub use provider::{OAuthProvider, OAuthProviderBuilder, StaticTokenProvider, TokenProvider};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, Claims, Freshness};

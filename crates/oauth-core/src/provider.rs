@@ -137,6 +137,20 @@ impl OAuthProvider {
         }
     }
 
+    /// A provider over a managed identity, with its own memory cache.
+    pub fn managed_identity(identity: crate::ManagedIdentity) -> Self {
+        Self::managed_identity_with_cache(identity, Arc::new(MemoryTokenCache::new()))
+    }
+
+    /// A provider over a managed identity and a (possibly shared) cache.
+    pub fn managed_identity_with_cache(
+        identity: crate::ManagedIdentity,
+        cache: Arc<dyn TokenCache>,
+    ) -> Self {
+        let key = identity.cache_key().clone();
+        Self::from_source(key, Arc::new(identity), cache)
+    }
+
     /// A provider over a token client, with its own memory cache.
     pub fn new(client: TokenClient) -> Self {
         Self::with_cache(client, Arc::new(MemoryTokenCache::new()))
