@@ -422,6 +422,8 @@ pub struct TokenClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     insecure_loopback: bool,
+    /// Extra trusted roots, PEM, beside the bundled and the system's.
+    root_certificates: Vec<Vec<u8>>,
     user_agent: Option<String>,
 }
 
@@ -455,6 +457,7 @@ impl Default for TokenClientBuilder {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             insecure_loopback: false,
+            root_certificates: Vec::new(),
             user_agent: None,
         }
     }
@@ -520,6 +523,15 @@ impl TokenClientBuilder {
     /// `::1`, `localhost`). Meant for tests and the local sandbox only.
     pub fn allow_insecure_loopback(mut self, allow: bool) -> Self {
         self.insecure_loopback = allow;
+        self
+    }
+
+    /// Trusts the CA certificates in `pem` (one or more `BEGIN CERTIFICATE`
+    /// blocks) as well as the bundled roots and the system's store (which
+    /// `SSL_CERT_FILE` and `SSL_CERT_DIR` extend): a corporate TLS-inspecting
+    /// proxy's CA, or a local sandbox's.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
         self
     }
 
@@ -605,7 +617,8 @@ impl TokenClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned());
-        let http = http_client_builder(&url)
+        let roots = parse_roots(&self.root_certificates)?;
+        let http = http_client_builder(&url, &roots)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeouts.connect)
             .user_agent(user_agent)
@@ -733,13 +746,45 @@ fn without_userinfo(text: &str) -> String {
 /// the proxy's tunnel. A loopback target is never proxied: plain http to it (the
 /// insecure-loopback opt-in) would hand every secret to the proxy in clear, and a
 /// proxy cannot reach this machine's loopback anyway.
-pub fn http_client_builder(target: &Url) -> reqwest::ClientBuilder {
-    let builder = reqwest::Client::builder();
+///
+/// TLS: the bundled (webpki) roots, the system's store (with `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR`), and `roots`.
+pub fn http_client_builder(target: &Url, roots: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
+    let mut builder = reqwest::Client::builder();
+    for root in roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
     if is_loopback(target) {
         builder.no_proxy()
     } else {
         builder
     }
+}
+
+/// The CA certificates of PEM bundles given to `add_root_certificate_pem`.
+///
+/// # Errors
+///
+/// A [`ConfigError`] for `root_certificate` when a bundle holds no certificate or
+/// one that does not parse.
+pub fn parse_roots(bundles: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
+    let mut roots = Vec::new();
+    for pem in bundles {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            ConfigError::new(
+                "root_certificate",
+                format!("is not a PEM certificate bundle: {e}"),
+            )
+        })?;
+        if certs.is_empty() {
+            return Err(ConfigError::new(
+                "root_certificate",
+                "holds no certificate (BEGIN CERTIFICATE)",
+            ));
+        }
+        roots.extend(certs);
+    }
+    Ok(roots)
 }
 
 /// Whether the URL's host is a loopback address or `localhost`.

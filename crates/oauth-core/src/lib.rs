@@ -41,7 +41,7 @@ pub use secrecy;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::body::read_capped;
-    pub use crate::endpoint::{check_url, http_client_builder, is_loopback};
+    pub use crate::endpoint::{check_url, http_client_builder, is_loopback, parse_roots};
     pub use crate::error::{
         body_snippet, is_retryable_status, make_printable, redact, spellings, truncate_chars,
         MAX_SNIPPET_BYTES,

@@ -370,7 +370,7 @@ impl ManagedIdentityBuilder {
         if let Host::AppService { header, .. } = &host {
             key = key.credential_part("identity_header", header.expose_secret().as_bytes());
         }
-        let http = crate::endpoint::http_client_builder(&endpoint)
+        let http = crate::endpoint::http_client_builder(&endpoint, &[])
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeouts.connect)
             .user_agent(concat!("oauth-core/", env!("CARGO_PKG_VERSION")))

@@ -279,6 +279,8 @@ impl OAuthProviderBuilder {
         allow_insecure_loopback(allow: bool),
         /// See [`TokenClientBuilder::user_agent`].
         user_agent(user_agent: impl Into<String>),
+        /// See [`TokenClientBuilder::add_root_certificate_pem`].
+        add_root_certificate_pem(pem: impl AsRef<[u8]>),
     }
 
     /// Shares a cache with other providers (default: a memory cache of its own).

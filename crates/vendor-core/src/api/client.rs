@@ -146,6 +146,7 @@ pub struct ApiClientBuilder {
     timeouts: Timeouts,
     max_body: usize,
     insecure_loopback: bool,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 enum HeaderSource {
@@ -188,6 +189,7 @@ impl Default for ApiClientBuilder {
             timeouts: Timeouts::default(),
             max_body: DEFAULT_MAX_RESPONSE_BYTES,
             insecure_loopback: false,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -250,6 +252,13 @@ impl ApiClientBuilder {
         self
     }
 
+    /// Trusts the CA certificates in `pem` as well as the bundled roots and the
+    /// system's store (which `SSL_CERT_FILE` extends).
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
@@ -299,7 +308,8 @@ impl ApiClientBuilder {
             headers.insert(header, value);
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = oauth_core::__internal::http_client_builder(&base)
+        let roots = oauth_core::__internal::parse_roots(&self.root_certificates)?;
+        let http = oauth_core::__internal::http_client_builder(&base, &roots)
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeouts.connect)
             .user_agent(self.user_agent)

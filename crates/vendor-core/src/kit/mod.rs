@@ -136,6 +136,8 @@ pub struct CommonOptions {
     pub subscription_key: Option<SecretString>,
     /// Largest response body accepted.
     pub max_response_bytes: Option<usize>,
+    /// Extra trusted CA certificates (PEM), for the token endpoint and the API.
+    pub root_certificates: Vec<Vec<u8>>,
     /// The environment variable `base_url` came from, so that errors name it.
     pub base_url_var: Option<&'static str>,
     /// The environment variable `token_url` came from, so that errors name it.
@@ -176,6 +178,9 @@ impl CommonOptions {
             .body_format(body_format)
             .allow_insecure_loopback(self.insecure_loopback)
             .user_agent(user_agent);
+        for pem in &self.root_certificates {
+            builder = builder.add_root_certificate_pem(pem);
+        }
         if let Some(url) = &self.token_url {
             builder = builder.token_url(url.clone());
         }
@@ -230,6 +235,9 @@ impl CommonOptions {
             .base_url(base)
             .user_agent(user_agent)
             .allow_insecure_loopback(self.insecure_loopback);
+        for pem in &self.root_certificates {
+            builder = builder.add_root_certificate_pem(pem);
+        }
         if let Some(provider) = provider {
             builder = builder.token_provider(provider);
         }
@@ -582,6 +590,14 @@ macro_rules! common_client_setters {
         #[must_use]
         pub fn max_response_bytes(mut self, bytes: usize) -> Self {
             self.$field.max_response_bytes = Some(bytes);
+            self
+        }
+
+        /// Trusts the CA certificates in `pem` (one or more `BEGIN CERTIFICATE`
+        /// blocks) for the token endpoint and the API, as well as the bundled
+        /// roots and the system's store (which `SSL_CERT_FILE` extends).
+        pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+            self.$field.root_certificates.push(pem.as_ref().to_vec());
             self
         }
     };
