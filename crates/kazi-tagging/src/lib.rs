@@ -65,7 +65,7 @@ mod client;
 pub mod models;
 mod scope;
 
-pub use api::{GetMatchesRequest, ListExpectationsRequest};
+pub use api::{ListExpectationsRequest, ListMatchesRequest};
 pub use client::{Client, ClientBuilder, Environment, DEFAULT_RESOURCE, DEFAULT_TENANT};
 pub use models::{
     Expectation, ExpectationId, ExpectationKind, ExpectationMatch, JobMatch, JobScanId,

@@ -29,12 +29,12 @@ impl<'a> TalentScans<'a> {
     /// `GET /tagging/v2/bulk/talentscans/{id}/matches`. Needs the scope
     /// `read:talentscans`.
     ///
-    /// Returns a request to refine with [`page`](GetMatchesRequest::page),
-    /// [`page_size`](GetMatchesRequest::page_size),
-    /// [`search`](GetMatchesRequest::search) and [`sort`](GetMatchesRequest::sort),
-    /// then await (or [`send`](GetMatchesRequest::send)) for one page,
-    /// [`stream`](GetMatchesRequest::stream) for every match or
-    /// [`pages`](GetMatchesRequest::pages) for every page with its totals.
+    /// Returns a request to refine with [`page`](ListMatchesRequest::page),
+    /// [`page_size`](ListMatchesRequest::page_size),
+    /// [`search`](ListMatchesRequest::search) and [`sort`](ListMatchesRequest::sort),
+    /// then await (or [`send`](ListMatchesRequest::send)) for one page,
+    /// [`stream`](ListMatchesRequest::stream) for every match or
+    /// [`pages`](ListMatchesRequest::pages) for every page with its totals.
     ///
     /// ```no_run
     /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
@@ -55,8 +55,8 @@ impl<'a> TalentScans<'a> {
     ///
     /// Vendor docs:
     /// <https://docs.kazi.co/docs/api/api-reference/tagging/matches/talent-scan-job-matches>.
-    pub fn matches(&self, talent_scan_id: impl Into<TalentScanId>) -> GetMatchesRequest {
-        GetMatchesRequest {
+    pub fn matches(&self, talent_scan_id: impl Into<TalentScanId>) -> ListMatchesRequest {
+        ListMatchesRequest {
             client: self.client.clone(),
             spec: Spec {
                 id: talent_scan_id.into(),
@@ -76,7 +76,7 @@ impl<'a> TalentScans<'a> {
 /// task.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or its stream is polled"]
-pub struct GetMatchesRequest {
+pub struct ListMatchesRequest {
     client: Client,
     spec: Spec,
     options: CallOptions,
@@ -136,7 +136,7 @@ impl Spec {
     }
 }
 
-impl GetMatchesRequest {
+impl ListMatchesRequest {
     vendor_core::call_options!();
 
     /// The page to fetch, from 1 (`page`; Kazi's default is 1). For
@@ -286,7 +286,7 @@ impl GetMatchesRequest {
     }
 }
 
-vendor_core::into_future!(GetMatchesRequest => TalentScanMatches);
+vendor_core::into_future!(ListMatchesRequest => TalentScanMatches);
 
 /// One page being fetched by a stream.
 type PageFuture = Pin<Box<dyn Future<Output = Result<Page<JobMatch>>> + Send + 'static>>;

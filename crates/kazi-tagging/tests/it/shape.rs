@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, TryStreamExt};
 use kazi_tagging::{
-    Error, GetMatchesRequest, ItemStream, JobMatch, ListExpectationsRequest, Page, PageStream,
+    Error, ItemStream, JobMatch, ListExpectationsRequest, ListMatchesRequest, Page, PageStream,
     RetryPolicy,
 };
 use serde_json::json;
@@ -31,7 +31,7 @@ fn builders_and_streams_are_owned() {
     fn owned<T: Send + 'static>() {}
     fn owned_stream<T: Send + Unpin + 'static>() {}
     owned::<ListExpectationsRequest>();
-    owned::<GetMatchesRequest>();
+    owned::<ListMatchesRequest>();
     owned_stream::<ItemStream<JobMatch>>();
     owned_stream::<PageStream<JobMatch>>();
 }
@@ -121,28 +121,45 @@ async fn a_per_call_retry_policy_replaces_the_clients() {
 async fn a_stream_applies_the_call_options_to_every_page() {
     let server = MockServer::start().await;
     let token = mount_token(&server, &["read:talentscans"]).await;
+    // Page 1 of 3 (five matches, two a page), so the stream asks for page 2, which
+    // is unavailable.
+    mount_pages_of_five(&server, &token, &[(1, 1)]).await;
     Mock::given(method("GET"))
         .and(path(matches_path()))
-        .and(exact_query(&[("page", "1")]))
+        .and(exact_query(&[("page", "2"), ("pageSize", "2")]))
         .and(api_headers(&token))
         .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
         .expect(1)
-        .named("matches page 1, unavailable, tried once")
+        .named("matches page 2, unavailable, tried once: the per-call policy reached it")
         .mount(&server)
         .await;
 
-    let client = builder(&server).build().unwrap();
+    // The client's own policy would try page 2 three times.
+    let client = builder(&server)
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
     let items: Vec<_> = client
         .talent_scans()
         .matches(TALENT_SCAN)
+        .page_size(2)
         .retry_policy(RetryPolicy::none())
         .stream()
         .collect()
         .await;
     assert!(
-        matches!(items.as_slice(), [Err(e)] if e.status().map(|s| s.as_u16()) == Some(503)),
+        matches!(
+            items.as_slice(),
+            [Ok(_), Ok(_), Err(e)] if e.status().map(|s| s.as_u16()) == Some(503)
+        ),
         "{items:?}"
     );
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -171,13 +188,11 @@ async fn a_per_call_timeout_bounds_the_call() {
         .retry_policy(RetryPolicy::none())
         .await
         .unwrap_err();
-    // The deadline passed during the only attempt: the attempt timed out.
-    let timed_out = match &err {
-        Error::Timeout(_) => true,
-        Error::Transport(t) => t.kind() == oauth_core::TransportErrorKind::Timeout,
-        _ => false,
-    };
-    assert!(timed_out, "{err:?}");
+    // The call's own deadline ended it: a timeout naming that deadline.
+    assert!(
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(300)),
+        "{err:?}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",
