@@ -99,20 +99,35 @@ impl ClientBuilder {
         self
     }
 
-    /// Reads the configuration from the environment into this builder:
-    /// `KAISA_CLIENT_ID` and `KAISA_CLIENT_SECRET` (required), and when set
-    /// `KAISA_API_VERSION`, `KAISA_BASE_URL`, `KAISA_TOKEN_URL`, `KAISA_TOKEN_FORMAT`
-    /// (`form` or `json`) and `KAISA_ALLOW_INSECURE_LOOPBACK` (`1`: plain `http://` to
-    /// a loopback sandbox). Settings made after this call override the variables;
-    /// [`Client::from_env`] is this plus [`build`](Self::build).
+    /// Reads the `KAISA_*` environment variables that are set into this builder (they
+    /// win over what was set before; settings made afterwards win over them):
+    ///
+    /// - `KAISA_CLIENT_ID` and `KAISA_CLIENT_SECRET`: required unless the builder
+    ///   already has credentials ([`client_credentials`](Self::client_credentials));
+    ///   one without the other is refused;
+    /// - `KAISA_API_VERSION`, `KAISA_BASE_URL`, `KAISA_TOKEN_URL`,
+    ///   `KAISA_TOKEN_FORMAT` (`form` or `json`);
+    /// - `KAISA_ALLOW_INSECURE_LOOPBACK=1`: plain `http://` to a loopback sandbox.
+    ///
+    /// [`Client::from_env`] is `Client::builder().read_env()?.build()`.
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn read_env(mut self) -> Result<Self> {
-        let client_id = env::required("KAISA_CLIENT_ID")?;
-        let client_secret = env::secret("KAISA_CLIENT_SECRET")?;
-        self.credentials = Some((client_id, client_secret));
+        let client_id = env::optional("KAISA_CLIENT_ID")?;
+        let client_secret = env::optional("KAISA_CLIENT_SECRET")?;
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => {
+                self.credentials = Some((id, SecretString::from(secret)));
+            }
+            (Some(_), None) => Err(ConfigError::new("KAISA_CLIENT_SECRET", "is not set"))?,
+            (None, Some(_)) => Err(ConfigError::new("KAISA_CLIENT_ID", "is not set"))?,
+            (None, None) if self.credentials.is_none() => {
+                Err(ConfigError::new("KAISA_CLIENT_ID", "is not set"))?
+            }
+            (None, None) => {}
+        }
         if let Some(version) = env::optional("KAISA_API_VERSION")? {
             let version = ApiVersion::from(version);
             version.check("KAISA_API_VERSION")?;
@@ -160,8 +175,17 @@ impl ClientBuilder {
     /// `credentials` when [`client_credentials`](Self::client_credentials) was not
     /// called, `client_id` or `client_secret` when blank, a malformed
     /// version, a URL that is not `https://` (without
-    /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
+    /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)), and `authority`
+    /// when [`authority`](Self::authority) was set: Kaisa's token endpoint is not an
+    /// Azure AD authority, so replace it whole with [`token_url`](Self::token_url).
     pub fn build(mut self) -> Result<Client> {
+        if self.common.authority.is_some() {
+            return Err(ConfigError::new(
+                "authority",
+                "Kaisa's token endpoint is a full URL, not an Azure AD authority: use .token_url(..) (or KAISA_TOKEN_URL) to replace it",
+            )
+            .into());
+        }
         // A blank id or secret is refused by the token engine, naming it.
         let (client_id, client_secret) = self
             .credentials

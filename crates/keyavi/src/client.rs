@@ -145,58 +145,103 @@ impl ClientBuilder {
         self
     }
 
-    /// Reads the configuration from the environment:
-    ///
-    /// - always: `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
-    ///   `KEYAVI_SUBSCRIPTION_KEY`; optional `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`,
-    ///   `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`: plain `http://` to a loopback host,
-    ///   as the local sandbox serves);
-    /// - user mode, chosen when `KEYAVI_USERNAME` is set: `KEYAVI_PASSWORD`, and
-    ///   `KEYAVI_CLIENT_SECRET` if the client is confidential;
-    /// - application mode otherwise: `KEYAVI_CLIENT_SECRET` and `KEYAVI_CALLER_ID`.
-    ///
-    /// The builder can still be adjusted before [`build`](Self::build).
+    /// A builder configured from the `KEYAVI_*` environment variables (see
+    /// [`read_env`](Self::read_env)), to adjust before [`build`](Self::build):
+    /// `Client::builder().read_env()`.
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
-        let base_url = env::required("KEYAVI_BASE_URL")?;
-        let tenant = env::required("KEYAVI_TENANT_ID")?;
-        let client_id = env::required("KEYAVI_CLIENT_ID")?;
-        let subscription_key = env::secret("KEYAVI_SUBSCRIPTION_KEY")?;
-        let mut builder = match env::optional("KEYAVI_USERNAME")? {
-            Some(username) => {
-                let password = env::required("KEYAVI_PASSWORD")?;
-                let builder = Self::empty().user(client_id, username, password);
-                match env::optional("KEYAVI_CLIENT_SECRET")? {
-                    Some(secret) => builder.client_secret(secret),
-                    None => builder,
-                }
+        Client::builder().read_env()
+    }
+
+    /// Reads the `KEYAVI_*` environment variables that are set into this builder (they
+    /// win over what was set before; settings made afterwards win over them), and
+    /// requires only those the builder does not already have:
+    ///
+    /// - `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
+    ///   `KEYAVI_SUBSCRIPTION_KEY`: required unless already set; optional
+    ///   `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`, `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`:
+    ///   plain `http://` to a loopback host, as the local sandbox serves);
+    /// - user mode, chosen when `KEYAVI_USERNAME` is set: `KEYAVI_PASSWORD` (unless
+    ///   the builder is already in user mode, whose password is kept), and
+    ///   `KEYAVI_CLIENT_SECRET` if the client is confidential;
+    /// - application mode, chosen when `KEYAVI_CALLER_ID` is set, or when neither
+    ///   variable is and the builder has no mode yet: `KEYAVI_CLIENT_SECRET` (unless
+    ///   the builder has a secret) and `KEYAVI_CALLER_ID`;
+    /// - otherwise the mode chosen in code ([`app`](Self::app) or
+    ///   [`user`](Self::user)) stays.
+    ///
+    /// ```no_run
+    /// # fn demo() -> keyavi::Result<()> {
+    /// use keyavi::{CallerId, Client, RetryPolicy};
+    ///
+    /// let client = Client::builder()
+    ///     .app("client-id", "client-secret", CallerId::parse("ops@example.com")?)
+    ///     .read_env()?
+    ///     .retry_policy(RetryPolicy::none())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
+    pub fn read_env(mut self) -> Result<Self> {
+        if self.common.base_url.is_none() {
+            env::required("KEYAVI_BASE_URL")?;
+        }
+        if let Some(tenant) = env::optional("KEYAVI_TENANT_ID")? {
+            self.tenant = Some(tenant);
+        } else if self.tenant.is_none() {
+            return Err(ConfigError::new("KEYAVI_TENANT_ID", "is not set").into());
+        }
+        if let Some(client_id) = env::optional("KEYAVI_CLIENT_ID")? {
+            self.client_id = Some(client_id);
+        } else if self.client_id.is_none() {
+            return Err(ConfigError::new("KEYAVI_CLIENT_ID", "is not set").into());
+        }
+        if self.common.subscription_key.is_none() {
+            env::required("KEYAVI_SUBSCRIPTION_KEY")?;
+        }
+        if let Some(secret) = env::optional("KEYAVI_CLIENT_SECRET")? {
+            self.client_secret = Some(SecretString::from(secret));
+        }
+        let username = env::optional("KEYAVI_USERNAME")?;
+        let caller_id = env::optional("KEYAVI_CALLER_ID")?;
+        if let Some(username) = username {
+            let password = match (env::optional("KEYAVI_PASSWORD")?, self.mode.take()) {
+                (Some(password), _) => SecretString::from(password),
+                (None, Some(Mode::User { password, .. })) => password,
+                (None, _) => return Err(ConfigError::new("KEYAVI_PASSWORD", "is not set").into()),
+            };
+            self.mode = Some(Mode::User { username, password });
+        } else if caller_id.is_some() || self.mode.is_none() {
+            if self.client_secret.is_none() {
+                return Err(ConfigError::new(
+                    "KEYAVI_CLIENT_SECRET",
+                    "is not set (application mode; for user mode set KEYAVI_USERNAME and KEYAVI_PASSWORD)",
+                )
+                .into());
             }
-            None => {
-                let secret = env::optional("KEYAVI_CLIENT_SECRET")?.ok_or_else(|| {
-                    ConfigError::new(
-                        "KEYAVI_CLIENT_SECRET",
-                        "is not set (application mode; for user mode set KEYAVI_USERNAME and KEYAVI_PASSWORD)",
-                    )
-                })?;
-                let caller_id =
-                    CallerId::parse_as(&env::required("KEYAVI_CALLER_ID")?, "KEYAVI_CALLER_ID")?;
-                Self::empty().app(client_id, secret, caller_id)
-            }
-        };
-        builder.common.read_env(
+            // Here the builder has no mode, or the variable names the caller.
+            let caller_id =
+                caller_id.ok_or_else(|| ConfigError::new("KEYAVI_CALLER_ID", "is not set"))?;
+            let caller_id = CallerId::parse_as(&caller_id, "KEYAVI_CALLER_ID")?;
+            self.mode = Some(Mode::App { caller_id });
+        }
+        if let Some(scope) = env::optional("KEYAVI_SCOPE")? {
+            self.scope = Some(scope);
+        }
+        self.common.read_env(
             "KEYAVI_BASE_URL",
             "KEYAVI_TOKEN_URL",
             "KEYAVI_ALLOW_INSECURE_LOOPBACK",
-            None,
+            Some("KEYAVI_SUBSCRIPTION_KEY"),
         )?;
-        builder.common.base_url = Some(base_url);
-        builder.common.subscription_key = Some(subscription_key);
-        builder.tenant = Some(tenant);
-        builder.scope = env::optional("KEYAVI_SCOPE")?;
-        Ok(builder)
+        Ok(self)
     }
 
     vendor_core::common_client_setters!(common);

@@ -93,32 +93,54 @@ impl ClientBuilder {
         }
     }
 
-    /// Reads the configuration from the environment:
-    ///
-    /// - always: `OKQ8_BASE_URL` and `OKQ8_SUBSCRIPTION_KEY`; optional
-    ///   `OKQ8_ALLOW_INSECURE_LOOPBACK=1` (plain `http://` to a loopback sandbox);
-    /// - OAuth, chosen when `OKQ8_CLIENT_ID` or `OKQ8_CLIENT_SECRET` is set: both of
-    ///   them and `OKQ8_SCOPE`; optional `OKQ8_TENANT_ID` and `OKQ8_TOKEN_URL`;
-    /// - subscription key only when neither is set.
-    ///
-    /// The builder can still be adjusted before [`build`](Self::build).
+    /// A builder configured from the `OKQ8_*` environment variables (see
+    /// [`read_env`](Self::read_env)), to adjust before [`build`](Self::build):
+    /// `Client::builder().read_env()`.
     ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
     pub fn from_env() -> Result<Self> {
-        let base_url = env::required("OKQ8_BASE_URL")?;
-        let subscription_key = env::secret("OKQ8_SUBSCRIPTION_KEY")?;
+        Client::builder().read_env()
+    }
+
+    /// Reads the `OKQ8_*` environment variables that are set into this builder (they
+    /// win over what was set before; settings made afterwards win over them), and
+    /// requires only those the builder does not already have:
+    ///
+    /// - `OKQ8_BASE_URL` and `OKQ8_SUBSCRIPTION_KEY`: required unless already set;
+    ///   optional `OKQ8_TOKEN_URL` and `OKQ8_ALLOW_INSECURE_LOOPBACK=1` (plain
+    ///   `http://` to a loopback sandbox);
+    /// - `OKQ8_CLIENT_ID` and `OKQ8_CLIENT_SECRET`, both or neither: when set, OAuth
+    ///   with these credentials (as [`client_credentials`](Self::client_credentials));
+    /// - with OAuth (from the variables or set in code): `OKQ8_SCOPE`, required unless
+    ///   the builder has a scope, and optional `OKQ8_TENANT_ID`;
+    /// - subscription key only when the variables name no credentials and the builder
+    ///   has none either (as [`subscription_key_only`](Self::subscription_key_only);
+    ///   `OKQ8_SCOPE` and `OKQ8_TENANT_ID` are then not read).
+    ///
+    /// The mode setters are "last call wins", so a builder read from an environment
+    /// without credentials can still be given some:
+    /// `ClientBuilder::from_env()?.client_credentials(id, secret).scope(s).build()`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or malformed.
+    pub fn read_env(mut self) -> Result<Self> {
+        if self.common.base_url.is_none() {
+            env::required("OKQ8_BASE_URL")?;
+        }
+        if self.common.subscription_key.is_none() {
+            env::required("OKQ8_SUBSCRIPTION_KEY")?;
+        }
         let client_id = env::optional("OKQ8_CLIENT_ID")?;
         let client_secret = env::optional("OKQ8_CLIENT_SECRET")?;
-        let mut builder = match (client_id, client_secret) {
-            (None, None) => Self::empty().subscription_key_only(),
-            (Some(id), Some(secret)) => {
-                let mut b = Self::empty().client_credentials(id, secret);
-                b.scope = Some(env::required("OKQ8_SCOPE")?);
-                b.tenant = env::optional("OKQ8_TENANT_ID")?;
-                b
+        self = match (client_id, client_secret) {
+            (Some(id), Some(secret)) => self.client_credentials(id, secret),
+            (None, None) if self.credentials.is_none() && !self.key_only => {
+                self.subscription_key_only()
             }
+            (None, None) => self,
             (None, Some(_)) => {
                 return Err(ConfigError::new(
                     "OKQ8_CLIENT_ID",
@@ -134,25 +156,35 @@ impl ClientBuilder {
                 .into())
             }
         };
-        builder.common.read_env(
+        if self.credentials.is_some() {
+            if let Some(scope) = env::optional("OKQ8_SCOPE")? {
+                self.scope = Some(scope);
+            } else if self.scope.is_none() {
+                return Err(ConfigError::new("OKQ8_SCOPE", "is not set").into());
+            }
+            if let Some(tenant) = env::optional("OKQ8_TENANT_ID")? {
+                self.tenant = Some(tenant);
+            }
+        }
+        self.common.read_env(
             "OKQ8_BASE_URL",
             "OKQ8_TOKEN_URL",
             "OKQ8_ALLOW_INSECURE_LOOPBACK",
-            None,
+            Some("OKQ8_SUBSCRIPTION_KEY"),
         )?;
-        builder.common.base_url = Some(base_url);
-        builder.common.subscription_key = Some(subscription_key);
-        Ok(builder)
+        Ok(self)
     }
 
     /// OAuth: the client id and secret of the application registered for the API
     /// product (Azure AD v2 client credentials). Needs a scope too
-    /// ([`scope`](Self::scope) or [`scope_for`](Self::scope_for)).
+    /// ([`scope`](Self::scope) or [`scope_for`](Self::scope_for)). Last call wins: this
+    /// replaces an earlier [`subscription_key_only`](Self::subscription_key_only).
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Self {
+        self.key_only = false;
         self.credentials = Some(AppCredentials::new(
             client_id,
             SecretString::from(client_secret.into()),
@@ -161,10 +193,15 @@ impl ClientBuilder {
     }
 
     /// Subscription key only, for API products without OAuth: the client never asks
-    /// Azure AD for a token and sends no `Authorization` header. Conflicts with
-    /// [`client_credentials`](Self::client_credentials) and a scope.
+    /// Azure AD for a token and sends no `Authorization` header. Last call wins: this
+    /// drops the credentials, scope and tenant set before (by
+    /// [`client_credentials`](Self::client_credentials), say); a scope or tenant set
+    /// after it is refused by [`build`](Self::build).
     pub fn subscription_key_only(mut self) -> Self {
         self.key_only = true;
+        self.credentials = None;
+        self.scope = None;
+        self.tenant = None;
         self
     }
 
@@ -197,8 +234,8 @@ impl ClientBuilder {
     ///
     /// [`Error::Config`](crate::Error::Config) naming the setting to fix:
     /// `credentials` when neither [`client_credentials`](Self::client_credentials) nor
-    /// [`subscription_key_only`](Self::subscription_key_only) was chosen, or both
-    /// were; with OAuth, `scope` or `tenant`; a scope or tenant given to a
+    /// [`subscription_key_only`](Self::subscription_key_only) was chosen (the last
+    /// one called wins); with OAuth, `scope` or `tenant`; a scope or tenant given to a
     /// subscription-key-only builder; `base_url` or `subscription_key` when missing;
     /// a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
@@ -214,16 +251,12 @@ impl ClientBuilder {
         Ok(Client { core, mode })
     }
 
-    /// The mode chosen, exactly one.
+    /// The mode chosen (the setters keep at most one).
     fn mode(&self) -> Result<AuthMode, ConfigError> {
         match (self.key_only, &self.credentials) {
             (false, None) => Err(ConfigError::new(
                 "credentials",
                 "choose how the client authenticates: .client_credentials(client_id, client_secret) for API products that require OAuth (OKQ8_CLIENT_ID, OKQ8_CLIENT_SECRET), or .subscription_key_only() for those that do not",
-            )),
-            (true, Some(_)) => Err(ConfigError::new(
-                "credentials",
-                "a subscription-key-only client takes no OAuth credentials: call either .client_credentials(..) or .subscription_key_only(), not both",
             )),
             (true, None) if self.scope.is_some() => Err(ConfigError::new(
                 "scope",
@@ -233,7 +266,7 @@ impl ClientBuilder {
                 "tenant",
                 "a subscription-key-only client requests no token and takes no tenant",
             )),
-            (true, None) => Ok(AuthMode::SubscriptionKeyOnly),
+            (true, _) => Ok(AuthMode::SubscriptionKeyOnly),
             (false, Some(_)) => Ok(AuthMode::OAuth),
         }
     }

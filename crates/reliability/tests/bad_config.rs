@@ -537,6 +537,19 @@ fn cases() -> Vec<Case> {
         ),
         // kaisa
         (
+            "kaisa with an Azure AD authority",
+            Box::new(|| {
+                vendor(
+                    kaisa::Client::builder()
+                        .client_credentials("id", SECRET)
+                        .authority("https://login.example")
+                        .build(),
+                )
+            }),
+            "authority",
+            ".token_url(",
+        ),
+        (
             "kaisa with an empty client id",
             Box::new(|| {
                 vendor(
@@ -657,19 +670,19 @@ fn cases() -> Vec<Case> {
             "Ocp-Apim-Subscription-Key",
         ),
         (
-            "okq8 key-only client given credentials",
+            "okq8 key-only client given a scope",
             Box::new(|| {
                 vendor(
                     okq8::Client::builder()
                         .subscription_key_only()
-                        .client_credentials("id", SECRET)
+                        .scope("api://x/.default")
                         .base_url("https://o.example/")
                         .subscription_key("k")
                         .build(),
                 )
             }),
-            "credentials",
-            "takes no OAuth credentials",
+            "scope",
+            "takes no scope",
         ),
         (
             "okq8 with an empty tenant",

@@ -1,6 +1,6 @@
 //! Tokens, versions and base URLs, errors, environment and secrets.
 
-use kaisa::{ApiVersion, Client, Error, TokenFormat};
+use kaisa::{ApiVersion, Client, ClientBuilder, Error, TokenFormat};
 use serde_json::json;
 use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use wiremock::matchers::{body_json, header, method, path};
@@ -307,6 +307,26 @@ async fn configuration_from_the_environment() {
         config_field(Client::builder().read_env()),
         "KAISA_CLIENT_ID"
     );
+    assert_eq!(config_field(ClientBuilder::from_env()), "KAISA_CLIENT_ID");
+    // Credentials the builder already has need not be in the environment.
+    let in_code = Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .read_env()
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(in_code.api_version(), &ApiVersion::V2_4_9);
+    // Half a pair in the environment is still a mistake, named.
+    std::env::set_var("KAISA_CLIENT_SECRET", CLIENT_SECRET);
+    assert_eq!(
+        config_field(
+            Client::builder()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
+                .read_env()
+        ),
+        "KAISA_CLIENT_ID"
+    );
+    std::env::remove_var("KAISA_CLIENT_SECRET");
     std::env::set_var("KAISA_CLIENT_ID", CLIENT_ID);
     assert_eq!(
         config_field(Client::builder().read_env()),

@@ -182,22 +182,45 @@ async fn a_per_call_retry_policy_overrides_the_clients() {
 async fn per_call_options_apply_to_every_page_of_a_stream() {
     let server = MockServer::start().await;
     let token = mount_token(&server).await;
+    // Page 0 is full (two records of a page size of two), so the stream goes on to
+    // page 1, which is unavailable.
     Mock::given(method("GET"))
         .and(path(api_path("statistics/cdrs/out")))
         .and(api_headers(&token))
-        .respond_with(ResponseTemplate::new(503))
+        .and(exact_query(&[("page", "0"), ("pagesize", "2")]))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"cdrs": [{"cdr_id": "1"}, {"cdr_id": "2"}]})),
+        )
         .expect(1)
-        .named("cdrs/out 503, tried once")
+        .named("cdrs/out page 0, full")
         .mount(&server)
         .await;
-    let result: Result<Vec<Cdr>, Error> = retrying(&server)
-        .statistics()
-        .cdrs_out()
-        .retry_policy(RetryPolicy::none())
-        .stream()
-        .try_collect()
+    Mock::given(method("GET"))
+        .and(path(api_path("statistics/cdrs/out")))
+        .and(api_headers(&token))
+        .and(exact_query(&[("page", "1"), ("pagesize", "2")]))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .named("cdrs/out page 1 503, tried once: the per-call policy reached it")
+        .mount(&server)
         .await;
-    assert_eq!(result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    // The client's own policy would try page 1 three times.
+    let results: Vec<Result<Cdr, Error>> = futures_util::StreamExt::collect(
+        retrying(&server)
+            .statistics()
+            .cdrs_out()
+            .page_size(2)
+            .retry_policy(RetryPolicy::none())
+            .stream(),
+    )
+    .await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(results[0].as_ref().unwrap().cdr_id.as_str(), "1");
+    assert_eq!(results[1].as_ref().unwrap().cdr_id.as_str(), "2");
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -227,8 +250,9 @@ async fn a_per_call_timeout_overrides_the_clients() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}: {err}");
+    // The call's own deadline ended it: a timeout naming that deadline.
     assert!(
-        matches!(err, Error::Timeout(_) | Error::Transport(_)),
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(300)),
         "{err:?}"
     );
     assert!(err.is_retryable(), "{err:?}");
@@ -396,4 +420,29 @@ fn building_without_credentials_names_them() {
         config_field(Client::builder().client_credentials(CLIENT_ID, "").build()),
         "client_secret"
     );
+}
+
+#[test]
+fn an_authority_is_refused_with_a_pointer_to_token_url() {
+    // Kaisa's token endpoint is a whole URL: an Azure AD authority would be ignored.
+    let err = Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .authority("https://login.microsoftonline.us")
+        .build()
+        .unwrap_err();
+    let Error::Config(config) = &err else {
+        panic!("expected a configuration error, got {err:?}");
+    };
+    assert_eq!(config.field(), "authority");
+    assert!(
+        config.problem().contains(".token_url("),
+        "{}",
+        config.problem()
+    );
+    // The token URL is the way to point the client elsewhere.
+    assert!(Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .token_url("https://auth.example/oauth2/token")
+        .build()
+        .is_ok());
 }

@@ -441,6 +441,40 @@ async fn configuration_from_the_environment() {
 
     remove_env_vars(&ENV_VARS);
     assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_BASE_URL");
+    assert_eq!(
+        config_field(Client::builder().read_env()),
+        "KEYAVI_BASE_URL"
+    );
+
+    // `read_env` requires only what the builder does not already have.
+    let app = app_builder(&server).read_env().unwrap().build().unwrap();
+    assert_eq!(app.auth_mode(), AuthMode::App);
+    assert_eq!(app.caller_id().map(CallerId::as_str), Some(CALLER));
+    let user = user_builder(&server).read_env().unwrap().build().unwrap();
+    assert_eq!(user.auth_mode(), AuthMode::User);
+    assert_eq!(
+        config_field(
+            Client::builder()
+                .app(CLIENT_ID, CLIENT_SECRET, CallerId::parse(CALLER).unwrap())
+                .base_url(format!("{}{API}/", server.uri()))
+                .subscription_key(SUBSCRIPTION_KEY)
+                .read_env()
+        ),
+        "KEYAVI_TENANT_ID"
+    );
+    // The variables that are set win over what the builder had.
+    std::env::set_var("KEYAVI_CALLER_ID", "auditor@example.com");
+    let app = app_builder(&server).read_env().unwrap().build().unwrap();
+    assert_eq!(
+        app.caller_id().map(CallerId::as_str),
+        Some("auditor@example.com")
+    );
+    std::env::set_var("KEYAVI_CALLER_ID", "not-an-email");
+    assert_eq!(
+        config_field(app_builder(&server).read_env()),
+        "KEYAVI_CALLER_ID"
+    );
+    std::env::remove_var("KEYAVI_CALLER_ID");
 
     // Application mode.
     std::env::set_var("KEYAVI_BASE_URL", format!("{}{API}/", server.uri()));

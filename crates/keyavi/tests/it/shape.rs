@@ -210,39 +210,73 @@ async fn per_call_retry_policy_none_tries_a_503_once() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }
 
-#[tokio::test]
-async fn per_call_retry_policy_replaces_the_clients() {
-    let server = MockServer::start().await;
-    let token = mount_app_token(&server, &["Logs.Read"]).await;
+/// Page 1 of a list of four records, two per page (so the stream asks for page 2),
+/// and page 2 answering 503, expected `page2_attempts` times.
+async fn full_page_then_unavailable(server: &MockServer, token: &str, page2_attempts: u64) {
+    mount_pages(server, token, &[1], 2, 4).await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/logs/payload")))
-        .and(api_headers(&token))
+        .and(api_headers(token))
+        .and(exact_query(&[("page", "2")]))
         .respond_with(
             ResponseTemplate::new(503)
                 .insert_header("retry-after", "0")
                 .set_body_json(json!({"statusCode": 503, "message": "busy"})),
         )
-        .expect(3)
-        .named("logs/payload: 503, tried three times")
-        .mount(&server)
+        .expect(page2_attempts)
+        .named(format!(
+            "logs/payload page 2: 503, tried {page2_attempts} times"
+        ))
+        .mount(server)
         .await;
-    // The client does not retry; this call does, on every page of its stream too.
-    let client = app_builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+}
+
+/// What a stream yields: the records of page 1, then page 2's error.
+async fn collect_records(stream: ItemStream<PayloadLog>) -> Vec<keyavi::Result<PayloadLog>> {
+    futures_util::StreamExt::collect(stream).await
+}
+
+#[tokio::test]
+async fn per_call_retry_policy_replaces_the_clients() {
     let policy = RetryPolicy::default()
         .max_attempts(3)
         .initial_backoff(Duration::from_millis(1))
         .max_backoff(Duration::from_millis(5));
-    let result: keyavi::Result<Vec<PayloadLog>> = client
-        .logs()
-        .payload()
-        .retry_policy(policy)
-        .stream()
-        .try_collect()
-        .await;
-    assert_eq!(result.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+
+    // The client retries (three attempts); this stream does not, on page 2 either.
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    full_page_then_unavailable(&server, &token, 1).await;
+    let client = app_builder(&server)
+        .retry_policy(policy.clone())
+        .build()
+        .unwrap();
+    let results = collect_records(
+        client
+            .logs()
+            .payload()
+            .retry_policy(RetryPolicy::none())
+            .stream(),
+    )
+    .await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[..2].iter().all(Result::is_ok), "{results:?}");
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    server.verify().await;
+
+    // The client does not retry; this stream does, on page 2 too.
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    full_page_then_unavailable(&server, &token, 3).await;
+    let client = app_builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let results = collect_records(client.logs().payload().retry_policy(policy).stream()).await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    let err = results[2].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
 }
 
 #[tokio::test]
@@ -274,9 +308,10 @@ async fn per_call_timeout_bounds_the_call() {
         "took {:?}",
         started.elapsed()
     );
+    // The call's own deadline ended it: a timeout naming that deadline.
     assert!(
-        matches!(err, Error::Timeout(_) | Error::Transport(_)),
-        "expected a timeout, got {err:?}"
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(300)),
+        "expected a timeout of 300 ms, got {err:?}"
     );
 }
 

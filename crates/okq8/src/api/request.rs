@@ -3,7 +3,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -280,8 +285,8 @@ impl<T> ListItemsRequest<T> {
         self
     }
 
-    /// The page [`send`](Self::send) fetches, from 1 (default 1); streams always start
-    /// at the first.
+    /// The page [`send`](Self::send) fetches, from 1 (default 1); for
+    /// [`stream`](Self::stream) and [`pages`](Self::pages), the page to start at.
     pub fn page(mut self, page: u32) -> Self {
         self.page = page;
         self
@@ -315,46 +320,90 @@ impl<T: DeserializeOwned + Send + 'static> ListItemsRequest<T> {
         self.client.core.api().send_with_response(request).await
     }
 
-    /// Every item of every page: `page=1`, then `page=2` and so on, until
-    /// `totalPages`, the total item count or an empty page.
+    /// Every item of every page: from [`page`](Self::page) (default `page=1`), then
+    /// the next and so on, until `totalPages`, the total item count or an empty page.
     ///
     /// # Errors
     ///
     /// The stream yields the first error of any page (see [`Client::get`]) and
     /// ends there.
     pub fn stream(self) -> ItemStream<T> {
-        let Self {
-            client,
-            request,
-            options,
-            ..
-        } = self;
-        ItemStream::new(paginate(1, move |n| {
-            let (client, options, request) = (client.clone(), options.clone(), request.clone());
-            async move { fetch(&client, &options, &request, n).await.map(into_page) }
-        }))
+        let (first, fetch) = self.fetcher();
+        ItemStream::new(paginate(first, fetch))
     }
 
-    /// Every page, with `total_pages` and `total_items` as the API sends them.
+    /// Every page, from [`page`](Self::page) (default 1), with `total_pages` and
+    /// `total_items` as the API sends them (the whole list's, whichever page the
+    /// stream starts at).
     ///
     /// # Errors
     ///
     /// As [`stream`](Self::stream).
     pub fn pages(self) -> PageStream<T> {
+        let (first, fetch) = self.fetcher();
+        PageStream::new(WholeListTotals {
+            inner: PageStream::new(paginate_pages(first, fetch)),
+            skipped: u64::from(first.saturating_sub(1)),
+        })
+    }
+
+    /// The first page and "fetch page n" over owned clones of the client, call and
+    /// options.
+    #[allow(clippy::type_complexity)]
+    fn fetcher(
+        self,
+    ) -> (
+        u32,
+        impl FnMut(u32) -> Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>> + Send + 'static,
+    ) {
         let Self {
             client,
             request,
             options,
+            page: first,
             ..
         } = self;
-        PageStream::new(paginate_pages(1, move |n| {
+        // Pages before `first` are not read: the stop rule counts only those from it
+        // on (the total of items may stay: the items read never reach it early).
+        let skipped = u64::from(first.saturating_sub(1));
+        let fetch_page = move |n: u32| {
             let (client, options, request) = (client.clone(), options.clone(), request.clone());
-            async move { fetch(&client, &options, &request, n).await.map(into_page) }
-        }))
+            let fut: Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>> = Box::pin(async move {
+                let page = fetch(&client, &options, &request, n).await?;
+                let remaining = page.total_pages.map(|t| t.saturating_sub(skipped));
+                Ok(into_page(page).total_pages(remaining))
+            });
+            fut
+        };
+        (first, fetch_page)
     }
 }
 
 into_future!(generic ListItemsRequest<T> => ItemPage<T>);
+
+/// The pages of a stream that started after page 1, with `total_pages` back to the
+/// whole list's count: the fetcher counts pages from the first one read, for the
+/// stop rule.
+struct WholeListTotals<T> {
+    inner: PageStream<T>,
+    skipped: u64,
+}
+
+impl<T> Stream for WholeListTotals<T> {
+    type Item = Result<Page<T>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let skipped = self.skipped;
+        Pin::new(&mut self.inner).poll_next(cx).map(|next| {
+            next.map(|page| {
+                page.map(|mut page| {
+                    page.total_pages = page.total_pages.map(|t| t.saturating_add(skipped));
+                    page
+                })
+            })
+        })
+    }
+}
 
 /// The call of page `n`, checked, with the per-call options.
 fn page_request(options: &CallOptions, request: &Request, n: u32) -> Result<Request> {

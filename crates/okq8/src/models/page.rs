@@ -56,21 +56,21 @@ impl<T> ItemPage<T> {
 
     /// Sets this page's number.
     #[must_use]
-    pub fn with_page(mut self, page: Option<u64>) -> Self {
+    pub fn page(mut self, page: Option<u64>) -> Self {
         self.page = page;
         self
     }
 
     /// Sets the number of pages.
     #[must_use]
-    pub fn with_total_pages(mut self, total_pages: Option<u64>) -> Self {
+    pub fn total_pages(mut self, total_pages: Option<u64>) -> Self {
         self.total_pages = total_pages;
         self
     }
 
     /// Sets the number of items.
     #[must_use]
-    pub fn with_total_items(mut self, total_items: Option<u64>) -> Self {
+    pub fn total_items(mut self, total_items: Option<u64>) -> Self {
         self.total_items = total_items;
         self
     }
@@ -96,9 +96,9 @@ mod tests {
         assert_eq!(page.total_items, Some(5));
         assert!(page.has_next());
         let built = ItemPage::new(vec![1, 2])
-            .with_page(Some(3))
-            .with_total_pages(Some(3))
-            .with_total_items(Some(6));
+            .page(Some(3))
+            .total_pages(Some(3))
+            .total_items(Some(6));
         assert!(!built.has_next());
         assert_eq!(built.total_items, Some(6));
         assert_eq!(page.extra.get("validFrom"), Some(&Value::from("x")));

@@ -73,6 +73,7 @@ fn build_names_what_is_missing() {
         ),
         "subscription_key"
     );
+    // Last call wins: credentials after key-only choose OAuth, which needs a scope.
     assert_eq!(
         config_field(
             Client::builder()
@@ -82,7 +83,7 @@ fn build_names_what_is_missing() {
                 .subscription_key(SUBSCRIPTION_KEY)
                 .build()
         ),
-        "credentials"
+        "scope"
     );
     assert_eq!(
         config_field(complete().base_url("http://api.okq8.example/").build()),
@@ -130,6 +131,20 @@ async fn from_env_reads_and_names_variables() {
     let clear = || remove_env_vars(&VARS);
     clear();
     assert_eq!(config_field(ClientBuilder::from_env()), "OKQ8_BASE_URL");
+    assert_eq!(config_field(Client::builder().read_env()), "OKQ8_BASE_URL");
+    // `read_env` requires only what the builder does not already have.
+    let in_code = complete().read_env().unwrap().build().unwrap();
+    assert_eq!(in_code.auth_mode(), AuthMode::OAuth);
+    assert_eq!(
+        config_field(
+            Client::builder()
+                .client_credentials(CLIENT_ID, CLIENT_SECRET)
+                .base_url("https://api.okq8.example/")
+                .subscription_key(SUBSCRIPTION_KEY)
+                .read_env()
+        ),
+        "OKQ8_SCOPE"
+    );
     std::env::set_var("OKQ8_BASE_URL", "https://api.okq8.example/");
     assert_eq!(config_field(Client::from_env()), "OKQ8_SUBSCRIPTION_KEY");
     std::env::set_var("OKQ8_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
@@ -139,6 +154,23 @@ async fn from_env_reads_and_names_variables() {
         Client::from_env().unwrap().auth_mode(),
         AuthMode::SubscriptionKeyOnly
     );
+    // ... unless code then gives credentials: the last mode set wins.
+    let oauth_in_code = ClientBuilder::from_env()
+        .unwrap()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .scope(format!("{APP_ID_URI}/.default"))
+        .build()
+        .unwrap();
+    assert_eq!(oauth_in_code.auth_mode(), AuthMode::OAuth);
+    // Or had them before reading the environment.
+    let oauth_in_code = Client::builder()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .scope(format!("{APP_ID_URI}/.default"))
+        .read_env()
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(oauth_in_code.auth_mode(), AuthMode::OAuth);
     // One without the other is a mistake, named.
     std::env::set_var("OKQ8_CLIENT_ID", CLIENT_ID);
     assert_eq!(

@@ -34,16 +34,22 @@ fn the_builder_names_a_missing_or_conflicting_mode() {
         err.contains(".client_credentials(") && err.contains(".subscription_key_only()"),
         "{err}"
     );
-    // Both.
-    assert_eq!(
-        config_field(
-            base()
-                .client_credentials(CLIENT_ID, CLIENT_SECRET)
-                .subscription_key_only()
-                .build()
-        ),
-        "credentials"
-    );
+    // Both: the last one called wins.
+    let key_only = base()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .scope(format!("{APP_ID_URI}/.default"))
+        .tenant("contoso")
+        .subscription_key_only()
+        .build()
+        .unwrap();
+    assert_eq!(key_only.auth_mode(), okq8::AuthMode::SubscriptionKeyOnly);
+    let oauth = base()
+        .subscription_key_only()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .scope(format!("{APP_ID_URI}/.default"))
+        .build()
+        .unwrap();
+    assert_eq!(oauth.auth_mode(), okq8::AuthMode::OAuth);
     // A blank client id.
     assert_eq!(
         config_field(
@@ -162,14 +168,6 @@ async fn a_per_call_retry_policy_replaces_the_clients() {
         .named("unavailable, asked once")
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(api_path("core/v1/stations")))
-        .and(key_only_headers())
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
-        .expect(1)
-        .named("unavailable page, asked once")
-        .mount(&server)
-        .await;
 
     // The client's own policy retries 503s.
     let client = key_only_builder(&server)
@@ -182,15 +180,96 @@ async fn a_per_call_retry_policy_replaces_the_clients() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
-    let pages: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(
+}
+
+#[tokio::test]
+async fn per_call_options_apply_to_every_page_of_a_stream() {
+    let server = MockServer::start().await;
+    // Page 1 of 3, so the stream asks for page 2, which is unavailable.
+    Mock::given(method("GET"))
+        .and(path(api_path("core/v1/stations")))
+        .and(query_param("page", "1"))
+        .and(key_only_headers())
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("stations_page1.json")))
+        .expect(1)
+        .named("page 1 of 3")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api_path("core/v1/stations")))
+        .and(query_param("page", "2"))
+        .and(key_only_headers())
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .expect(1)
+        .named("page 2 unavailable, asked once: the per-call policy reached it")
+        .mount(&server)
+        .await;
+
+    // The client's own policy would ask for page 2 three times.
+    let client = key_only_builder(&server)
+        .retry_policy(RetryPolicy::default().max_attempts(3))
+        .build()
+        .unwrap();
+    let items: Vec<okq8::Result<Value>> = futures_util::StreamExt::collect(
         client
             .paged::<Value>("core/v1/stations")
             .retry_policy(RetryPolicy::none())
             .stream(),
     )
     .await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap()["id"], "SE-1001");
+    assert_eq!(items[1].as_ref().unwrap()["id"], "SE-1002");
+    let err = items[2].as_ref().unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn streams_start_at_the_page_set() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server, &["get"]).await;
+    Mock::given(method("GET"))
+        .and(path(api_path("core/v1/stations")))
+        .and(query_param("page", "3"))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("stations_page3.json")))
+        .expect(2)
+        .named("page 3 of 3, for the stream and for pages()")
+        .mount(&server)
+        .await;
+    for page in ["1", "2", "4"] {
+        Mock::given(method("GET"))
+            .and(path(api_path("core/v1/stations")))
+            .and(query_param("page", page))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .named(format!("page {page}, never asked"))
+            .mount(&server)
+            .await;
+    }
+
+    let client = oauth_builder(&server).build().unwrap();
+    let items: Vec<Value> = client
+        .paged("core/v1/stations")
+        .page(3)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = items.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, ["SE-1005"]);
+    let pages: Vec<Page<Value>> = client
+        .paged("core/v1/stations")
+        .page(3)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(pages.len(), 1);
-    assert!(pages[0].is_err());
+    // The whole list's count, not the pages read.
+    assert_eq!(pages[0].total_pages, Some(3));
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -243,8 +322,9 @@ async fn a_per_call_timeout_ends_the_call() {
         "took {:?}",
         started.elapsed()
     );
+    // The call's own deadline ended it: a timeout naming that deadline.
     assert!(
-        matches!(err, Error::Timeout(_) | Error::Transport(_)),
+        matches!(&err, Error::Timeout(t) if t.deadline() == Duration::from_millis(300)),
         "{err:?}"
     );
 }
