@@ -106,6 +106,8 @@ pub(crate) struct Secrets {
     pub okq8_client_secret: String,
     pub okq8_subscription_key: String,
     pub okq8_other_product_key: String,
+    /// The `X-IDENTITY-HEADER` value of the managed identity endpoint.
+    pub identity_header: String,
 }
 
 impl fmt::Debug for Secrets {
@@ -137,6 +139,7 @@ impl Secrets {
             okq8_client_secret: e.secret("okq8-sandbox-secret~"),
             okq8_subscription_key: e.subscription_key("6f6b7138"),
             okq8_other_product_key: e.subscription_key("6f6b7138"),
+            identity_header: e.string(b"0123456789ABCDEF", 32),
         }
     }
 

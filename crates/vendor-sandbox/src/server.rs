@@ -18,9 +18,10 @@ use crate::config::{Faults, SandboxConfig, Vendor};
 use crate::creds::{self, KaisaSandbox, KaziSandbox, KeyaviSandbox, Okq8Sandbox};
 use crate::http::{check_host, json_response, normalize_path, request_id, Shared};
 use crate::jwt::Claims;
+use crate::managed::{self, ManagedIdentitySandbox};
 use crate::state::AppState;
 use crate::stats::Stats;
-use crate::{control, ids, kaisa, kazi, keyavi, okq8, time, token, SandboxError};
+use crate::{assertion, control, ids, kaisa, kazi, keyavi, okq8, time, token, SandboxError};
 
 /// How long [`Sandbox::shutdown`] waits for open connections before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -49,6 +50,7 @@ impl fmt::Debug for Sandbox {
 fn app_router(state: Shared) -> Router {
     Router::new()
         .merge(token::router())
+        .merge(managed::router())
         .merge(control::router())
         .nest("/kazi", kazi::router(state.clone()))
         .nest("/keyavi/api", keyavi::router(state.clone()))
@@ -65,7 +67,7 @@ async fn unknown_route(request: Request) -> Response {
         serde_json::json!({
             "error": "not_found",
             "message": format!(
-                "vendor-sandbox serves /login, /kaisa-auth, /kazi, /keyavi/api, /kaisa, /okq8 and /_sandbox; nothing at {}",
+                "vendor-sandbox serves /login, /kaisa-auth, /msi/token, /metadata/identity/oauth2/token, /kazi, /keyavi/api, /kaisa, /okq8 and /_sandbox; nothing at {}",
                 request.uri().path()
             ),
         }),
@@ -148,6 +150,29 @@ impl Sandbox {
         Okq8Sandbox::new(&self.base_url, &self.state.secrets)
     }
 
+    /// The managed identity endpoints (App Service's and the metadata service's shapes).
+    pub fn managed_identity(&self) -> ManagedIdentitySandbox {
+        ManagedIdentitySandbox::new(&self.base_url, &self.state.secrets.identity_header)
+    }
+
+    /// A fresh federated token (workload identity) for `vendor`'s Azure AD clients, to send
+    /// as `client_assertion` with `client_assertion_type` =
+    /// [`JWT_BEARER_ASSERTION_TYPE`](crate::JWT_BEARER_ASSERTION_TYPE) instead of a
+    /// secret. It is an HS256 JWT signed by this sandbox with issuer
+    /// `http://127.0.0.1:PORT/federation`, subject
+    /// `system:serviceaccount:vendor-sandbox:<vendor>`, audience
+    /// `api://AzureADTokenExchange`, valid 10 minutes and accepted once (by `jti`), for
+    /// any client of `vendor`'s tenant. Kaisa has no Azure AD clients: its token is
+    /// refused everywhere.
+    pub fn federated_token(&self, vendor: Vendor) -> String {
+        assertion::federated_token(
+            &self.state.federation_key,
+            &self.base_url,
+            vendor,
+            time::now_unix(),
+        )
+    }
+
     /// Environment variables that point the SDKs and the CLI at this sandbox:
     ///
     /// `KAZI_CLIENT_ID KAZI_CLIENT_SECRET KAZI_SUBSCRIPTION_KEY KAZI_BASE_URL KAZI_TOKEN_URL`,
@@ -158,12 +183,15 @@ impl Sandbox {
     /// OKQ8_BASE_URL OKQ8_TOKEN_URL`, in that order. `KEYAVI_SCOPE` is the app-mode
     /// `.default` scope; `*_TOKEN_URL` are full token endpoint URLs. Each vendor's
     /// group ends with `<VENDOR>_ALLOW_INSECURE_LOOPBACK=1`, so that
-    /// `Client::from_env()` accepts the sandbox's plain-http loopback URLs.
+    /// `Client::from_env()` accepts the sandbox's plain-http loopback URLs. Last come
+    /// `IDENTITY_ENDPOINT IDENTITY_HEADER`, App Service's managed identity variables
+    /// (see [`managed_identity`](Self::managed_identity)).
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let kazi = self.kazi();
         let keyavi = self.keyavi();
         let kaisa = self.kaisa();
         let okq8 = self.okq8();
+        let identity = self.managed_identity();
         [
             ("KAZI_CLIENT_ID", kazi.client_id),
             ("KAZI_CLIENT_SECRET", kazi.client_secret),
@@ -194,6 +222,8 @@ impl Sandbox {
             ("OKQ8_BASE_URL", okq8.base_url),
             ("OKQ8_TOKEN_URL", okq8.token_url),
             ("OKQ8_ALLOW_INSECURE_LOOPBACK", "1".to_owned()),
+            ("IDENTITY_ENDPOINT", identity.identity_endpoint),
+            ("IDENTITY_HEADER", identity.identity_header),
         ]
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))

@@ -1,5 +1,6 @@
 //! Shared server state: key, faults, counters, statistics and seeded vendor data.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ pub(crate) struct AppState {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     signing_key: [u8; 32],
+    /// Key of the federated tokens handed out by `Sandbox::federated_token`.
+    pub federation_key: [u8; 32],
+    /// `jti` of every client assertion accepted, with its `exp` (pruned once expired).
+    seen_assertions: Mutex<HashMap<String, i64>>,
     /// The only secrets this sandbox accepts (drawn at start, handed out by `Sandbox`).
     pub secrets: Secrets,
     config_token_lifetime: Option<Duration>,
@@ -50,9 +55,13 @@ impl AppState {
         let mut rng = fastrand::Rng::new();
         let mut signing_key = [0u8; 32];
         rng.fill(&mut signing_key);
+        let mut federation_key = [0u8; 32];
+        rng.fill(&mut federation_key);
         Self {
             base_url,
             signing_key,
+            federation_key,
+            seen_assertions: Mutex::new(HashMap::new()),
             secrets: Secrets::generate(),
             config_token_lifetime: config.token_lifetime,
             faults: Mutex::new(config.faults.clone()),
@@ -136,5 +145,16 @@ impl AppState {
 
     pub(crate) fn verify(&self, token: &str) -> Result<Claims, TokenRejection> {
         jwt::verify(&self.signing_key, token, time::now_unix())
+    }
+
+    /// Records an assertion's `jti`; `false` if it was seen before (a replay).
+    pub(crate) fn first_use_of_assertion(&self, jti: &str, exp: i64, now: i64) -> bool {
+        let mut seen = lock(&self.seen_assertions);
+        seen.retain(|_, until| *until > now);
+        if seen.contains_key(jti) {
+            return false;
+        }
+        seen.insert(jti.to_owned(), exp);
+        true
     }
 }

@@ -17,7 +17,7 @@ use crate::creds::{self, AzureClient, AZURE_CLIENTS};
 use crate::http::{json_response, RequestId, Shared};
 use crate::jwt::Claims;
 use crate::state::AppState;
-use crate::{ids, time, Vendor};
+use crate::{assertion, ids, time, Vendor};
 
 const AZURE_DEFAULT_LIFETIME: u64 = 3599;
 const KAISA_DEFAULT_LIFETIME: u64 = 300;
@@ -296,7 +296,13 @@ fn issue_azure(
         }
     };
     let (client_id, secret) = client_credentials(headers, &fields);
-    let client_id = client_id.ok_or_else(|| errors.missing("client_id"))?;
+    let assertion = fields.get("client_assertion").filter(|a| !a.is_empty());
+    let assertion_type = fields
+        .get("client_assertion_type")
+        .filter(|a| !a.is_empty());
+    let client_id = client_id
+        .or_else(|| assertion.and_then(|a| assertion::unverified_issuer(a)))
+        .ok_or_else(|| errors.missing("client_id"))?;
     let client = AZURE_CLIENTS
         .iter()
         .find(|c| c.tenant.eq_ignore_ascii_case(tenant) && c.client_id == client_id)
@@ -309,31 +315,46 @@ fn issue_azure(
                 ),
             )
         })?;
-    let expected = app
-        .secrets
-        .client_secret(client.client_id)
-        .unwrap_or_default();
-    match secret {
-        Some(secret) if !expected.is_empty() && creds::same_secret(&secret, expected) => {}
-        Some(_) => {
-            return Err(errors.error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7_000_215,
-                &format!(
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
-                ),
-            ))
-        }
-        // The password grant may come from a public client, which has no secret.
-        None if is_password => {}
-        None => {
-            return Err(errors.error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7_000_218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-            ))
+    if assertion.is_some() || assertion_type.is_some() {
+        let audiences = token_urls(app, version, tenant, headers);
+        check_assertion(
+            app,
+            client,
+            AssertionFields {
+                assertion: assertion.map(String::as_str),
+                assertion_type: assertion_type.map(String::as_str),
+                with_secret: secret.is_some(),
+            },
+            &audiences,
+            errors,
+        )?;
+    } else {
+        let expected = app
+            .secrets
+            .client_secret(client.client_id)
+            .unwrap_or_default();
+        match secret {
+            Some(secret) if !expected.is_empty() && creds::same_secret(&secret, expected) => {}
+            Some(_) => {
+                return Err(errors.error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7_000_215,
+                    &format!(
+                        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                    ),
+                ))
+            }
+            // The password grant may come from a public client, which has no secret.
+            None if is_password => {}
+            None => {
+                return Err(errors.error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7_000_218,
+                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                ))
+            }
         }
     }
 
@@ -432,12 +453,97 @@ fn issue_azure(
     Ok(no_store(json_response(StatusCode::OK, body)))
 }
 
+/// The token endpoint URLs a request of `version` to `tenant` may have reached: with the
+/// sandbox's own address, and with the `Host` the client sent (`localhost:PORT`...).
+fn token_urls(
+    app: &AppState,
+    version: AzureVersion,
+    tenant: &str,
+    headers: &HeaderMap,
+) -> Vec<String> {
+    let path = match version {
+        AzureVersion::V1 => format!("/login/{tenant}/oauth2/token"),
+        AzureVersion::V2 => format!("/login/{tenant}/oauth2/v2.0/token"),
+    };
+    let mut urls = vec![format!("{}{path}", app.base_url)];
+    if let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+    {
+        let url = format!("http://{host}{path}");
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls
+}
+
+/// The client-assertion fields of a token request.
+struct AssertionFields<'a> {
+    assertion: Option<&'a str>,
+    assertion_type: Option<&'a str>,
+    with_secret: bool,
+}
+
+/// Authenticates `client` by its `client_assertion`: a certificate-signed JWT or a
+/// federated token of this sandbox, each accepted once.
+fn check_assertion(
+    app: &AppState,
+    client: &AzureClient,
+    fields: AssertionFields<'_>,
+    audiences: &[String],
+    errors: &AzureErrors<'_>,
+) -> Result<(), Response> {
+    let refuse = |refusal: assertion::Refusal| {
+        let (code, message) = refusal.code_and_message();
+        errors.error(StatusCode::UNAUTHORIZED, "invalid_client", code, &message)
+    };
+    let token = fields
+        .assertion
+        .ok_or_else(|| errors.missing("client_assertion"))?;
+    match fields.assertion_type {
+        Some(assertion::JWT_BEARER_ASSERTION_TYPE) => {}
+        None => return Err(errors.missing("client_assertion_type")),
+        Some(other) => {
+            return Err(refuse(assertion::Refusal::Malformed(format!(
+                "The client_assertion_type '{other}' is not supported; use '{}'.",
+                assertion::JWT_BEARER_ASSERTION_TYPE
+            ))))
+        }
+    }
+    if fields.with_secret {
+        return Err(refuse(assertion::Refusal::Malformed(
+            "Present either 'client_secret' or 'client_assertion', not both.".to_owned(),
+        )));
+    }
+    let now = time::now_unix();
+    let verified = assertion::verify(
+        token,
+        &assertion::Expected {
+            client_id: client.client_id,
+            vendor: client.vendor,
+            audiences,
+            federation_key: &app.federation_key,
+            base_url: &app.base_url,
+            now,
+        },
+    )
+    .map_err(refuse)?;
+    if !app.first_use_of_assertion(&verified.jti, verified.exp, now) {
+        return Err(refuse(assertion::Refusal::Replay(format!(
+            "The jti '{}' was presented before.",
+            verified.jti
+        ))));
+    }
+    Ok(())
+}
+
 fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// Resource identifiers match ignoring a trailing `/` and an `api://` prefix on a GUID.
-fn same_resource(requested: &str, registered: &str) -> bool {
+pub(crate) fn same_resource(requested: &str, registered: &str) -> bool {
     let requested = requested.trim_end_matches('/');
     requested == registered || requested.strip_prefix("api://") == Some(registered)
 }

@@ -186,6 +186,7 @@ async fn env_vars_have_the_agreed_names() {
             "KAZI_SUBSCRIPTION_KEY",
             "KAZI_BASE_URL",
             "KAZI_TOKEN_URL",
+            "KAZI_ALLOW_INSECURE_LOOPBACK",
             "KEYAVI_BASE_URL",
             "KEYAVI_TENANT_ID",
             "KEYAVI_CLIENT_ID",
@@ -194,11 +195,13 @@ async fn env_vars_have_the_agreed_names() {
             "KEYAVI_SUBSCRIPTION_KEY",
             "KEYAVI_CALLER_ID",
             "KEYAVI_TOKEN_URL",
+            "KEYAVI_ALLOW_INSECURE_LOOPBACK",
             "KAISA_CLIENT_ID",
             "KAISA_CLIENT_SECRET",
             "KAISA_API_VERSION",
             "KAISA_BASE_URL",
             "KAISA_TOKEN_URL",
+            "KAISA_ALLOW_INSECURE_LOOPBACK",
             "OKQ8_TENANT_ID",
             "OKQ8_CLIENT_ID",
             "OKQ8_CLIENT_SECRET",
@@ -206,6 +209,9 @@ async fn env_vars_have_the_agreed_names() {
             "OKQ8_SUBSCRIPTION_KEY",
             "OKQ8_BASE_URL",
             "OKQ8_TOKEN_URL",
+            "OKQ8_ALLOW_INSECURE_LOOPBACK",
+            "IDENTITY_ENDPOINT",
+            "IDENTITY_HEADER",
         ]
     );
     assert!(vars.iter().all(|(_, v)| !v.is_empty()));

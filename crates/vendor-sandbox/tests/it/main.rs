@@ -4,10 +4,12 @@
 // test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assertions;
 mod faults;
 mod kaisa;
 mod kazi;
 mod keyavi;
+mod managed;
 mod okq8;
 mod security;
 mod support;
