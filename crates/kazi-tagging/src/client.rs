@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, TokenEndpoint};
-use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use vendor_core::kit::{env, non_empty_or, AppAuth, CommonOptions, CredentialVars, VendorClient};
 use vendor_core::ApiClient;
 
 use crate::api::{Expectations, TalentScans};
@@ -85,7 +85,7 @@ pub struct ClientBuilder {
     environment: Environment,
     tenant: Option<String>,
     resource: Option<String>,
-    credentials: Option<AppCredentials>,
+    credentials: Option<AppAuth>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -101,7 +101,17 @@ impl fmt::Debug for ClientBuilder {
 }
 
 /// What `build` says when no credentials were given.
-const CREDENTIALS_HINT: &str = "set the client id and secret Kazi registered for the application: `.client_credentials(id, secret)` or KAZI_CLIENT_ID and KAZI_CLIENT_SECRET";
+const CREDENTIALS_HINT: &str = "set the client id and secret Kazi registered for the application: `.client_credentials(id, secret)` or KAZI_CLIENT_ID and KAZI_CLIENT_SECRET (or a certificate, a federated token file, the managed identity, or `.token_provider(..)`)";
+
+/// The `KAZI_*` credential variables.
+const CREDENTIAL_VARS: CredentialVars = CredentialVars::new(
+    "KAZI_CLIENT_SECRET",
+    "KAZI_CLIENT_CERTIFICATE_PATH",
+    "KAZI_CLIENT_CERTIFICATE_PASSWORD",
+    "KAZI_FEDERATED_TOKEN_FILE",
+    "KAZI_USE_MANAGED_IDENTITY",
+    "KAZI_MANAGED_IDENTITY_CLIENT_ID",
+);
 
 impl ClientBuilder {
     /// A builder configured from the `KAZI_*` environment variables (see
@@ -130,7 +140,14 @@ impl ClientBuilder {
     /// win over what was set before; settings made afterwards win over them):
     ///
     /// - `KAZI_CLIENT_ID` and `KAZI_CLIENT_SECRET`, `KAZI_SUBSCRIPTION_KEY`: required
-    ///   unless the builder already has credentials, a subscription key;
+    ///   unless the builder already has credentials (or a token provider), a
+    ///   subscription key;
+    /// - instead of `KAZI_CLIENT_SECRET`, exactly one of: `KAZI_CLIENT_CERTIFICATE_PATH`
+    ///   (PEM: certificate and private key; `KAZI_CLIENT_CERTIFICATE_PASSWORD`, for
+    ///   PKCS#12, is refused for now), `KAZI_FEDERATED_TOKEN_FILE` (falling back to
+    ///   `AZURE_FEDERATED_TOKEN_FILE` when no credential variable is set), or
+    ///   `KAZI_USE_MANAGED_IDENTITY=1` with optional `KAZI_MANAGED_IDENTITY_CLIENT_ID`
+    ///   (then `KAZI_CLIENT_ID` is not needed); two of them are an error naming both;
     /// - `KAZI_ENV` (`test` or `production`, default `test`);
     /// - `KAZI_BASE_URL`, `KAZI_TOKEN_URL`: overrides of the environment's URLs;
     /// - `KAZI_ALLOW_INSECURE_LOOPBACK=1`: plain `http://` to a loopback host, as a
@@ -156,14 +173,21 @@ impl ClientBuilder {
     /// malformed.
     pub fn read_env(mut self) -> Result<Self> {
         let client_id = env::optional("KAZI_CLIENT_ID")?;
-        let client_secret = env::optional("KAZI_CLIENT_SECRET")?;
-        match (client_id, client_secret) {
-            (Some(id), Some(secret)) => {
-                self.credentials = Some(AppCredentials::new(id, secret.into()));
+        match (client_id, CREDENTIAL_VARS.read()?) {
+            (_, Some(credential)) if !credential.needs_client_id() => {
+                self.credentials = Some(credential.with_client_id(String::new()));
             }
-            (Some(_), None) => Err(ConfigError::new("KAZI_CLIENT_SECRET", "is not set"))?,
+            (Some(id), Some(credential)) => {
+                self.credentials = Some(credential.with_client_id(id));
+            }
+            (Some(_), None) => Err(ConfigError::new(
+                "KAZI_CLIENT_SECRET",
+                "is not set (nor KAZI_CLIENT_CERTIFICATE_PATH, KAZI_FEDERATED_TOKEN_FILE or KAZI_USE_MANAGED_IDENTITY)",
+            ))?,
             (None, Some(_)) => Err(ConfigError::new("KAZI_CLIENT_ID", "is not set"))?,
-            (None, None) if self.credentials.is_none() => {
+            (None, None)
+                if self.credentials.is_none() && self.common.token_provider.is_none() =>
+            {
                 Err(ConfigError::new("KAZI_CLIENT_ID", "is not set"))?
             }
             (None, None) => {}
@@ -192,18 +216,20 @@ impl ClientBuilder {
     vendor_core::subscription_key_setter!(common);
 
     /// The application's client id and secret, registered by Kazi for it (Azure AD
-    /// `client_credentials` grant).
+    /// `client_credentials` grant). Last call wins among the credential setters.
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Self {
-        self.credentials = Some(AppCredentials::new(
-            client_id,
-            SecretString::from(client_secret.into()),
-        ));
+        self.credentials = Some(AppAuth::Secret {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+        });
         self
     }
+
+    vendor_core::app_auth_setters!(credentials, common);
 
     /// Test (default) or production; [`base_url`](Self::base_url) overrides it.
     pub fn environment(mut self, environment: Environment) -> Self {
@@ -232,21 +258,27 @@ impl ClientBuilder {
     /// credentials (`credentials`) or subscription key (`subscription_key`), an empty tenant or resource, a URL that is not
     /// `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
-    pub fn build(self) -> Result<Client> {
-        let credentials =
-            AppCredentials::client_credentials(self.credentials.as_ref(), CREDENTIALS_HINT)?;
-        let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
-        let resource = non_empty_or(self.resource.as_deref(), DEFAULT_RESOURCE, "resource")?;
-        let provider = self.common.provider(
-            TokenEndpoint::azure_ad_v1(tenant, resource),
-            credentials,
-            BodyFormat::Form,
-            USER_AGENT,
-        )?;
+    pub fn build(mut self) -> Result<Client> {
+        let provider = if self.common.token_provider.is_some() {
+            None
+        } else {
+            let auth = self
+                .credentials
+                .take()
+                .ok_or_else(|| ConfigError::new("credentials", CREDENTIALS_HINT))?;
+            let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
+            let resource = non_empty_or(self.resource.as_deref(), DEFAULT_RESOURCE, "resource")?;
+            Some(self.common.app_provider(
+                TokenEndpoint::azure_ad_v1(tenant, resource),
+                auth,
+                BodyFormat::Form,
+                USER_AGENT,
+            )?)
+        };
         let core = self.common.vendor_client(
             Some(self.environment.base_url()),
             USER_AGENT,
-            Some(provider),
+            provider,
             true,
             &[],
         )?;

@@ -146,6 +146,56 @@ pub fn form_body(pairs: &[(&str, &str)]) -> FormBody {
     FormBody(to_map(pairs))
 }
 
+/// Matches a form-encoded `client_credentials` request authenticated by a client
+/// assertion (RFC 7523): exactly `pairs` besides `client_assertion_type` (the JWT
+/// bearer type) and `client_assertion`, which must equal `assertion` when given, or
+/// else be a JWT (three dot-separated parts); no `client_secret`.
+#[derive(Debug, Clone)]
+pub struct AssertionForm {
+    pairs: BTreeMap<String, String>,
+    assertion: Option<String>,
+}
+
+/// The `client_assertion_type` of a JWT client assertion.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+impl Match for AssertionForm {
+    fn matches(&self, request: &Request) -> bool {
+        let is_form = header(request, "content-type")
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body) else {
+            return false;
+        };
+        let count = pairs.len();
+        let mut got: BTreeMap<String, String> = pairs.into_iter().collect();
+        let kind = got.remove("client_assertion_type");
+        let Some(assertion) = got.remove("client_assertion") else {
+            return false;
+        };
+        let assertion_ok = match &self.assertion {
+            Some(expected) => &assertion == expected,
+            None => {
+                let parts: Vec<&str> = assertion.split('.').collect();
+                parts.len() == 3 && parts.iter().all(|p| !p.is_empty())
+            }
+        };
+        is_form
+            && count == self.pairs.len() + 2
+            && kind.as_deref() == Some(JWT_BEARER)
+            && assertion_ok
+            && got == self.pairs
+    }
+}
+
+/// [`AssertionForm`] of `pairs` (`grant_type`, `client_id`, the resource or scope),
+/// with `assertion` exactly, or any JWT.
+pub fn assertion_form(pairs: &[(&str, &str)], assertion: Option<&str>) -> AssertionForm {
+    AssertionForm {
+        pairs: to_map(pairs),
+        assertion: assertion.map(str::to_owned),
+    }
+}
+
 /// Matches a JSON body equal to the expected value, sent as `application/json`.
 #[derive(Debug, Clone)]
 pub struct JsonBody(Value);

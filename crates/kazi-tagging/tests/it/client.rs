@@ -232,4 +232,5 @@ async fn from_env_reads_and_names_variables() {
     remove_env_vars(&VARS);
     assert!(built.expectations().list().await.unwrap().is_empty());
     assert!(from_env.expectations().list().await.unwrap().is_empty());
+    crate::credentials::environment_cases().await;
 }

@@ -142,6 +142,10 @@ pub struct CommonOptions {
     pub base_url_var: Option<&'static str>,
     /// The environment variable `token_url` came from, so that errors name it.
     pub token_url_var: Option<&'static str>,
+    /// A token provider the application already has, used instead of building one.
+    pub token_provider: Option<Arc<dyn TokenProvider>>,
+    /// The managed identity's metadata endpoint override (tests, local runs).
+    pub managed_identity_endpoint: Option<String>,
 }
 
 impl fmt::Debug for CommonOptions {
@@ -151,6 +155,11 @@ impl fmt::Debug for CommonOptions {
             .field("token_url", &self.token_url)
             .field("authority", &self.authority)
             .field("insecure_loopback", &self.insecure_loopback)
+            .field(
+                "token_provider",
+                &self.token_provider.as_ref().map(|_| "[set]"),
+            )
+            .field("managed_identity_endpoint", &self.managed_identity_endpoint)
             .field(
                 "subscription_key",
                 &self.subscription_key.as_ref().map(|_| "[redacted]"),
@@ -283,14 +292,92 @@ impl CommonOptions {
         key_required: bool,
         headers: &[(&str, &str)],
     ) -> Result<VendorClient, ConfigError> {
+        let provider: Option<Arc<dyn TokenProvider>> = match &self.token_provider {
+            Some(given) => Some(given.clone()),
+            None => provider.map(|p| p as Arc<dyn TokenProvider>),
+        };
         let api = self.api_client(
             default_base,
             user_agent,
-            provider.clone().map(|p| p as Arc<dyn TokenProvider>),
+            provider.clone(),
             key_required,
             headers,
         )?;
-        Ok(VendorClient::new(api, provider))
+        Ok(VendorClient::with_token_provider(api, provider))
+    }
+
+    /// Builds the provider of `auth`: the token endpoint `endpoint` with a secret, a
+    /// certificate or a federated token, or the managed identity for the endpoint's
+    /// resource (Azure AD v1) or first scope (v2, `X/.default` asks for `X`).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the setting to fix.
+    pub fn app_provider(
+        &self,
+        endpoint: TokenEndpoint,
+        auth: AppAuth,
+        body_format: BodyFormat,
+        user_agent: &str,
+    ) -> Result<Arc<OAuthProvider>, ConfigError> {
+        let credentials = match auth {
+            AppAuth::Secret {
+                client_id,
+                client_secret,
+            } => Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            },
+            AppAuth::Certificate {
+                client_id,
+                certificate,
+            } => Credentials::certificate(client_id, *certificate),
+            AppAuth::FederatedTokenFile { client_id, path } => {
+                Credentials::federated_token_file(client_id, path)
+            }
+            AppAuth::ManagedIdentity { client_id } => {
+                return self.managed_identity_provider(&endpoint, client_id)
+            }
+        };
+        if credentials.client_id().trim().is_empty() {
+            return Err(ConfigError::new("credentials", "the client id is empty"));
+        }
+        self.provider(endpoint, credentials, body_format, user_agent)
+    }
+
+    fn managed_identity_provider(
+        &self,
+        endpoint: &TokenEndpoint,
+        client_id: Option<String>,
+    ) -> Result<Arc<OAuthProvider>, ConfigError> {
+        let mut builder = match (endpoint.resource(), endpoint.scopes().first()) {
+            (Some(resource), _) => oauth_core::ManagedIdentity::builder(resource),
+            (None, Some(scope)) => oauth_core::ManagedIdentity::builder(String::new()).scope(scope),
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "managed_identity",
+                    "needs the resource or scope to ask tokens for",
+                ))
+            }
+        };
+        if let Some(id) = client_id.filter(|id| !id.trim().is_empty()) {
+            builder = builder.client_id(id);
+        }
+        builder = builder.from_env()?;
+        if let Some(url) = &self.managed_identity_endpoint {
+            builder = builder.imds_endpoint(url.clone());
+        }
+        if let Some(retry) = &self.retry {
+            builder = builder.retry_policy(retry.clone());
+        }
+        if let Some(timeouts) = self.timeouts {
+            builder = builder.timeouts(timeouts);
+        }
+        let identity = builder.build()?;
+        Ok(Arc::new(match &self.cache {
+            Some(cache) => OAuthProvider::managed_identity_with_cache(identity, cache.clone()),
+            None => OAuthProvider::managed_identity(identity),
+        }))
     }
 
     /// Reads the base URL, the token URL, the loopback opt-in (`1` or `true`: plain
@@ -393,6 +480,298 @@ impl AppCredentials {
     }
 }
 
+/// How an application authenticates to Azure AD, as a vendor builder collects it:
+/// the last setter called wins. `Debug` redacts the secret.
+pub enum AppAuth {
+    /// Client id and secret (`client_credentials`).
+    Secret {
+        /// Application (client) id.
+        client_id: String,
+        /// Client secret.
+        client_secret: SecretString,
+    },
+    /// Client id and a certificate: signed client assertions.
+    Certificate {
+        /// Application (client) id.
+        client_id: String,
+        /// The certificate and its private key.
+        certificate: Box<oauth_core::Certificate>,
+    },
+    /// Client id and a federated token file (workload identity): its content is
+    /// the client assertion.
+    FederatedTokenFile {
+        /// Application (client) id.
+        client_id: String,
+        /// The file, read at every token request.
+        path: std::path::PathBuf,
+    },
+    /// The host's managed identity: system-assigned, or user-assigned by client id.
+    ManagedIdentity {
+        /// The user-assigned identity's client id.
+        client_id: Option<String>,
+    },
+}
+
+impl fmt::Debug for AppAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppAuth::Secret { client_id, .. } => f
+                .debug_struct("Secret")
+                .field("client_id", client_id)
+                .field("client_secret", &"[redacted]")
+                .finish(),
+            AppAuth::Certificate {
+                client_id,
+                certificate,
+            } => f
+                .debug_struct("Certificate")
+                .field("client_id", client_id)
+                .field("certificate", certificate)
+                .finish(),
+            AppAuth::FederatedTokenFile { client_id, path } => f
+                .debug_struct("FederatedTokenFile")
+                .field("client_id", client_id)
+                .field("path", path)
+                .finish(),
+            AppAuth::ManagedIdentity { client_id } => f
+                .debug_struct("ManagedIdentity")
+                .field("client_id", client_id)
+                .finish(),
+        }
+    }
+}
+
+impl AppAuth {
+    /// The application (client) id; for a managed identity, the user-assigned one.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            AppAuth::Secret { client_id, .. }
+            | AppAuth::Certificate { client_id, .. }
+            | AppAuth::FederatedTokenFile { client_id, .. } => Some(client_id),
+            AppAuth::ManagedIdentity { client_id } => client_id.as_deref(),
+        }
+    }
+}
+
+/// A credential read from the environment, before it is joined to a client id.
+#[derive(Debug)]
+pub enum EnvCredential {
+    /// `<V>_CLIENT_SECRET`.
+    Secret(SecretString),
+    /// `<V>_CLIENT_CERTIFICATE_PATH`, loaded.
+    Certificate(Box<oauth_core::Certificate>),
+    /// `<V>_FEDERATED_TOKEN_FILE` (or `AZURE_FEDERATED_TOKEN_FILE`).
+    FederatedTokenFile(std::path::PathBuf),
+    /// `<V>_USE_MANAGED_IDENTITY=1`, with `<V>_MANAGED_IDENTITY_CLIENT_ID`.
+    ManagedIdentity(Option<String>),
+}
+
+impl EnvCredential {
+    /// Whether the credential needs the application's client id.
+    pub fn needs_client_id(&self) -> bool {
+        !matches!(self, EnvCredential::ManagedIdentity(_))
+    }
+
+    /// Joined to `client_id` (ignored for a managed identity).
+    pub fn with_client_id(self, client_id: String) -> AppAuth {
+        match self {
+            EnvCredential::Secret(client_secret) => AppAuth::Secret {
+                client_id,
+                client_secret,
+            },
+            EnvCredential::Certificate(certificate) => AppAuth::Certificate {
+                client_id,
+                certificate,
+            },
+            EnvCredential::FederatedTokenFile(path) => {
+                AppAuth::FederatedTokenFile { client_id, path }
+            }
+            EnvCredential::ManagedIdentity(client_id) => AppAuth::ManagedIdentity { client_id },
+        }
+    }
+}
+
+/// The names of a vendor's credential variables (`<V>_CLIENT_SECRET`, ...).
+#[derive(Debug, Clone, Copy)]
+pub struct CredentialVars {
+    /// `<V>_CLIENT_SECRET`.
+    pub client_secret: &'static str,
+    /// `<V>_CLIENT_CERTIFICATE_PATH`.
+    pub certificate_path: &'static str,
+    /// `<V>_CLIENT_CERTIFICATE_PASSWORD`.
+    pub certificate_password: &'static str,
+    /// `<V>_FEDERATED_TOKEN_FILE`.
+    pub federated_token_file: &'static str,
+    /// `<V>_USE_MANAGED_IDENTITY`.
+    pub use_managed_identity: &'static str,
+    /// `<V>_MANAGED_IDENTITY_CLIENT_ID`.
+    pub managed_identity_client_id: &'static str,
+}
+
+/// The federated token file Azure workload identity publishes in every pod; read
+/// when no credential variable of the vendor is set.
+pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+
+impl CredentialVars {
+    /// The variables of vendor prefix `KAZI`, `KEYAVI`, ... (string literals).
+    #[doc(hidden)]
+    pub const fn new(
+        client_secret: &'static str,
+        certificate_path: &'static str,
+        certificate_password: &'static str,
+        federated_token_file: &'static str,
+        use_managed_identity: &'static str,
+        managed_identity_client_id: &'static str,
+    ) -> Self {
+        Self {
+            client_secret,
+            certificate_path,
+            certificate_password,
+            federated_token_file,
+            use_managed_identity,
+            managed_identity_client_id,
+        }
+    }
+
+    /// Reads the credential the variables configure: at most one kind (a secret, a
+    /// PEM certificate, a federated token file, the managed identity);
+    /// `AZURE_FEDERATED_TOKEN_FILE` counts only when none is set.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming both variables when two kinds are set; naming the
+    /// certificate password (PKCS#12 is not supported yet), a certificate that does
+    /// not load, or a malformed managed identity switch.
+    pub fn read(&self) -> Result<Option<EnvCredential>, ConfigError> {
+        let secret = env::optional(self.client_secret)?;
+        let certificate = env::optional(self.certificate_path)?;
+        let password = env::optional(self.certificate_password)?;
+        let federated = env::optional(self.federated_token_file)?;
+        let managed = match env::optional(self.use_managed_identity)? {
+            None => false,
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(ConfigError::new(
+                        self.use_managed_identity,
+                        "must be 1 or 0 (true or false)",
+                    ))
+                }
+            },
+        };
+        let managed_id = env::optional(self.managed_identity_client_id)?;
+        let set: Vec<&'static str> = [
+            (secret.is_some(), self.client_secret),
+            (certificate.is_some(), self.certificate_path),
+            (federated.is_some(), self.federated_token_file),
+            (managed, self.use_managed_identity),
+        ]
+        .into_iter()
+        .filter_map(|(on, var)| on.then_some(var))
+        .collect();
+        if let [first, second, ..] = set.as_slice() {
+            return Err(ConfigError::new(
+                first,
+                format!("is set, and so is {second}: configure exactly one credential kind"),
+            ));
+        }
+        if password.is_some() {
+            return Err(ConfigError::new(
+                self.certificate_password,
+                format!(
+                    "is for a PKCS#12 certificate, which is not supported yet: give {} a PEM file (certificate and unencrypted private key), PEM only for now",
+                    self.certificate_path
+                ),
+            ));
+        }
+        if managed_id.is_some() && !managed {
+            return Err(ConfigError::new(
+                self.managed_identity_client_id,
+                format!("is set, but {} is not 1", self.use_managed_identity),
+            ));
+        }
+        if let Some(secret) = secret {
+            return Ok(Some(EnvCredential::Secret(SecretString::from(secret))));
+        }
+        if let Some(path) = certificate {
+            let certificate = oauth_core::Certificate::from_pem_file(&path)
+                .map_err(|e| ConfigError::new(self.certificate_path, e.problem().to_owned()))?;
+            return Ok(Some(EnvCredential::Certificate(Box::new(certificate))));
+        }
+        if managed {
+            return Ok(Some(EnvCredential::ManagedIdentity(managed_id)));
+        }
+        match federated.map_or_else(
+            || env::optional(AZURE_FEDERATED_TOKEN_FILE),
+            |f| Ok(Some(f)),
+        )? {
+            Some(path) => Ok(Some(EnvCredential::FederatedTokenFile(path.into()))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Adds the credential setters of the Azure AD vendors (`certificate`,
+/// `federated_token_file`, `managed_identity`, `managed_identity_endpoint`) to a
+/// builder whose field `$field` is an `Option<`[`AppAuth`]`>` and `$common` holds
+/// [`CommonOptions`]; the builder's method `$before(&mut self)`, when named, is
+/// called first (to switch its mode).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! app_auth_setters {
+    ($field:ident, $common:ident $(, $before:ident)?) => {
+        /// Authenticates with a certificate (signed client assertions, no secret):
+        /// `Certificate::from_pem_file(path)?`. Last call wins among the credential
+        /// setters.
+        pub fn certificate(
+            mut self,
+            client_id: impl Into<String>,
+            certificate: $crate::__private::oauth_core::Certificate,
+        ) -> Self {
+            $(self.$before();)?
+            self.$field = Some($crate::kit::AppAuth::Certificate {
+                client_id: client_id.into(),
+                certificate: ::std::boxed::Box::new(certificate),
+            });
+            self
+        }
+
+        /// Authenticates with workload identity federation: the file's content (a
+        /// token Kubernetes rotates) is the client assertion, read at every token
+        /// request. Last call wins among the credential setters.
+        pub fn federated_token_file(
+            mut self,
+            client_id: impl Into<String>,
+            path: impl Into<::std::path::PathBuf>,
+        ) -> Self {
+            $(self.$before();)?
+            self.$field = Some($crate::kit::AppAuth::FederatedTokenFile {
+                client_id: client_id.into(),
+                path: path.into(),
+            });
+            self
+        }
+
+        /// Authenticates with the host's managed identity: system-assigned (`None`)
+        /// or user-assigned (its client id). On App Service and Container Apps
+        /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are read, elsewhere the instance
+        /// metadata service is asked. Last call wins among the credential setters.
+        pub fn managed_identity(mut self, client_id: Option<String>) -> Self {
+            $(self.$before();)?
+            self.$field = Some($crate::kit::AppAuth::ManagedIdentity { client_id });
+            self
+        }
+
+        /// The instance metadata service's token endpoint for the managed identity
+        /// (default `http://169.254.169.254/...`): for tests and local runs.
+        pub fn managed_identity_endpoint(mut self, url: impl Into<String>) -> Self {
+            self.$common.managed_identity_endpoint = Some(url.into());
+            self
+        }
+    };
+}
+
 /// A setting with a default: `default` when unset, the trimmed value otherwise.
 ///
 /// # Errors
@@ -416,7 +795,7 @@ pub fn non_empty_or(
 #[derive(Clone)]
 pub struct VendorClient {
     api: ApiClient,
-    provider: Option<Arc<OAuthProvider>>,
+    provider: Option<Arc<dyn TokenProvider>>,
 }
 
 impl fmt::Debug for VendorClient {
@@ -430,6 +809,11 @@ impl fmt::Debug for VendorClient {
 impl VendorClient {
     /// A client of `api` whose tokens come from `provider`.
     pub fn new(api: ApiClient, provider: Option<Arc<OAuthProvider>>) -> Self {
+        Self::with_token_provider(api, provider.map(|p| p as Arc<dyn TokenProvider>))
+    }
+
+    /// A client of `api` whose tokens come from any `provider`.
+    pub fn with_token_provider(api: ApiClient, provider: Option<Arc<dyn TokenProvider>>) -> Self {
         Self { api, provider }
     }
 
@@ -590,6 +974,17 @@ macro_rules! common_client_setters {
         #[must_use]
         pub fn max_response_bytes(mut self, bytes: usize) -> Self {
             self.$field.max_response_bytes = Some(bytes);
+            self
+        }
+
+        /// A token provider the application already has (or a test double), used
+        /// instead of building one: with it no credentials are needed.
+        #[must_use]
+        pub fn token_provider(
+            mut self,
+            provider: ::std::sync::Arc<dyn $crate::__private::oauth_core::TokenProvider>,
+        ) -> Self {
+            self.$field.token_provider = Some(provider);
             self
         }
 
