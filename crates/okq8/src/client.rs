@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, OAuthProvider, TokenEndpoint};
-use vendor_core::kit::{env, non_empty_or, AppCredentials, CommonOptions, VendorClient};
+use vendor_core::kit::{env, non_empty_or, AppAuth, CommonOptions, CredentialVars, VendorClient};
 use vendor_core::ApiClient;
 
 use crate::level::AccessLevel;
@@ -67,7 +67,7 @@ pub struct ClientBuilder {
     key_only: bool,
     tenant: Option<String>,
     scope: Option<String>,
-    credentials: Option<AppCredentials>,
+    credentials: Option<AppAuth>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -82,7 +82,22 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+/// The `OKQ8_*` credential variables.
+const CREDENTIAL_VARS: CredentialVars = CredentialVars::new(
+    "OKQ8_CLIENT_SECRET",
+    "OKQ8_CLIENT_CERTIFICATE_PATH",
+    "OKQ8_CLIENT_CERTIFICATE_PASSWORD",
+    "OKQ8_FEDERATED_TOKEN_FILE",
+    "OKQ8_USE_MANAGED_IDENTITY",
+    "OKQ8_MANAGED_IDENTITY_CLIENT_ID",
+);
+
 impl ClientBuilder {
+    /// OAuth mode, which the credential setters choose.
+    fn oauth_mode(&mut self) {
+        self.key_only = false;
+    }
+
     fn empty() -> Self {
         Self {
             common: CommonOptions::default(),
@@ -113,6 +128,12 @@ impl ClientBuilder {
     ///   `http://` to a loopback sandbox);
     /// - `OKQ8_CLIENT_ID` and `OKQ8_CLIENT_SECRET`, both or neither: when set, OAuth
     ///   with these credentials (as [`client_credentials`](Self::client_credentials));
+    /// - instead of `OKQ8_CLIENT_SECRET`, exactly one of `OKQ8_CLIENT_CERTIFICATE_PATH`
+    ///   (PEM; `OKQ8_CLIENT_CERTIFICATE_PASSWORD`, for PKCS#12, is refused for now),
+    ///   `OKQ8_FEDERATED_TOKEN_FILE` (falling back to `AZURE_FEDERATED_TOKEN_FILE` when no
+    ///   credential variable is set), `OKQ8_USE_MANAGED_IDENTITY=1` with optional
+    ///   `OKQ8_MANAGED_IDENTITY_CLIENT_ID` (no `OKQ8_CLIENT_ID` needed); two are an error
+    ///   naming both;
     /// - with OAuth (from the variables or set in code): `OKQ8_SCOPE`, required unless
     ///   the builder has a scope, and optional `OKQ8_TENANT_ID`;
     /// - subscription key only when the variables name no credentials and the builder
@@ -134,17 +155,29 @@ impl ClientBuilder {
             env::required("OKQ8_SUBSCRIPTION_KEY")?;
         }
         let client_id = env::optional("OKQ8_CLIENT_ID")?;
-        let client_secret = env::optional("OKQ8_CLIENT_SECRET")?;
-        self = match (client_id, client_secret) {
-            (Some(id), Some(secret)) => self.client_credentials(id, secret),
-            (None, None) if self.credentials.is_none() && !self.key_only => {
+        self = match (client_id, CREDENTIAL_VARS.read()?) {
+            (_, Some(credential)) if !credential.needs_client_id() => {
+                self.key_only = false;
+                self.credentials = Some(credential.with_client_id(String::new()));
+                self
+            }
+            (Some(id), Some(credential)) => {
+                self.key_only = false;
+                self.credentials = Some(credential.with_client_id(id));
+                self
+            }
+            (None, None)
+                if self.credentials.is_none()
+                    && !self.key_only
+                    && self.common.token_provider.is_none() =>
+            {
                 self.subscription_key_only()
             }
             (None, None) => self,
             (None, Some(_)) => {
                 return Err(ConfigError::new(
                     "OKQ8_CLIENT_ID",
-                    "is not set, but OKQ8_CLIENT_SECRET is (unset both for a subscription-key-only client)",
+                    "is not set, but a credential is (OKQ8_CLIENT_SECRET, OKQ8_CLIENT_CERTIFICATE_PATH or OKQ8_FEDERATED_TOKEN_FILE; unset it for a subscription-key-only client)",
                 )
                 .into())
             }
@@ -156,10 +189,10 @@ impl ClientBuilder {
                 .into())
             }
         };
-        if self.credentials.is_some() {
+        if self.credentials.is_some() || self.common.token_provider.is_some() {
             if let Some(scope) = env::optional("OKQ8_SCOPE")? {
                 self.scope = Some(scope);
-            } else if self.scope.is_none() {
+            } else if self.scope.is_none() && self.common.token_provider.is_none() {
                 return Err(ConfigError::new("OKQ8_SCOPE", "is not set").into());
             }
             if let Some(tenant) = env::optional("OKQ8_TENANT_ID")? {
@@ -185,12 +218,14 @@ impl ClientBuilder {
         client_secret: impl Into<String>,
     ) -> Self {
         self.key_only = false;
-        self.credentials = Some(AppCredentials::new(
-            client_id,
-            SecretString::from(client_secret.into()),
-        ));
+        self.credentials = Some(AppAuth::Secret {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+        });
         self
     }
+
+    vendor_core::app_auth_setters!(credentials, common, oauth_mode);
 
     /// Subscription key only, for API products without OAuth: the client never asks
     /// Azure AD for a token and sends no `Authorization` header. Last call wins: this
@@ -239,11 +274,11 @@ impl ClientBuilder {
     /// subscription-key-only builder; `base_url` or `subscription_key` when missing;
     /// a URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)).
-    pub fn build(self) -> Result<Client> {
+    pub fn build(mut self) -> Result<Client> {
         let mode = self.mode()?;
         let provider = match mode {
-            AuthMode::SubscriptionKeyOnly => None,
-            AuthMode::OAuth => Some(self.provider()?),
+            AuthMode::OAuth if self.common.token_provider.is_none() => Some(self.provider()?),
+            _ => None,
         };
         let core = self
             .common
@@ -254,6 +289,7 @@ impl ClientBuilder {
     /// The mode chosen (the setters keep at most one).
     fn mode(&self) -> Result<AuthMode, ConfigError> {
         match (self.key_only, &self.credentials) {
+            (false, None) if self.common.token_provider.is_some() => Ok(AuthMode::OAuth),
             (false, None) => Err(ConfigError::new(
                 "credentials",
                 "choose how the client authenticates: .client_credentials(client_id, client_secret) for API products that require OAuth (OKQ8_CLIENT_ID, OKQ8_CLIENT_SECRET), or .subscription_key_only() for those that do not",
@@ -271,11 +307,11 @@ impl ClientBuilder {
         }
     }
 
-    fn provider(&self) -> Result<Arc<OAuthProvider>> {
-        let credentials = AppCredentials::client_credentials(
-            self.credentials.as_ref(),
+    fn provider(&mut self) -> Result<Arc<OAuthProvider>> {
+        let credentials = self.credentials.take().ok_or_else(|| ConfigError::new(
+            "credentials",
             "set the client id of the application registered for the API with .client_credentials(client_id, client_secret) (or use .subscription_key_only() for API products without OAuth)",
-        )?;
+        ))?;
         let scope = self
             .scope
             .as_deref()
@@ -288,7 +324,7 @@ impl ClientBuilder {
                 )
             })?;
         let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
-        Ok(self.common.provider(
+        Ok(self.common.app_provider(
             TokenEndpoint::azure_ad_v2(tenant, [scope]),
             credentials,
             BodyFormat::Form,

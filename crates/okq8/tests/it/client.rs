@@ -254,4 +254,5 @@ async fn from_env_reads_and_names_variables() {
         .get_json("public/v1/prices")
         .await
         .unwrap();
+    crate::credentials::environment_cases().await;
 }

@@ -6,6 +6,7 @@
 mod auth;
 mod calls;
 mod client;
+mod credentials;
 mod paths;
 mod shape;
 
