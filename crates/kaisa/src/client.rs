@@ -103,7 +103,8 @@ impl ClientBuilder {
     /// win over what was set before; settings made afterwards win over them):
     ///
     /// - `KAISA_CLIENT_ID` and `KAISA_CLIENT_SECRET`: required unless the builder
-    ///   already has credentials ([`client_credentials`](Self::client_credentials));
+    ///   already has credentials ([`client_credentials`](Self::client_credentials)) or
+    ///   a [`token_provider`](Self::token_provider);
     ///   one without the other is refused;
     /// - `KAISA_API_VERSION`, `KAISA_BASE_URL`, `KAISA_TOKEN_URL`,
     ///   `KAISA_TOKEN_FORMAT` (`form` or `json`);
@@ -123,7 +124,7 @@ impl ClientBuilder {
             }
             (Some(_), None) => Err(ConfigError::new("KAISA_CLIENT_SECRET", "is not set"))?,
             (None, Some(_)) => Err(ConfigError::new("KAISA_CLIENT_ID", "is not set"))?,
-            (None, None) if self.credentials.is_none() => {
+            (None, None) if self.credentials.is_none() && self.common.token_provider.is_none() => {
                 Err(ConfigError::new("KAISA_CLIENT_ID", "is not set"))?
             }
             (None, None) => {}
@@ -186,11 +187,17 @@ impl ClientBuilder {
             )
             .into());
         }
-        // A blank id or secret is refused by the token engine, naming it.
-        let (client_id, client_secret) = self
-            .credentials
-            .take()
-            .ok_or_else(|| ConfigError::new("credentials", CREDENTIALS_HINT))?;
+        // A token provider the application has replaces the credentials.
+        let credentials = if self.common.token_provider.is_some() {
+            None
+        } else {
+            // A blank id or secret is refused by the token engine, naming it.
+            Some(
+                self.credentials
+                    .take()
+                    .ok_or_else(|| ConfigError::new("credentials", CREDENTIALS_HINT))?,
+            )
+        };
         self.api_version.check("api_version")?;
         let host = self
             .common
@@ -202,18 +209,21 @@ impl ClientBuilder {
             host.trim().trim_end_matches('/'),
             self.api_version.as_str()
         );
-        let provider = self.common.provider(
-            TokenEndpoint::url(DEFAULT_TOKEN_URL),
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            },
-            self.token_format,
-            USER_AGENT,
-        )?;
-        let core =
-            self.common
-                .vendor_client(Some(&base), USER_AGENT, Some(provider), false, &[])?;
+        let provider = match credentials {
+            Some((client_id, client_secret)) => Some(self.common.provider(
+                TokenEndpoint::url(DEFAULT_TOKEN_URL),
+                Credentials::ClientCredentials {
+                    client_id,
+                    client_secret,
+                },
+                self.token_format,
+                USER_AGENT,
+            )?),
+            None => None,
+        };
+        let core = self
+            .common
+            .vendor_client(Some(&base), USER_AGENT, provider, false, &[])?;
         Ok(Client {
             core,
             api_version: self.api_version,

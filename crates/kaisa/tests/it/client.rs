@@ -407,3 +407,40 @@ async fn the_raw_pipeline_is_versioned_and_authorized_like_the_typed_calls() {
         .unwrap();
     assert_eq!(answer[0]["number"], "+4686");
 }
+
+/// A token provider the application already has replaces the credentials: no token
+/// endpoint is asked, and the calls carry its bearer.
+#[tokio::test]
+async fn a_token_provider_replaces_the_credentials() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path_regex("token"))
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .expect(0)
+        .named("any token endpoint")
+        .mount(&server)
+        .await;
+    let token = crate::kaisa_token();
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(crate::api_path("customers")))
+        .and(crate::api_headers(&token))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"customers": []})),
+        )
+        .expect(1)
+        .named("customers")
+        .mount(&server)
+        .await;
+    let provider = oauth_core::StaticTokenProvider::new(oauth_core::AccessToken::valid_for(
+        token.clone(),
+        std::time::Duration::from_secs(3600),
+    ));
+    let client = kaisa::Client::builder()
+        .base_url(format!("{}{}", server.uri(), crate::PREFIX))
+        .allow_insecure_loopback(true)
+        .token_provider(std::sync::Arc::new(provider))
+        .build()
+        .unwrap();
+    assert!(client.customers().list().send().await.unwrap().is_empty());
+}
