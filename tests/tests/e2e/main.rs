@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod credentials;
 mod faults;
 mod kaisa;
 mod kazi;
@@ -17,7 +18,7 @@ mod token_refresh;
 
 use std::collections::HashSet;
 use std::fmt::Debug;
-use std::future::Future;
+use std::future::IntoFuture;
 use std::hash::Hash;
 use std::time::Duration;
 
@@ -28,8 +29,8 @@ use vendor_sandbox::{Faults, Sandbox, SandboxConfig, Stats, Vendor};
 const TEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs `work`, failing the test if it takes longer than [`TEST_TIMEOUT`].
-async fn bounded<T>(work: impl Future<Output = T>) -> T {
-    tokio::time::timeout(TEST_TIMEOUT, work)
+async fn bounded<T>(work: impl IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(TEST_TIMEOUT, work.into_future())
         .await
         .unwrap_or_else(|_| panic!("the test did not finish within {TEST_TIMEOUT:?}"))
 }
