@@ -1,11 +1,12 @@
 //! The Keyavi client and its builder.
 
 use std::fmt;
+use std::sync::Arc;
 
 use oauth_core::secrecy::SecretString;
-use oauth_core::{AccessToken, BodyFormat, ConfigError, Credentials, TokenEndpoint};
+use oauth_core::{AccessToken, BodyFormat, ConfigError, Credentials, OAuthProvider, TokenEndpoint};
 use serde::de::DeserializeOwned;
-use vendor_core::kit::{env, CommonOptions, VendorClient};
+use vendor_core::kit::{env, AppAuth, CommonOptions, CredentialVars, EnvCredential, VendorClient};
 use vendor_core::{Request, Response};
 
 use crate::api::{Logs, Payloads};
@@ -16,6 +17,9 @@ const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VE
 
 /// The header that names, in application mode, the person the application acts for.
 pub const CALLER_ID_HEADER: &str = "x-api-caller-id";
+
+/// What `build` says when no credentials were given.
+const CREDENTIALS_HINT: &str = "set .app(client_id, client_secret, caller_id) or .user(client_id, username, password) (or KEYAVI_CLIENT_ID and the variables of one mode; or a certificate, a federated token file, the managed identity with .caller_id(..); or .token_provider(..))";
 
 /// The delegated scope of user mode, after the application id.
 pub(crate) const USER_SCOPE: &str = "access_as_user";
@@ -37,9 +41,19 @@ enum Mode {
         password: SecretString,
     },
     App {
-        caller_id: CallerId,
+        caller_id: Option<CallerId>,
     },
 }
+
+/// The `KEYAVI_*` credential variables (application mode).
+const CREDENTIAL_VARS: CredentialVars = CredentialVars::new(
+    "KEYAVI_CLIENT_SECRET",
+    "KEYAVI_CLIENT_CERTIFICATE_PATH",
+    "KEYAVI_CLIENT_CERTIFICATE_PASSWORD",
+    "KEYAVI_FEDERATED_TOKEN_FILE",
+    "KEYAVI_USE_MANAGED_IDENTITY",
+    "KEYAVI_MANAGED_IDENTITY_CLIENT_ID",
+);
 
 /// Builds a [`Client`]: start with [`Client::builder`], give the credentials of one
 /// mode, [`app`](Self::app) (client credentials and the caller id) or
@@ -69,6 +83,8 @@ pub struct ClientBuilder {
     client_id: Option<String>,
     client_secret: Option<SecretString>,
     mode: Option<Mode>,
+    /// Application mode's credential when it is not the client secret.
+    app_auth: Option<AppAuth>,
     tenant: Option<String>,
     app_id: Option<String>,
     scope: Option<String>,
@@ -93,7 +109,8 @@ impl fmt::Debug for ClientBuilder {
                 .field("caller_id", caller_id),
             None => d.field("mode", &None::<AuthMode>),
         };
-        d.field("tenant", &self.tenant)
+        d.field("app_auth", &self.app_auth)
+            .field("tenant", &self.tenant)
             .field("app_id", &self.app_id)
             .field("scope", &self.scope)
             .finish_non_exhaustive()
@@ -108,6 +125,7 @@ impl ClientBuilder {
             client_id: None,
             client_secret: None,
             mode: None,
+            app_auth: None,
             tenant: None,
             app_id: None,
             scope: None,
@@ -141,9 +159,35 @@ impl ClientBuilder {
     ) -> Self {
         self.client_id = Some(client_id.into());
         self.client_secret = Some(SecretString::from(client_secret.into()));
-        self.mode = Some(Mode::App { caller_id });
+        self.app_auth = None;
+        self.mode = Some(Mode::App {
+            caller_id: Some(caller_id),
+        });
         self
     }
+
+    /// Application mode's `x-api-caller-id`, for the credential setters below
+    /// ([`certificate`](Self::certificate), [`federated_token_file`](Self::federated_token_file),
+    /// [`managed_identity`](Self::managed_identity)) or a
+    /// [`token_provider`](Self::token_provider); switches to application mode.
+    pub fn caller_id(mut self, caller_id: CallerId) -> Self {
+        self.mode = Some(Mode::App {
+            caller_id: Some(caller_id),
+        });
+        self
+    }
+
+    /// Application mode, keeping its caller id (the credential setters choose it).
+    fn app_mode(&mut self) {
+        if !matches!(self.mode, Some(Mode::App { .. })) {
+            self.mode = Some(Mode::App { caller_id: None });
+        }
+    }
+
+    // Application mode only: certificate, federated token file, managed identity
+    // (its scope is `<app id>/.default`: set `.app_id(..)` or `.scope(..)`). Each needs
+    // a caller id (`.caller_id(..)`, or one given to `.app(..)` before).
+    vendor_core::app_auth_setters!(app_auth, common, app_mode);
 
     /// A builder configured from the `KEYAVI_*` environment variables (see
     /// [`read_env`](Self::read_env)), to adjust before [`build`](Self::build):
@@ -172,6 +216,15 @@ impl ClientBuilder {
     ///   the builder has a secret) and `KEYAVI_CALLER_ID`;
     /// - otherwise the mode chosen in code ([`app`](Self::app) or
     ///   [`user`](Self::user)) stays.
+    /// - application mode, instead of `KEYAVI_CLIENT_SECRET`, exactly one of
+    ///   `KEYAVI_CLIENT_CERTIFICATE_PATH` (PEM; `KEYAVI_CLIENT_CERTIFICATE_PASSWORD`, for
+    ///   PKCS#12, is refused for now), `KEYAVI_FEDERATED_TOKEN_FILE` (falling back to
+    ///   `AZURE_FEDERATED_TOKEN_FILE` when no credential variable is set), or
+    ///   `KEYAVI_USE_MANAGED_IDENTITY=1` with optional `KEYAVI_MANAGED_IDENTITY_CLIENT_ID`
+    ///   (then `KEYAVI_CLIENT_ID` is not needed: set `KEYAVI_SCOPE`); two are an error
+    ///   naming both;
+    /// - with a [`token_provider`](Self::token_provider), no credential, tenant or
+    ///   caller id variable is required.
     ///
     /// ```no_run
     /// # fn demo() -> keyavi::Result<()> {
@@ -193,23 +246,43 @@ impl ClientBuilder {
         if self.common.base_url.is_none() {
             env::required("KEYAVI_BASE_URL")?;
         }
+        let provider = self.common.token_provider.is_some();
         if let Some(tenant) = env::optional("KEYAVI_TENANT_ID")? {
             self.tenant = Some(tenant);
-        } else if self.tenant.is_none() {
+        } else if self.tenant.is_none() && !provider {
             return Err(ConfigError::new("KEYAVI_TENANT_ID", "is not set").into());
         }
+        let credential = CREDENTIAL_VARS.read()?;
+        let managed = matches!(credential, Some(EnvCredential::ManagedIdentity(_)))
+            || (credential.is_none()
+                && matches!(self.app_auth, Some(AppAuth::ManagedIdentity { .. })));
         if let Some(client_id) = env::optional("KEYAVI_CLIENT_ID")? {
             self.client_id = Some(client_id);
-        } else if self.client_id.is_none() {
+        } else if self.client_id.is_none() && !managed && !provider {
             return Err(ConfigError::new("KEYAVI_CLIENT_ID", "is not set").into());
         }
         if self.common.subscription_key.is_none() {
             env::required("KEYAVI_SUBSCRIPTION_KEY")?;
         }
-        if let Some(secret) = env::optional("KEYAVI_CLIENT_SECRET")? {
-            self.client_secret = Some(SecretString::from(secret));
-        }
         let username = env::optional("KEYAVI_USERNAME")?;
+        match credential {
+            Some(EnvCredential::Secret(secret)) => {
+                self.client_secret = Some(secret);
+                self.app_auth = None;
+            }
+            Some(_) if username.is_some() => {
+                return Err(ConfigError::new(
+                    "KEYAVI_USERNAME",
+                    "user mode takes a client secret only: a certificate, a federated token file or the managed identity is for application mode (unset KEYAVI_USERNAME)",
+                )
+                .into())
+            }
+            Some(credential) => {
+                let client_id = self.client_id.clone().unwrap_or_default();
+                self.app_auth = Some(credential.with_client_id(client_id));
+            }
+            None => {}
+        }
         let caller_id = env::optional("KEYAVI_CALLER_ID")?;
         if let Some(username) = username {
             let password = match (env::optional("KEYAVI_PASSWORD")?, self.mode.take()) {
@@ -218,19 +291,30 @@ impl ClientBuilder {
                 (None, _) => return Err(ConfigError::new("KEYAVI_PASSWORD", "is not set").into()),
             };
             self.mode = Some(Mode::User { username, password });
-        } else if caller_id.is_some() || self.mode.is_none() {
-            if self.client_secret.is_none() {
+        } else if caller_id.is_some()
+            || !matches!(
+                self.mode,
+                Some(Mode::User { .. }) | Some(Mode::App { caller_id: Some(_) })
+            )
+        {
+            if self.client_secret.is_none() && self.app_auth.is_none() && !provider {
                 return Err(ConfigError::new(
                     "KEYAVI_CLIENT_SECRET",
-                    "is not set (application mode; for user mode set KEYAVI_USERNAME and KEYAVI_PASSWORD)",
+                    "is not set, nor KEYAVI_CLIENT_CERTIFICATE_PATH, KEYAVI_FEDERATED_TOKEN_FILE or KEYAVI_USE_MANAGED_IDENTITY (application mode; for user mode set KEYAVI_USERNAME and KEYAVI_PASSWORD)",
                 )
                 .into());
             }
-            // Here the builder has no mode, or the variable names the caller.
-            let caller_id =
-                caller_id.ok_or_else(|| ConfigError::new("KEYAVI_CALLER_ID", "is not set"))?;
-            let caller_id = CallerId::parse_as(&caller_id, "KEYAVI_CALLER_ID")?;
-            self.mode = Some(Mode::App { caller_id });
+            // Here the builder has no caller id, or the variable names the caller.
+            match caller_id {
+                Some(caller_id) => {
+                    let caller_id = CallerId::parse_as(&caller_id, "KEYAVI_CALLER_ID")?;
+                    self.mode = Some(Mode::App {
+                        caller_id: Some(caller_id),
+                    });
+                }
+                None if provider => {}
+                None => return Err(ConfigError::new("KEYAVI_CALLER_ID", "is not set").into()),
+            }
         }
         if let Some(scope) = env::optional("KEYAVI_SCOPE")? {
             self.scope = Some(scope);
@@ -272,6 +356,7 @@ impl ClientBuilder {
     /// after [`user`](Self::user) or before, either way).
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(SecretString::from(secret.into()));
+        self.app_auth = None;
         self
     }
 
@@ -283,13 +368,32 @@ impl ClientBuilder {
     /// subscription key; a base URL that is not `https://` (without
     /// [`allow_insecure_loopback`](Self::allow_insecure_loopback)); empty credentials.
     pub fn build(mut self) -> Result<Client> {
-        let (Some(client_id), Some(mode)) = (self.client_id.take(), self.mode.take()) else {
-            return Err(ConfigError::new(
-                "credentials",
-                "set .app(client_id, client_secret, caller_id) or .user(client_id, username, password) (or KEYAVI_CLIENT_ID and the variables of one mode)",
-            )
-            .into());
+        if self.common.token_provider.is_some() {
+            // The application's provider: no credentials, tenant or scope needed.
+            let (mode, caller_id) = match self.mode.take() {
+                Some(Mode::User { .. }) => (AuthMode::User, None),
+                Some(Mode::App { caller_id }) => (AuthMode::App, caller_id),
+                None => (AuthMode::App, None),
+            };
+            return self.finish(None, mode, caller_id);
+        }
+        let Some(mode) = self.mode.take() else {
+            return Err(ConfigError::new("credentials", CREDENTIALS_HINT).into());
         };
+        let app_auth = match &mode {
+            Mode::App { .. } => self.app_auth.take(),
+            Mode::User { .. } => None,
+        };
+        // The application's client id: the credential's, the builder's (for a managed
+        // identity, the scope needs `.app_id(..)`, `.scope(..)` or the client id).
+        let client_id = match app_auth.as_ref() {
+            Some(AppAuth::ManagedIdentity { .. }) => self.client_id.take(),
+            Some(auth) => auth.client_id().map(str::to_owned),
+            None => self.client_id.take(),
+        };
+        if client_id.is_none() && !matches!(app_auth, Some(AppAuth::ManagedIdentity { .. })) {
+            return Err(ConfigError::new("credentials", CREDENTIALS_HINT).into());
+        }
         let tenant = self
             .tenant
             .take()
@@ -307,39 +411,71 @@ impl ClientBuilder {
         let scope = match self.scope.take() {
             Some(scope) => scope,
             None => {
-                let app_id = self.app_id.as_deref().unwrap_or(&client_id);
+                let app_id = self
+                    .app_id
+                    .as_deref()
+                    .or(client_id.as_deref())
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "scope",
+                            "the managed identity asks for `<app id>/.default`: set Keyavi's application id with .app_id(..) or the scope with .scope(..) (KEYAVI_CLIENT_ID or KEYAVI_SCOPE)",
+                        )
+                    })?;
                 format!("{}/{suffix}", app_id.trim_end_matches('/'))
             }
         };
-        let (credentials, caller_id) = match mode {
+        let endpoint = TokenEndpoint::azure_ad_v2(tenant, [scope]);
+        let client_id = client_id.unwrap_or_default();
+        let (provider, caller_id) = match mode {
             Mode::User { username, password } => (
-                Credentials::Password {
-                    client_id,
-                    client_secret: self.client_secret,
-                    username,
-                    password,
-                },
+                self.common.provider(
+                    endpoint,
+                    Credentials::Password {
+                        client_id,
+                        client_secret: self.client_secret.take(),
+                        username,
+                        password,
+                    },
+                    BodyFormat::Form,
+                    USER_AGENT,
+                )?,
                 None,
             ),
             Mode::App { caller_id } => {
-                let client_secret = self.client_secret.ok_or_else(|| {
-                    ConfigError::new("client_secret", "application mode needs a client secret")
+                let caller_id = caller_id.ok_or_else(|| {
+                    ConfigError::new(
+                        "caller_id",
+                        "application mode needs the caller id sent as x-api-caller-id: .caller_id(..) or KEYAVI_CALLER_ID",
+                    )
                 })?;
-                (
-                    Credentials::ClientCredentials {
+                let auth = match app_auth {
+                    Some(auth) => auth,
+                    None => AppAuth::Secret {
                         client_id,
-                        client_secret,
+                        client_secret: self.client_secret.take().ok_or_else(|| {
+                            ConfigError::new(
+                                "client_secret",
+                                "application mode needs a client secret (or a certificate, a federated token file, the managed identity)",
+                            )
+                        })?,
                     },
+                };
+                (
+                    self.common
+                        .app_provider(endpoint, auth, BodyFormat::Form, USER_AGENT)?,
                     Some(caller_id),
                 )
             }
         };
-        let provider = self.common.provider(
-            TokenEndpoint::azure_ad_v2(tenant, [scope]),
-            credentials,
-            BodyFormat::Form,
-            USER_AGENT,
-        )?;
+        self.finish(Some(provider), auth_mode, caller_id)
+    }
+
+    fn finish(
+        self,
+        provider: Option<Arc<OAuthProvider>>,
+        mode: AuthMode,
+        caller_id: Option<CallerId>,
+    ) -> Result<Client> {
         let headers: Vec<(&str, &str)> = caller_id
             .as_ref()
             .map(|c| (CALLER_ID_HEADER, c.as_str()))
@@ -347,10 +483,10 @@ impl ClientBuilder {
             .collect();
         let core = self
             .common
-            .vendor_client(None, USER_AGENT, Some(provider), true, &headers)?;
+            .vendor_client(None, USER_AGENT, provider, true, &headers)?;
         Ok(Client {
             core,
-            mode: auth_mode,
+            mode,
             caller_id,
         })
     }

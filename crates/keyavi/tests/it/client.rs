@@ -539,6 +539,7 @@ async fn configuration_from_the_environment() {
     assert_eq!(client.auth_mode(), AuthMode::User);
 
     remove_env_vars(&ENV_VARS);
+    crate::credentials::environment_cases().await;
 }
 
 #[tokio::test]

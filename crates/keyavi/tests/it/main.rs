@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod credentials;
 mod logs;
 mod paths;
 mod payloads;
