@@ -173,7 +173,8 @@ impl ClientBuilder {
     /// malformed.
     pub fn read_env(mut self) -> Result<Self> {
         let client_id = env::optional("KAZI_CLIENT_ID")?;
-        match (client_id, CREDENTIAL_VARS.read()?) {
+        let has_credentials = self.credentials.is_some() || self.common.token_provider.is_some();
+        match (client_id, CREDENTIAL_VARS.read_for(has_credentials)?) {
             (_, Some(credential)) if !credential.needs_client_id() => {
                 self.credentials = Some(credential.with_client_id(String::new()));
             }

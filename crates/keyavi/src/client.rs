@@ -252,7 +252,11 @@ impl ClientBuilder {
         } else if self.tenant.is_none() && !provider {
             return Err(ConfigError::new("KEYAVI_TENANT_ID", "is not set").into());
         }
-        let credential = CREDENTIAL_VARS.read()?;
+        let has_credentials = self.client_secret.is_some()
+            || self.app_auth.is_some()
+            || provider
+            || self.mode.is_some();
+        let credential = CREDENTIAL_VARS.read_for(has_credentials)?;
         let managed = matches!(credential, Some(EnvCredential::ManagedIdentity(_)))
             || (credential.is_none()
                 && matches!(self.app_auth, Some(AppAuth::ManagedIdentity { .. })));

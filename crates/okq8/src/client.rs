@@ -155,7 +155,8 @@ impl ClientBuilder {
             env::required("OKQ8_SUBSCRIPTION_KEY")?;
         }
         let client_id = env::optional("OKQ8_CLIENT_ID")?;
-        self = match (client_id, CREDENTIAL_VARS.read()?) {
+        let has_credentials = self.credentials.is_some() || self.common.token_provider.is_some();
+        self = match (client_id, CREDENTIAL_VARS.read_for(has_credentials)?) {
             (_, Some(credential)) if !credential.needs_client_id() => {
                 self.key_only = false;
                 self.credentials = Some(credential.with_client_id(String::new()));

@@ -239,6 +239,15 @@ pub(crate) async fn environment_cases() {
         .build()
         .unwrap();
     assert!(client.expectations().list().await.unwrap().is_empty());
+    // ... but not over credentials the builder already has (the platform sets it in
+    // every pod).
+    std::env::remove_var("KAZI_CLIENT_ID");
+    let in_code = Client::builder()
+        .client_credentials(CLIENT_ID, "code-secret")
+        .read_env()
+        .unwrap();
+    assert!(format!("{in_code:?}").contains("Secret"), "{in_code:?}");
+    std::env::set_var("KAZI_CLIENT_ID", CLIENT_ID);
     std::env::remove_var("AZURE_FEDERATED_TOKEN_FILE");
     std::fs::remove_file(&file).unwrap();
 

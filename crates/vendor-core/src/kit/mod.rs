@@ -643,6 +643,17 @@ impl CredentialVars {
     /// certificate password (PKCS#12 is not supported yet), a certificate that does
     /// not load, or a malformed managed identity switch.
     pub fn read(&self) -> Result<Option<EnvCredential>, ConfigError> {
+        self.read_for(false)
+    }
+
+    /// As [`read`](Self::read), for a builder that may already have credentials
+    /// (`has_credentials`): then `AZURE_FEDERATED_TOKEN_FILE`, which the platform
+    /// sets in every pod, does not replace them.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    pub fn read_for(&self, has_credentials: bool) -> Result<Option<EnvCredential>, ConfigError> {
         let secret = env::optional(self.client_secret)?;
         let certificate = env::optional(self.certificate_path)?;
         let password = env::optional(self.certificate_password)?;
@@ -702,10 +713,12 @@ impl CredentialVars {
         if managed {
             return Ok(Some(EnvCredential::ManagedIdentity(managed_id)));
         }
-        match federated.map_or_else(
-            || env::optional(AZURE_FEDERATED_TOKEN_FILE),
-            |f| Ok(Some(f)),
-        )? {
+        let federated = match federated {
+            Some(path) => Some(path),
+            None if has_credentials => None,
+            None => env::optional(AZURE_FEDERATED_TOKEN_FILE)?,
+        };
+        match federated {
             Some(path) => Ok(Some(EnvCredential::FederatedTokenFile(path.into()))),
             None => Ok(None),
         }
