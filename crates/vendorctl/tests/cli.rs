@@ -965,3 +965,59 @@ async fn protect_creates_the_output_for_its_owner_only_and_follows_no_symlink() 
     assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
     assert!(!nowhere.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_works_with_every_credential_kind() {
+    let s = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("vendorctl-creds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("client.pem");
+    std::fs::write(
+        &pem,
+        format!(
+            "{}\n{}",
+            vendor_sandbox::TEST_CLIENT_CERTIFICATE_PEM,
+            vendor_sandbox::TEST_CLIENT_PRIVATE_KEY_PEM
+        ),
+    )
+    .unwrap();
+    let federated = dir.join("federated-token");
+    std::fs::write(&federated, s.federated_token(Vendor::Kazi)).unwrap();
+    let pem_path = pem.to_str().unwrap();
+    let federated_path = federated.to_str().unwrap();
+    let kinds: [(&str, &[(&str, &str)]); 3] = [
+        ("certificate", &[("KAZI_CLIENT_CERTIFICATE_PATH", pem_path)]),
+        (
+            "federated token file",
+            &[("KAZI_FEDERATED_TOKEN_FILE", federated_path)],
+        ),
+        ("managed identity", &[("KAZI_USE_MANAGED_IDENTITY", "1")]),
+    ];
+    for (kind, vars) in kinds {
+        let out = run(
+            &s,
+            &["token", "kazi", "--json"],
+            vars,
+            &["KAZI_CLIENT_SECRET"],
+        )
+        .await;
+        let doc = json(&out);
+        assert_eq!(doc["access_token"], "[redacted]", "{kind}");
+        assert!(doc["expires_in_s"].as_u64().unwrap() > 60, "{kind}: {doc}");
+    }
+    // Two kinds at once is a configuration error naming both (exit code 2).
+    let out = run(
+        &s,
+        &["token", "kazi", "--json"],
+        &[("KAZI_CLIENT_CERTIFICATE_PATH", pem_path)],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("KAZI_CLIENT_SECRET") && err.contains("KAZI_CLIENT_CERTIFICATE_PATH"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
