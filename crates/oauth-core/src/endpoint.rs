@@ -422,8 +422,7 @@ pub struct TokenClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     insecure_loopback: bool,
-    /// Extra trusted roots, PEM, beside the bundled and the system's.
-    root_certificates: Vec<Vec<u8>>,
+    http: crate::HttpOptions,
     user_agent: Option<String>,
 }
 
@@ -457,7 +456,7 @@ impl Default for TokenClientBuilder {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             insecure_loopback: false,
-            root_certificates: Vec::new(),
+            http: crate::HttpOptions::default(),
             user_agent: None,
         }
     }
@@ -531,7 +530,15 @@ impl TokenClientBuilder {
     /// `SSL_CERT_FILE` and `SSL_CERT_DIR` extend): a corporate TLS-inspecting
     /// proxy's CA, or a local sandbox's.
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.root_certificates.push(pem.as_ref().to_vec());
+        self.http = self.http.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// How the HTTP client is built: a proxy, the application's own `reqwest`
+    /// builder, extra roots (see [`HttpOptions`](crate::HttpOptions)). Replaces
+    /// earlier `add_root_certificate_pem` calls.
+    pub fn http_options(mut self, options: crate::HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -617,8 +624,9 @@ impl TokenClientBuilder {
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| concat!("oauth-core/", env!("CARGO_PKG_VERSION")).to_owned());
-        let roots = parse_roots(&self.root_certificates)?;
-        let http = http_client_builder(&url, &roots)
+        let http = self
+            .http
+            .builder_for(&url)?
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeouts.connect)
             .user_agent(user_agent)
@@ -736,28 +744,6 @@ fn without_userinfo(text: &str) -> String {
     match rest[..authority_end].rfind('@') {
         Some(at) => format!("{}[redacted]@{}", &text[..start], &rest[at + 1..]),
         None => text.to_owned(),
-    }
-}
-
-/// A `reqwest` client builder for requests to `target`.
-///
-/// Proxies: for normal https traffic the system's proxy settings (`HTTPS_PROXY`,
-/// `ALL_PROXY`, `NO_PROXY`) apply, which is safe, since TLS runs end to end through
-/// the proxy's tunnel. A loopback target is never proxied: plain http to it (the
-/// insecure-loopback opt-in) would hand every secret to the proxy in clear, and a
-/// proxy cannot reach this machine's loopback anyway.
-///
-/// TLS: the bundled (webpki) roots, the system's store (with `SSL_CERT_FILE` and
-/// `SSL_CERT_DIR`), and `roots`.
-pub fn http_client_builder(target: &Url, roots: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
-    let mut builder = reqwest::Client::builder();
-    for root in roots {
-        builder = builder.add_root_certificate(root.clone());
-    }
-    if is_loopback(target) {
-        builder.no_proxy()
-    } else {
-        builder
     }
 }
 

@@ -6,6 +6,7 @@ mod body;
 pub mod cache;
 mod endpoint;
 mod error;
+mod http;
 mod key;
 mod managed;
 mod provider;
@@ -25,6 +26,7 @@ pub use error::{
     ConfigError, OAuthError, StatusError, TokenError, TransportError, TransportErrorKind,
     MAX_SNIPPET_BYTES,
 };
+pub use http::HttpOptions;
 pub use managed::{ManagedIdentity, ManagedIdentityBuilder, IMDS_TOKEN_ENDPOINT};
 pub use provider::{OAuthProvider, OAuthProviderBuilder, StaticTokenProvider, TokenProvider};
 pub use retry::RetryPolicy;
@@ -41,7 +43,7 @@ pub use secrecy;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::body::read_capped;
-    pub use crate::endpoint::{check_url, http_client_builder, is_loopback, parse_roots};
+    pub use crate::endpoint::{check_url, is_loopback, parse_roots};
     pub use crate::error::{
         body_snippet, is_retryable_status, make_printable, redact, spellings, truncate_chars,
         MAX_SNIPPET_BYTES,

@@ -96,6 +96,7 @@ impl ManagedIdentity {
             imds_endpoint: None,
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
+            http: crate::HttpOptions::default(),
         }
     }
 
@@ -241,6 +242,7 @@ pub struct ManagedIdentityBuilder {
     imds_endpoint: Option<String>,
     retry: RetryPolicy,
     timeouts: Timeouts,
+    http: crate::HttpOptions,
 }
 
 impl fmt::Debug for ManagedIdentityBuilder {
@@ -325,6 +327,14 @@ impl ManagedIdentityBuilder {
         self
     }
 
+    /// How the HTTP client is built (extra roots for an https identity endpoint, a
+    /// custom `reqwest` builder); the identity endpoints are never proxied when on
+    /// loopback.
+    pub fn http_options(mut self, options: crate::HttpOptions) -> Self {
+        self.http = options;
+        self
+    }
+
     /// Checks the configuration and builds the source.
     ///
     /// # Errors
@@ -370,7 +380,9 @@ impl ManagedIdentityBuilder {
         if let Host::AppService { header, .. } = &host {
             key = key.credential_part("identity_header", header.expose_secret().as_bytes());
         }
-        let http = crate::endpoint::http_client_builder(&endpoint, &[])
+        let http = self
+            .http
+            .builder_for(&endpoint)?
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeouts.connect)
             .user_agent(concat!("oauth-core/", env!("CARGO_PKG_VERSION")))

@@ -281,6 +281,8 @@ impl OAuthProviderBuilder {
         user_agent(user_agent: impl Into<String>),
         /// See [`TokenClientBuilder::add_root_certificate_pem`].
         add_root_certificate_pem(pem: impl AsRef<[u8]>),
+        /// See [`TokenClientBuilder::http_options`].
+        http_options(options: crate::HttpOptions),
     }
 
     /// Shares a cache with other providers (default: a memory cache of its own).

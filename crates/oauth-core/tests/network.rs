@@ -126,3 +126,76 @@ async fn a_refused_loopback_connection_is_not_retried() {
         .count();
     assert_eq!(sent, 1, "one attempt, no retries:\n{text}");
 }
+
+#[tokio::test]
+async fn a_configured_proxy_carries_https_traffic_and_a_custom_builder_is_used() {
+    logs();
+    // A "proxy" that records the first line it is sent, then hangs up: the token
+    // request to a non-loopback https host must arrive here as a CONNECT, and no
+    // packet leaves this machine (the client never resolves the target itself).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(String::new()));
+    let recorded = seen.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        if let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 1024];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            *recorded.lock().unwrap() = String::from_utf8_lossy(&buf[..n]).into_owned();
+        }
+    });
+    let client = oauth_core::TokenClient::builder()
+        .endpoint(TokenEndpoint::url(
+            "https://login.example.invalid/oauth2/token",
+        ))
+        .credentials(oauth_core::Credentials::client_credentials(
+            CLIENT_ID,
+            CLIENT_SECRET,
+        ))
+        .retry_policy(RetryPolicy::none())
+        .http_options(oauth_core::HttpOptions::default().proxy(proxy_url))
+        .build()
+        .unwrap();
+    assert!(client.request_token().await.is_err());
+    let first = seen.lock().unwrap().clone();
+    assert!(
+        first.starts_with("CONNECT login.example.invalid:443"),
+        "the proxy saw: {first:?}"
+    );
+    assert!(!first.contains(CLIENT_SECRET), "TLS is end to end: {first}");
+
+    // The application's own reqwest builder is the starting point.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .and(wiremock::matchers::header("x-app-tag", "from-the-app"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("token endpoint, with the app's default header")
+        .mount(&server)
+        .await;
+    let client = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .http_options(oauth_core::HttpOptions::default().client_builder(|| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                "x-app-tag",
+                reqwest::header::HeaderValue::from_static("from-the-app"),
+            );
+            reqwest::Client::builder().default_headers(headers)
+        }))
+        .build()
+        .unwrap();
+    assert_eq!(client.request_token().await.unwrap().secret(), ACCESS_TOKEN);
+
+    let err = builder_for(&server, TokenEndpoint::url(token_url(&server)))
+        .http_options(oauth_core::HttpOptions::default().proxy("not a url"))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "proxy");
+    assert!(format!(
+        "{:?}",
+        oauth_core::HttpOptions::default().proxy("http://u:pw-77@p:1")
+    )
+    .contains("[set]"));
+}

@@ -146,7 +146,7 @@ pub struct ApiClientBuilder {
     timeouts: Timeouts,
     max_body: usize,
     insecure_loopback: bool,
-    root_certificates: Vec<Vec<u8>>,
+    http: oauth_core::HttpOptions,
 }
 
 enum HeaderSource {
@@ -189,7 +189,7 @@ impl Default for ApiClientBuilder {
             timeouts: Timeouts::default(),
             max_body: DEFAULT_MAX_RESPONSE_BYTES,
             insecure_loopback: false,
-            root_certificates: Vec::new(),
+            http: oauth_core::HttpOptions::default(),
         }
     }
 }
@@ -255,7 +255,14 @@ impl ApiClientBuilder {
     /// Trusts the CA certificates in `pem` as well as the bundled roots and the
     /// system's store (which `SSL_CERT_FILE` extends).
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.root_certificates.push(pem.as_ref().to_vec());
+        self.http = self.http.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// How the HTTP client is built: a proxy, the application's own `reqwest`
+    /// builder, extra roots. Replaces earlier `add_root_certificate_pem` calls.
+    pub fn http_options(mut self, options: oauth_core::HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -308,8 +315,9 @@ impl ApiClientBuilder {
             headers.insert(header, value);
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let roots = oauth_core::__internal::parse_roots(&self.root_certificates)?;
-        let http = oauth_core::__internal::http_client_builder(&base, &roots)
+        let http = self
+            .http
+            .builder_for(&base)?
             .redirect(same_origin_redirects())
             .connect_timeout(self.timeouts.connect)
             .user_agent(self.user_agent)

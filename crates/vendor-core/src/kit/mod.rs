@@ -137,7 +137,7 @@ pub struct CommonOptions {
     /// Largest response body accepted.
     pub max_response_bytes: Option<usize>,
     /// Extra trusted CA certificates (PEM), for the token endpoint and the API.
-    pub root_certificates: Vec<Vec<u8>>,
+    pub http: oauth_core::HttpOptions,
     /// The environment variable `base_url` came from, so that errors name it.
     pub base_url_var: Option<&'static str>,
     /// The environment variable `token_url` came from, so that errors name it.
@@ -187,9 +187,7 @@ impl CommonOptions {
             .body_format(body_format)
             .allow_insecure_loopback(self.insecure_loopback)
             .user_agent(user_agent);
-        for pem in &self.root_certificates {
-            builder = builder.add_root_certificate_pem(pem);
-        }
+        builder = builder.http_options(self.http.clone());
         if let Some(url) = &self.token_url {
             builder = builder.token_url(url.clone());
         }
@@ -244,9 +242,7 @@ impl CommonOptions {
             .base_url(base)
             .user_agent(user_agent)
             .allow_insecure_loopback(self.insecure_loopback);
-        for pem in &self.root_certificates {
-            builder = builder.add_root_certificate_pem(pem);
-        }
+        builder = builder.http_options(self.http.clone());
         if let Some(provider) = provider {
             builder = builder.token_provider(provider);
         }
@@ -373,6 +369,7 @@ impl CommonOptions {
         if let Some(timeouts) = self.timeouts {
             builder = builder.timeouts(timeouts);
         }
+        builder = builder.http_options(self.http.clone());
         let identity = builder.build()?;
         Ok(Arc::new(match &self.cache {
             Some(cache) => OAuthProvider::managed_identity_with_cache(identity, cache.clone()),
@@ -1005,7 +1002,15 @@ macro_rules! common_client_setters {
         /// blocks) for the token endpoint and the API, as well as the bundled
         /// roots and the system's store (which `SSL_CERT_FILE` extends).
         pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-            self.$field.root_certificates.push(pem.as_ref().to_vec());
+            self.$field.http = self.$field.http.clone().add_root_certificate_pem(pem);
+            self
+        }
+
+        /// How the HTTP clients are built: a proxy, the application's own `reqwest`
+        /// builder, extra roots (see `HttpOptions`). Replaces earlier
+        /// `add_root_certificate_pem` calls.
+        pub fn http_options(mut self, options: $crate::__private::oauth_core::HttpOptions) -> Self {
+            self.$field.http = options;
             self
         }
     };

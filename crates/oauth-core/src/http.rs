@@ -1,0 +1,107 @@
+//! [`HttpOptions`]: how the SDK's HTTP clients are built, for applications with
+//! their own TLS roots, proxy or `reqwest` settings.
+
+use std::fmt;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::endpoint::{is_loopback, parse_roots};
+use crate::error::ConfigError;
+
+type ClientFactory = dyn Fn() -> reqwest::ClientBuilder + Send + Sync;
+
+/// How an HTTP client of the SDK is built. By default: the bundled (webpki) roots
+/// and the system's store (`SSL_CERT_FILE`, `SSL_CERT_DIR`), the system's proxy
+/// settings (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) for https, never a proxy for a
+/// loopback target.
+///
+/// Whatever is set here, the SDK still applies its own redirect policy (none for
+/// token requests, same-origin only for API calls), timeouts and user agent on top.
+///
+/// ```
+/// use oauth_core::HttpOptions;
+///
+/// let http = HttpOptions::default()
+///     .proxy("http://proxy.corp.example:3128")
+///     .client_builder(|| reqwest::Client::builder().pool_max_idle_per_host(4));
+/// # let _ = http;
+/// ```
+#[derive(Clone, Default)]
+pub struct HttpOptions {
+    root_certificates: Vec<Vec<u8>>,
+    proxy: Option<String>,
+    factory: Option<Arc<ClientFactory>>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("root_certificates", &self.root_certificates.len())
+            // A proxy URL may carry a password: only whether one is set.
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("client_builder", &self.factory.as_ref().map(|_| "[custom]"))
+            .finish()
+    }
+}
+
+impl HttpOptions {
+    /// Trusts the CA certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks)
+    /// as well as the bundled roots and the system's store.
+    #[must_use]
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Sends https traffic through this proxy (`http://host:port`, credentials in
+    /// the URL if it needs them) instead of the system's settings. A loopback
+    /// target is still never proxied.
+    #[must_use]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Starts every client from the application's own `reqwest` builder (for
+    /// settings this type has no method for: connection pools, local address, DNS
+    /// resolver, native TLS, ...).
+    #[must_use]
+    pub fn client_builder(
+        mut self,
+        factory: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.factory = Some(Arc::new(factory));
+        self
+    }
+
+    /// A `reqwest` builder for requests to `target` with these options applied.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for `root_certificate` or `proxy` when one does not parse.
+    #[doc(hidden)]
+    pub fn builder_for(&self, target: &Url) -> Result<reqwest::ClientBuilder, ConfigError> {
+        let mut builder = match &self.factory {
+            Some(factory) => factory(),
+            None => reqwest::Client::builder(),
+        };
+        for root in parse_roots(&self.root_certificates)? {
+            builder = builder.add_root_certificate(root);
+        }
+        let proxy = match &self.proxy {
+            Some(url) => Some(reqwest::Proxy::all(url.as_str()).map_err(|_| {
+                ConfigError::new("proxy", "is not a valid proxy URL (http://host:port)")
+            })?),
+            None => None,
+        };
+        if is_loopback(target) {
+            // Plain http to loopback would hand every secret to a proxy in clear.
+            return Ok(builder.no_proxy());
+        }
+        if let Some(proxy) = proxy {
+            builder = builder.proxy(proxy);
+        }
+        Ok(builder)
+    }
+}
