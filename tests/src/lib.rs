@@ -241,6 +241,8 @@ pub fn keyavi_app_provider(sandbox: &Sandbox) -> Result<Arc<dyn TokenProvider>, 
     Ok(Arc::new(provider))
 }
 
-/// The workspace README, so that its Rust snippets are compiled as doc tests.
+/// The workspace README, so that its Rust snippets are compiled as doc tests. Its
+/// links are to files of the repository, not to Rust items.
 #[doc = include_str!("../../README.md")]
+#[allow(rustdoc::broken_intra_doc_links)]
 pub mod readme {}
