@@ -1009,56 +1009,14 @@ impl TokenClient {
     }
 
     async fn request_token_inner(&self) -> Result<AccessToken, TokenError> {
-        let started = Instant::now();
-        let deadline = started + self.timeouts.overall;
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let now = Instant::now();
-            let budget = deadline
-                .saturating_duration_since(now)
-                .min(self.timeouts.attempt);
-            tracing::debug!(url = %self.url, attempt, "token request sent");
-            let outcome = match tokio::time::timeout(budget, self.attempt()).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err((
-                    TokenError::Transport(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("no answer from the token endpoint within {budget:?}"),
-                    )),
-                    None,
-                )),
-            };
-            let latency_ms = now.elapsed().as_millis() as u64;
-            let (err, retry_after) = match outcome {
-                Ok(token) => {
-                    tracing::debug!(url = %self.url, attempt, latency_ms, "token received");
-                    return Ok(token);
-                }
-                Err(e) => e,
-            };
-            tracing::debug!(
-                url = %self.url, attempt, latency_ms,
-                status = err.status().map(|s| s.as_u16()),
-                error = %err,
-                "token request failed"
-            );
-            if !err.is_retryable() || attempt >= self.retry.attempts() {
-                return Err(err);
-            }
-            let Some(delay) = self.retry.delay(attempt, retry_after) else {
-                return Err(err);
-            };
-            if Instant::now() + delay >= deadline {
-                return Err(TokenError::DeadlineExceeded {
-                    deadline: self.timeouts.overall,
-                    attempts: attempt,
-                    last: Box::new(err),
-                });
-            }
-            tracing::info!(url = %self.url, attempt, delay_ms = delay.as_millis() as u64, "token request will be retried");
-            tokio::time::sleep(delay).await;
-        }
+        with_retries(
+            &self.retry,
+            &self.timeouts,
+            &self.url,
+            "token endpoint",
+            || self.attempt(),
+        )
+        .await
     }
 
     async fn attempt(&self) -> Result<AccessToken, (TokenError, Option<Duration>)> {
@@ -1118,6 +1076,74 @@ impl TokenClient {
             }
             Err((parse_error(status, content_type, &body, &secrets), wait))
         }
+    }
+}
+
+/// One attempt's outcome: the token, or the error and the server's `Retry-After`.
+pub(crate) type AttemptResult = Result<AccessToken, (TokenError, Option<Duration>)>;
+
+/// Runs `attempt` until it succeeds, fails for good, or the retries or the overall
+/// deadline run out: each attempt within `timeouts.attempt`, transient failures
+/// retried with the policy's backoff or `Retry-After`. Shared by every token source.
+pub(crate) async fn with_retries<F, Fut>(
+    retry: &RetryPolicy,
+    timeouts: &Timeouts,
+    url: &Url,
+    what: &str,
+    mut attempt: F,
+) -> Result<AccessToken, TokenError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AttemptResult>,
+{
+    let deadline = Instant::now() + timeouts.overall;
+    let mut n: u32 = 0;
+    loop {
+        n += 1;
+        let now = Instant::now();
+        let budget = deadline
+            .saturating_duration_since(now)
+            .min(timeouts.attempt);
+        tracing::debug!(url = %url, attempt = n, "token request sent");
+        let outcome = match tokio::time::timeout(budget, attempt()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err((
+                TokenError::Transport(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no answer from the {what} within {budget:?}"),
+                )),
+                None,
+            )),
+        };
+        let latency_ms = now.elapsed().as_millis() as u64;
+        let (err, retry_after) = match outcome {
+            Ok(token) => {
+                tracing::debug!(url = %url, attempt = n, latency_ms, "token received");
+                return Ok(token);
+            }
+            Err(e) => e,
+        };
+        tracing::debug!(
+            url = %url, attempt = n, latency_ms,
+            status = err.status().map(|s| s.as_u16()),
+            error = %err,
+            "token request failed"
+        );
+        if !err.is_retryable() || n >= retry.attempts() {
+            return Err(err);
+        }
+        let Some(delay) = retry.delay(n, retry_after) else {
+            return Err(err);
+        };
+        if Instant::now() + delay >= deadline {
+            return Err(TokenError::DeadlineExceeded {
+                deadline: timeouts.overall,
+                attempts: n,
+                last: Box::new(err),
+            });
+        }
+        tracing::info!(url = %url, attempt = n, delay_ms = delay.as_millis() as u64, "token request will be retried");
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -23,7 +23,7 @@ use url::Url;
 
 use crate::body::read_capped;
 use crate::cache::{CacheKey, TokenSource};
-use crate::endpoint::{is_loopback, parse_error, parse_token, Timeouts};
+use crate::endpoint::{is_loopback, parse_error, parse_token, with_retries, Timeouts};
 use crate::error::{ConfigError, TokenError, TransportError};
 use crate::retry::{retry_after, RetryPolicy};
 use crate::token::AccessToken;
@@ -187,42 +187,17 @@ impl ManagedIdentity {
     ///
     /// As [`crate::TokenClient::request_token`].
     pub async fn request_token(&self) -> Result<AccessToken, TokenError> {
-        let deadline = Instant::now() + self.timeouts.overall;
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let budget = deadline
-                .saturating_duration_since(Instant::now())
-                .min(self.timeouts.attempt);
-            let outcome = match tokio::time::timeout(budget, self.attempt()).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err((
-                    TokenError::Transport(TransportError::new(
-                        crate::TransportErrorKind::Timeout,
-                        format!("no answer from the identity endpoint within {budget:?}"),
-                    )),
-                    None,
-                )),
-            };
-            let (err, wait) = match outcome {
-                Ok(token) => return Ok(token),
-                Err(failure) => failure,
-            };
-            if !err.is_retryable() || attempt >= self.retry.attempts() {
-                return Err(err);
-            }
-            let Some(delay) = self.retry.delay(attempt, wait) else {
-                return Err(err);
-            };
-            if Instant::now() + delay >= deadline {
-                return Err(TokenError::DeadlineExceeded {
-                    deadline: self.timeouts.overall,
-                    attempts: attempt,
-                    last: Box::new(err),
-                });
-            }
-            tokio::time::sleep(delay).await;
-        }
+        let endpoint = match &self.host {
+            Host::AppService { endpoint, .. } | Host::Imds { endpoint } => endpoint,
+        };
+        with_retries(
+            &self.retry,
+            &self.timeouts,
+            endpoint,
+            "identity endpoint",
+            || self.attempt(),
+        )
+        .await
     }
 }
 
