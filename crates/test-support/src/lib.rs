@@ -10,6 +10,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod assertions;
+pub mod credentials;
 pub mod jwt;
 pub mod matchers;
 pub mod paths;

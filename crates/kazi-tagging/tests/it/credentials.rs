@@ -2,6 +2,7 @@
 //! the managed identity, a token provider the application already has.
 
 use std::sync::Arc;
+use test_support::credentials::{certificate_path, forbid_token_requests};
 
 use kazi_tagging::{Client, DEFAULT_RESOURCE};
 use oauth_core::{AccessToken, Certificate, StaticTokenProvider};
@@ -9,18 +10,10 @@ use serde_json::json;
 use test_support::assertions::{config_field, remove_env_vars};
 use test_support::matchers::assertion_form;
 use test_support::token_endpoint;
-use wiremock::matchers::{header, method, path, path_regex, query_param};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{api_headers, app_token, token_answer, token_path, API, CLIENT_ID, SUBSCRIPTION_KEY};
-
-/// The test certificate and key of oauth-core.
-pub(crate) fn certificate_path() -> String {
-    format!(
-        "{}/../oauth-core/tests/fixtures/certs/client-pkcs8.pem",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 /// A builder on the mock server without credentials.
 fn bare(server: &MockServer) -> kazi_tagging::ClientBuilder {
@@ -84,17 +77,6 @@ async fn mount_identity(server: &MockServer, client_id: Option<&str>) -> String 
     .mount(server)
     .await;
     token
-}
-
-/// No token endpoint may be asked.
-async fn forbid_token_requests(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path_regex("token"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .named("any token endpoint")
-        .mount(server)
-        .await;
 }
 
 #[tokio::test]

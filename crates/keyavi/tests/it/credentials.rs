@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::credentials::{certificate_path, forbid_token_requests};
 
 use keyavi::{AuthMode, CallerId, Client, ClientBuilder, CALLER_ID_HEADER};
 use oauth_core::{AccessToken, Certificate, StaticTokenProvider};
@@ -10,20 +11,12 @@ use serde_json::json;
 use test_support::assertions::{config_field, remove_env_vars};
 use test_support::matchers::assertion_form;
 use test_support::token_endpoint;
-use wiremock::matchers::{header, method, path, path_regex, query_param};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{
     api_headers, app_token, token_path, API, APP_ID, CALLER, CLIENT_ID, SUBSCRIPTION_KEY, TENANT,
 };
-
-/// The test certificate and key of oauth-core.
-fn certificate_path() -> String {
-    format!(
-        "{}/../oauth-core/tests/fixtures/certs/client-pkcs8.pem",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 fn caller() -> CallerId {
     CallerId::parse(CALLER).unwrap()
@@ -85,17 +78,6 @@ async fn mount_assertion_token(server: &MockServer, assertion: Option<&str>) -> 
         .mount(server)
         .await;
     token
-}
-
-/// No token endpoint may be asked.
-async fn forbid_token_requests(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path_regex("token"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .named("any token endpoint")
-        .mount(server)
-        .await;
 }
 
 #[tokio::test]

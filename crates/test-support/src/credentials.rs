@@ -1,0 +1,26 @@
+//! What the vendor crates' credential tests share: the throwaway test certificate
+//! and a guard that no token endpoint is asked.
+
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The path of oauth-core's test certificate and key (PEM, PKCS#8): a throwaway
+/// credential made for the tests, not a real one.
+pub fn certificate_path() -> String {
+    format!(
+        "{}/../oauth-core/tests/fixtures/certs/client-pkcs8.pem",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Fails the test if any token endpoint (a POST to a path with `token` in it) on
+/// `server` is asked: for calls that must use a token they were given.
+pub async fn forbid_token_requests(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path_regex("token"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .named("any token endpoint")
+        .mount(server)
+        .await;
+}
