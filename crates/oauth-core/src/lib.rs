@@ -43,9 +43,9 @@ pub use secrecy;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::body::read_capped;
-    pub use crate::endpoint::{check_url, is_loopback, parse_roots};
+    pub use crate::endpoint::{check_url, is_loopback};
     pub use crate::error::{
-        body_snippet, is_retryable_status, make_printable, redact, spellings, truncate_chars,
+        body_snippet, is_retryable_status, make_printable, redact, truncate_chars,
         MAX_SNIPPET_BYTES,
     };
     pub use crate::retry::{parse_retry_after, retry_after};

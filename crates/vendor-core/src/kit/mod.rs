@@ -425,58 +425,6 @@ impl CommonOptions {
     }
 }
 
-/// An application's client id and secret, as a vendor builder collects them for the
-/// `client_credentials` grant. `Debug` shows the id and redacts the secret.
-#[derive(Clone)]
-pub struct AppCredentials {
-    client_id: String,
-    client_secret: SecretString,
-}
-
-impl fmt::Debug for AppCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppCredentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppCredentials {
-    /// A client id and its secret.
-    pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret,
-        }
-    }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The `client_credentials` grant of `credentials`, which a builder may not have
-    /// been given.
-    ///
-    /// # Errors
-    ///
-    /// A [`ConfigError`] for `credentials` saying `hint` (which variables or setter
-    /// to use) when there are none or the client id is blank.
-    pub fn client_credentials(
-        credentials: Option<&Self>,
-        hint: &'static str,
-    ) -> Result<Credentials, ConfigError> {
-        match credentials {
-            Some(c) if !c.client_id.trim().is_empty() => Ok(Credentials::ClientCredentials {
-                client_id: c.client_id.clone(),
-                client_secret: c.client_secret.clone(),
-            }),
-            _ => Err(ConfigError::new("credentials", hint)),
-        }
-    }
-}
-
 /// How an application authenticates to Azure AD, as a vendor builder collects it:
 /// the last setter called wins. `Debug` redacts the secret.
 pub enum AppAuth {
@@ -1033,58 +981,9 @@ macro_rules! subscription_key_setter {
     };
 }
 
-/// Adds a `credentials(client_id, client_secret)` setter to a vendor's client builder
-/// whose field `$field` is an `Option<`[`AppCredentials`]`>`; the doc comments given
-/// before the field name document the setter.
-#[macro_export]
-macro_rules! app_credentials_setter {
-    ($(#[$doc:meta])* $field:ident) => {
-        $(#[$doc])*
-        pub fn credentials(
-            mut self,
-            client_id: impl Into<String>,
-            client_secret: impl Into<String>,
-        ) -> Self {
-            self.$field = Some($crate::kit::AppCredentials::new(
-                client_id,
-                $crate::__private::oauth_core::secrecy::SecretString::from(client_secret.into()),
-            ));
-            self
-        }
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn app_credentials_redact_the_secret_and_require_an_id() {
-        let creds = AppCredentials::new("client-1", SecretString::from("s3cret"));
-        let text = format!("{creds:?}");
-        assert!(
-            text.contains("client-1") && !text.contains("s3cret"),
-            "{text}"
-        );
-        assert_eq!(creds.client_id(), "client-1");
-        match AppCredentials::client_credentials(Some(&creds), "hint") {
-            Ok(Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            }) => {
-                assert_eq!(client_id, "client-1");
-                assert_eq!(client_secret.expose_secret(), "s3cret");
-            }
-            other => panic!("expected client credentials, got {other:?}"),
-        }
-        let blank = AppCredentials::new(" ", SecretString::from("s3cret"));
-        for missing in [None, Some(&blank)] {
-            let err =
-                AppCredentials::client_credentials(missing, "set KAZI_CLIENT_ID").unwrap_err();
-            assert_eq!(err.field(), "credentials");
-            assert_eq!(err.problem(), "set KAZI_CLIENT_ID");
-        }
-    }
 
     #[test]
     fn non_empty_or_defaults_trims_and_refuses_blanks() {
