@@ -553,7 +553,7 @@ fn lowercase_hex(text: &str) -> String {
     out
 }
 
-/// Scrubs every spelling (see [`spellings`]) of each secret from `text`.
+/// Scrubs every spelling (see `spellings`) of each secret from `text`.
 ///
 /// Secrets of `MIN_REDACTABLE_LEN` (4) bytes or more are replaced with `[redacted]`
 /// wherever they occur; if a shorter one occurs in any spelling, the whole text is
