@@ -1195,6 +1195,13 @@ pub(crate) fn parse_token(
     sent_wall: SystemTime,
 ) -> Result<AccessToken, TokenError> {
     // The body holds a token: never quote it in an error.
+    if !crate::token::is_json_object(body) {
+        return Err(TokenError::InvalidResponse(format!(
+            "the body is not a JSON object ({} bytes, content type {})",
+            body.len(),
+            content_type.unwrap_or("none"),
+        )));
+    }
     let raw: RawToken = serde_json::from_slice(body).map_err(|e| {
         TokenError::InvalidResponse(format!(
             "the body is not a JSON token answer ({} bytes, content type {}, {:?} error at line {} column {})",
@@ -1288,8 +1295,13 @@ pub(crate) fn parse_error(
             s
         })
     };
-    match serde_json::from_slice::<RawOAuthError>(body) {
-        Ok(raw) => {
+    let parsed = if crate::token::is_json_object(body) {
+        serde_json::from_slice::<RawOAuthError>(body).ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(raw) => {
             let description = scrub(raw.error_description);
             let mut aadsts: Vec<u64> = match raw.error_codes {
                 Some(serde_json::Value::Array(items)) => items
@@ -1315,7 +1327,7 @@ pub(crate) fn parse_error(
                 timestamp: scrub(raw.timestamp),
             }))
         }
-        Err(_) => TokenError::Status(Box::new(StatusError {
+        None => TokenError::Status(Box::new(StatusError {
             status,
             content_type,
             snippet: body_snippet(body, secrets),
@@ -1339,6 +1351,36 @@ fn aadsts_in(text: &str) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_array_is_neither_a_token_nor_an_oauth_error() {
+        // serde's derived structs read an array as their fields in order.
+        let now = (Instant::now(), SystemTime::now());
+        for body in [
+            &br#"["t0k3n",null,null,null]"#[..],
+            br#" ["t0k3n","Bearer",3600]"#,
+        ] {
+            let err = parse_token(body, Some("application/json"), now.0, now.1).unwrap_err();
+            assert!(matches!(err, TokenError::InvalidResponse(_)), "{err:?}");
+            assert!(!format!("{err:?}").contains("t0k3n"));
+        }
+        let ok = parse_token(br#" {"access_token":"t0k3n"}"#, None, now.0, now.1).unwrap();
+        assert_eq!(ok.secret(), "t0k3n");
+        let err = parse_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            br#"["invalid_client","bad",null]"#,
+            &[],
+        );
+        assert!(matches!(err, TokenError::Status(_)), "{err:?}");
+        let err = parse_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            br#"{"error":"invalid_client"}"#,
+            &[],
+        );
+        assert!(matches!(err, TokenError::OAuth(_)), "{err:?}");
+    }
 
     #[test]
     fn lenient_numbers() {

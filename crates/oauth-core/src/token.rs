@@ -308,8 +308,7 @@ impl Claims {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .ok()?;
-        // An object only: every field has a default, so serde would also read an array.
-        if bytes.trim_ascii_start().first() != Some(&b'{') {
+        if !is_json_object(&bytes) {
             return None;
         }
         serde_json::from_slice(&bytes).ok()
@@ -487,4 +486,11 @@ mod tests {
         assert!(t.authorization_header().is_sensitive());
         assert_eq!(t.secret(), "super-secret-token-value");
     }
+}
+
+/// Whether `body` is (at most) a JSON object: serde's derived structs also read a JSON
+/// array as their fields in order, so `["x", null]` would become a token whose
+/// `access_token` is `x`. Every parser of a server's answer checks this first.
+pub(crate) fn is_json_object(body: &[u8]) -> bool {
+    body.trim_ascii_start().first() == Some(&b'{')
 }
