@@ -5,10 +5,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use oauth_core::{ConfigError, MemoryTokenCache};
+use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo as _};
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::cache::{RedisTokenCache, Settings};
 use crate::crypto::{Crypto, EncryptionKey};
-use crate::store::RedisStore;
+use crate::store::{Backend, RedisStore};
 
 /// Whether this process has warned that a cache keeps tokens in plaintext.
 static PLAINTEXT_WARNED: AtomicBool = AtomicBool::new(false);
@@ -20,17 +22,40 @@ and pass it with `.encryption_key(EncryptionKey::from_base64(..)?)`, or put it i
 OAUTH_CACHE_REDIS_KEY and call `.encryption_key_from_env()`; to keep tokens in Redis in \
 plaintext instead, call `.allow_plaintext(true)`";
 
-/// Builds a [`RedisTokenCache`]. Start with [`RedisTokenCache::builder`].
+/// Where the cache's Redis is.
+enum Nodes {
+    /// One server: [`RedisTokenCache::builder`].
+    Single(String),
+    /// Seed nodes of a Redis Cluster: [`RedisTokenCache::cluster_builder`].
+    Cluster(Vec<String>),
+}
+
+impl Nodes {
+    fn urls(&self) -> &[String] {
+        match self {
+            Self::Single(url) => std::slice::from_ref(url),
+            Self::Cluster(urls) => urls,
+        }
+    }
+}
+
+/// Builds a [`RedisTokenCache`]. Start with [`RedisTokenCache::builder`] (one Redis
+/// server) or [`RedisTokenCache::cluster_builder`] (a Redis Cluster).
 ///
 /// An encryption key is required ([`encryption_key`](Self::encryption_key) or
 /// [`encryption_key_from_env`](Self::encryption_key_from_env)) unless plaintext is
 /// allowed explicitly ([`allow_plaintext`](Self::allow_plaintext)).
 ///
-/// Building checks the settings and parses the URL but does not connect: a cache can
-/// be built while Redis is down, and connects on first use.
+/// Building checks the settings and parses the URLs but does not connect: a cache
+/// can be built while Redis is down, and connects on first use.
 #[must_use]
 pub struct RedisTokenCacheBuilder {
-    url: String,
+    nodes: Nodes,
+    username: Option<String>,
+    password: Option<SecretString>,
+    /// Why the credentials from the environment cannot be used, reported by `build`.
+    credentials_error: Option<ConfigError>,
+    tls_root_certificates: Option<Vec<u8>>,
     key_prefix: String,
     lock_ttl: Duration,
     max_lock_wait: Duration,
@@ -46,26 +71,55 @@ pub struct RedisTokenCacheBuilder {
 
 impl fmt::Debug for RedisTokenCacheBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisTokenCacheBuilder")
-            .field("redis_url", &redact_url(&self.url))
-            .field("key_prefix", &self.key_prefix)
-            .field("lock_ttl", &self.lock_ttl)
-            .field("max_lock_wait", &self.max_lock_wait)
-            .field("redis_timeout", &self.redis_timeout)
-            .field("lock_poll", &(self.poll_first, self.poll_max))
-            .field("encryption_key", &self.encryption_key)
-            .field("allow_plaintext", &self.allow_plaintext)
-            .field("allow_insecure_tls", &self.allow_insecure_tls)
-            .field("memory", &self.l1)
-            .field("subscribe_invalidations", &self.subscribe)
-            .finish()
+        let mut d = f.debug_struct("RedisTokenCacheBuilder");
+        match &self.nodes {
+            Nodes::Single(url) => d.field("redis_url", &redact_url(url)),
+            Nodes::Cluster(urls) => d.field(
+                "redis_cluster_nodes",
+                &urls.iter().map(|u| redact_url(u)).collect::<Vec<_>>(),
+            ),
+        };
+        d.field(
+            "redis_credentials",
+            &describe_credentials(self.username.is_some(), self.password.is_some()),
+        )
+        .field(
+            "tls_root_certificates",
+            &self.tls_root_certificates.as_ref().map(|_| "[set]"),
+        )
+        .field("key_prefix", &self.key_prefix)
+        .field("lock_ttl", &self.lock_ttl)
+        .field("max_lock_wait", &self.max_lock_wait)
+        .field("redis_timeout", &self.redis_timeout)
+        .field("lock_poll", &(self.poll_first, self.poll_max))
+        .field("encryption_key", &self.encryption_key)
+        .field("allow_plaintext", &self.allow_plaintext)
+        .field("allow_insecure_tls", &self.allow_insecure_tls)
+        .field("memory", &self.l1)
+        .field("subscribe_invalidations", &self.subscribe)
+        .finish()
+    }
+}
+
+/// What `Debug` says of the credentials given to the builder: whether there are
+/// any, never what they are.
+pub(crate) fn describe_credentials(username: bool, password: bool) -> &'static str {
+    match (username, password) {
+        (true, true) => "username and password [redacted]",
+        (false, true) => "password [redacted]",
+        (true, false) => "username [redacted], no password",
+        (false, false) => "none (the URL's, if any)",
     }
 }
 
 impl RedisTokenCacheBuilder {
-    pub(crate) fn new(url: String) -> Self {
+    fn new(nodes: Nodes) -> Self {
         Self {
-            url,
+            nodes,
+            username: None,
+            password: None,
+            credentials_error: None,
+            tls_root_certificates: None,
             key_prefix: RedisTokenCache::DEFAULT_KEY_PREFIX.to_owned(),
             lock_ttl: RedisTokenCache::DEFAULT_LOCK_TTL,
             max_lock_wait: RedisTokenCache::DEFAULT_MAX_LOCK_WAIT,
@@ -80,8 +134,89 @@ impl RedisTokenCacheBuilder {
         }
     }
 
+    pub(crate) fn single(url: String) -> Self {
+        Self::new(Nodes::Single(url))
+    }
+
+    pub(crate) fn cluster(urls: Vec<String>) -> Self {
+        Self::new(Nodes::Cluster(urls))
+    }
+
+    /// The username of the Redis ACL user the cache connects as (Redis 6 and
+    /// later). Needs a [`password`](Self::password); without a username, the
+    /// password is the `default` user's. Never shown in `Debug` output, errors or
+    /// logs. See also [`credentials_from_env`](Self::credentials_from_env).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The password the cache authenticates with (`AUTH`), for the
+    /// [`username`](Self::username)'s user or else the `default` user. Held as a
+    /// secret: never shown in `Debug` output, errors or logs. The URL must then hold
+    /// no credentials of its own.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(SecretString::from(password.into()));
+        self
+    }
+
+    /// Reads the credentials from the environment: the password from
+    /// [`RedisTokenCache::PASSWORD_ENV`] (`OAUTH_CACHE_REDIS_PASSWORD`, required)
+    /// and the ACL username from [`RedisTokenCache::USERNAME_ENV`]
+    /// (`OAUTH_CACHE_REDIS_USERNAME`; unset or empty: the `default` user). Replaces
+    /// [`username`](Self::username) and [`password`](Self::password).
+    ///
+    /// If the password variable is missing or empty, or either is not UTF-8,
+    /// [`build`](Self::build) fails naming the variable, never quoting a value.
+    pub fn credentials_from_env(mut self) -> Self {
+        self.username = None;
+        self.password = None;
+        self.credentials_error = None;
+        let user_var = RedisTokenCache::USERNAME_ENV;
+        let pass_var = RedisTokenCache::PASSWORD_ENV;
+        match std::env::var(user_var) {
+            Ok(username) if !username.is_empty() => self.username = Some(username),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                self.credentials_error = Some(ConfigError::new(
+                    "redis_username",
+                    format!("from {user_var} is not valid UTF-8"),
+                ));
+                return self;
+            }
+        }
+        let problem = match std::env::var(pass_var).map(secrecy::zeroize::Zeroizing::new) {
+            Ok(password) if !password.is_empty() => {
+                self.password = Some(SecretString::from(password.as_str()));
+                return self;
+            }
+            Ok(_) => format!("from {pass_var} is empty: set it to the Redis user's password"),
+            Err(std::env::VarError::NotPresent) => format!(
+                "was to be read from {pass_var}, which is not set: set it to the Redis user's \
+                 password (and {user_var} to its ACL username, unless it is the `default` user)"
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                format!("from {pass_var} is not valid UTF-8")
+            }
+        };
+        self.username = None;
+        self.credentials_error = Some(ConfigError::new("redis_password", problem));
+        self
+    }
+
+    /// Trusts only the CA certificates in `pem` (one or more `BEGIN CERTIFICATE`
+    /// blocks), instead of the system's store, for the server's certificate: for a
+    /// Redis whose certificate a private CA issued. Needs a TLS URL (`rediss://`)
+    /// and the `tls` feature. Without it the system's store is used (which
+    /// `SSL_CERT_FILE` replaces).
+    pub fn tls_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls_root_certificates = Some(pem.as_ref().to_vec());
+        self
+    }
+
     /// The prefix of every Redis key and of the invalidation channel (default
     /// `oauth-core:token:`). Processes share tokens only if they use the same prefix.
+    /// It may not hold `{` or `}`: the names' Redis Cluster hash tag follows it.
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
@@ -212,49 +347,70 @@ impl RedisTokenCacheBuilder {
     /// # Errors
     ///
     /// A [`ConfigError`] if there is no encryption key (and plaintext is not
-    /// allowed) or the key from the environment is missing or malformed, the URL is
-    /// not a Redis URL this build can use, the key prefix is empty, or a duration is
-    /// zero (the lock TTL must be at least 100 ms). The error never quotes the URL
-    /// or the key.
+    /// allowed) or the key from the environment is missing or malformed, a URL is
+    /// not a Redis URL this build can use (TLS needs the `tls` feature, a cluster
+    /// the `cluster` feature), the credentials are incomplete, given twice or
+    /// missing from the environment, root certificates are given without a TLS URL
+    /// or hold no certificate, the key prefix is empty or holds a brace, or a
+    /// duration is zero (the lock TTL must be at least 100 ms). The error never
+    /// quotes a URL, a credential or the key.
     pub fn build(self) -> Result<RedisTokenCache, ConfigError> {
-        let insecure = skips_certificate_checks(&self.url);
-        if insecure && !self.allow_insecure_tls {
+        let cluster = matches!(self.nodes, Nodes::Cluster(_));
+        if cluster && !cfg!(feature = "cluster") {
             return Err(ConfigError::new(
-                "redis_url",
-                "ends in `#insecure`, which turns off the checks of the server's certificate: \
-                 anyone on the network path could pose as Redis and see its password and all \
-                 the cache's traffic. Remove `#insecure` and give the server a certificate this \
-                 system trusts (or point SSL_CERT_FILE at its CA), or accept the risk with \
-                 `.allow_insecure_tls(true)`",
+                "redis_cluster_nodes",
+                "name a Redis Cluster, which needs the `cluster` feature of oauth-cache-redis",
             ));
         }
-        #[cfg(all(feature = "tls", not(feature = "insecure-tls")))]
-        if insecure {
+        let urls = self.nodes.urls();
+        if urls.is_empty() {
             return Err(ConfigError::new(
-                "redis_url",
-                "ends in `#insecure` (certificate checks off), which needs the `insecure-tls` \
-                 feature of oauth-cache-redis",
+                "redis_cluster_nodes",
+                "is empty: give the URL of at least one node of the cluster (several, so that \
+                 the cache can start while one is down)",
             ));
         }
-        #[cfg(not(feature = "tls"))]
-        if self.url.starts_with("rediss:") || self.url.starts_with("valkeys:") {
-            return Err(ConfigError::new(
-                "redis_url",
-                "is a TLS URL (rediss://): enable the `tls` feature of oauth-cache-redis",
-            ));
+        let mut infos = Vec::with_capacity(urls.len());
+        for url in urls {
+            infos.push(parse_url(url, self.allow_insecure_tls)?);
         }
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| {
-            ConfigError::new(
-                "redis_url",
-                format!(
-                    "is not a usable Redis URL ({e}); expected redis://[user:password@]host[:port][/db]"
-                ),
-            )
-        })?;
+        if cluster {
+            check_cluster_nodes(&infos)?;
+        }
+        if let Some(err) = self.credentials_error {
+            return Err(err);
+        }
+        let infos = with_credentials(infos, self.username.as_deref(), self.password.as_ref())?;
+        let is_tls = |info: &ConnectionInfo| matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+        if let Some(pem) = &self.tls_root_certificates {
+            if !infos.iter().all(is_tls) {
+                return Err(ConfigError::new(
+                    "tls_root_certificates",
+                    "are given, but the Redis URL is not a TLS URL: use `rediss://` (or drop the \
+                     certificates)",
+                ));
+            }
+            if !pem
+                .windows(CERTIFICATE_PEM.len())
+                .any(|w| w == CERTIFICATE_PEM.as_bytes())
+            {
+                return Err(ConfigError::new(
+                    "tls_root_certificates",
+                    "hold no `-----BEGIN CERTIFICATE-----` block: give the CA certificate in PEM",
+                ));
+            }
+        }
         if self.key_prefix.is_empty() {
             return Err(ConfigError::new(
                 "key_prefix",
                 "must not be empty: give a namespace such as `oauth-core:token:`",
+            ));
+        }
+        if self.key_prefix.contains(['{', '}']) {
+            return Err(ConfigError::new(
+                "key_prefix",
+                "must not hold `{` or `}`: the cache puts a Redis Cluster hash tag after it, \
+                 so that a token and its lock share a slot",
             ));
         }
         if self.lock_ttl < Duration::from_millis(100) {
@@ -284,6 +440,22 @@ impl RedisTokenCacheBuilder {
             None if self.allow_plaintext => None,
             None => return Err(ConfigError::new("encryption_key", KEY_REQUIRED)),
         };
+        if infos.iter().any(is_tls) {
+            ensure_crypto_provider();
+        }
+        let roots = self.tls_root_certificates.as_deref();
+        let node_clients = infos
+            .iter()
+            .map(|info| node_client(info.clone(), roots))
+            .collect::<Result<Vec<_>, _>>()?;
+        let backend = if cluster {
+            cluster_backend(infos, roots, self.redis_timeout)?
+        } else {
+            match node_clients.first() {
+                Some(client) => Backend::single(client.clone(), self.redis_timeout),
+                None => return Err(ConfigError::new("redis_url", "is missing")),
+            }
+        };
         if key.is_none() && !PLAINTEXT_WARNED.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 "token cache: tokens are stored in Redis in plaintext (allow_plaintext): anyone who can read Redis can use them, and anyone who can write to it can make this process send a token of their choice; give an encryption key (`openssl rand -base64 32`)"
@@ -297,14 +469,203 @@ impl RedisTokenCacheBuilder {
             poll_first: self.poll_first,
             poll_max: self.poll_max,
             subscribe: self.subscribe,
-            redacted_url: redact_url(&self.url),
+            cluster,
+            redacted_urls: urls.iter().map(|u| redact_url(u)).collect(),
+            credentials: describe_credentials(self.username.is_some(), self.password.is_some()),
         };
         Ok(RedisTokenCache::from_parts(
             self.l1.unwrap_or_default(),
-            RedisStore::new(client, self.redis_timeout),
+            RedisStore::new(backend, node_clients, self.redis_timeout),
             Crypto::new(key.as_ref()),
             settings,
         ))
+    }
+}
+
+/// What starts a certificate in PEM.
+const CERTIFICATE_PEM: &str = "-----BEGIN CERTIFICATE-----";
+
+/// Checks one node URL and parses it.
+fn parse_url(url: &str, allow_insecure_tls: bool) -> Result<ConnectionInfo, ConfigError> {
+    let insecure = skips_certificate_checks(url);
+    if insecure && !allow_insecure_tls {
+        return Err(ConfigError::new(
+            "redis_url",
+            "ends in `#insecure`, which turns off the checks of the server's certificate: \
+             anyone on the network path could pose as Redis and see its password and all \
+             the cache's traffic. Remove `#insecure` and give the server a certificate this \
+             system trusts (`.tls_root_certificates_pem(..)`, or point SSL_CERT_FILE at its \
+             CA), or accept the risk with `.allow_insecure_tls(true)`",
+        ));
+    }
+    #[cfg(all(feature = "tls", not(feature = "insecure-tls")))]
+    if insecure {
+        return Err(ConfigError::new(
+            "redis_url",
+            "ends in `#insecure` (certificate checks off), which needs the `insecure-tls` \
+             feature of oauth-cache-redis",
+        ));
+    }
+    #[cfg(not(feature = "tls"))]
+    if url.starts_with("rediss:") || url.starts_with("valkeys:") {
+        return Err(ConfigError::new(
+            "redis_url",
+            "is a TLS URL (rediss://): enable the `tls` feature of oauth-cache-redis",
+        ));
+    }
+    url.into_connection_info().map_err(|e| {
+        ConfigError::new(
+            "redis_url",
+            format!(
+                "is not a usable Redis URL ({e}); expected redis://[user:password@]host[:port][/db] \
+                 or rediss://..."
+            ),
+        )
+    })
+}
+
+/// A cluster is reached over TCP, in database 0.
+fn check_cluster_nodes(infos: &[ConnectionInfo]) -> Result<(), ConfigError> {
+    for info in infos {
+        if matches!(info.addr(), ConnectionAddr::Unix(_)) {
+            return Err(ConfigError::new(
+                "redis_cluster_nodes",
+                "name a Unix socket: cluster nodes are reached over TCP (the cluster tells \
+                 clients its nodes' addresses)",
+            ));
+        }
+        if info.redis_settings().db() != 0 {
+            return Err(ConfigError::new(
+                "redis_cluster_nodes",
+                "name a database other than 0, which a Redis Cluster does not have: remove \
+                 the `/<db>` from the URLs",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The node URLs with the builder's credentials, which may not be given twice.
+fn with_credentials(
+    infos: Vec<ConnectionInfo>,
+    username: Option<&str>,
+    password: Option<&SecretString>,
+) -> Result<Vec<ConnectionInfo>, ConfigError> {
+    let Some(password) = password else {
+        if username.is_some() {
+            return Err(ConfigError::new(
+                "redis_password",
+                "is missing: a Redis username was given without a password (set both, \
+                 `.password(..)` or OAUTH_CACHE_REDIS_PASSWORD)",
+            ));
+        }
+        return Ok(infos);
+    };
+    let in_url = |info: &ConnectionInfo| {
+        info.redis_settings().username().is_some() || info.redis_settings().password().is_some()
+    };
+    if infos.iter().any(in_url) {
+        return Err(ConfigError::new(
+            "redis_password",
+            "is given twice: the Redis URL holds credentials too; give them in one place \
+             (preferably the environment, out of the URL)",
+        ));
+    }
+    Ok(infos
+        .into_iter()
+        .map(|info| {
+            let mut redis = info
+                .redis_settings()
+                .clone()
+                .set_password(password.expose_secret());
+            if let Some(username) = username {
+                redis = redis.set_username(username);
+            }
+            info.set_redis_settings(redis)
+        })
+        .collect())
+}
+
+/// A client of one node, trusting `roots` (PEM) if given.
+fn node_client(info: ConnectionInfo, roots: Option<&[u8]>) -> Result<redis::Client, ConfigError> {
+    let client = match roots {
+        #[cfg(feature = "tls")]
+        Some(pem) => redis::Client::build_with_tls(
+            info,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.to_vec()),
+            },
+        ),
+        #[cfg(not(feature = "tls"))]
+        Some(_) => {
+            return Err(ConfigError::new(
+                "tls_root_certificates",
+                "need the `tls` feature of oauth-cache-redis",
+            ))
+        }
+        None => redis::Client::open(info),
+    };
+    client.map_err(|e| {
+        let field = if roots.is_some() {
+            "tls_root_certificates"
+        } else {
+            "redis_url"
+        };
+        ConfigError::new(field, format!("cannot be used: {e}"))
+    })
+}
+
+#[cfg(feature = "cluster")]
+fn cluster_backend(
+    infos: Vec<ConnectionInfo>,
+    roots: Option<&[u8]>,
+    timeout: Duration,
+) -> Result<Backend, ConfigError> {
+    let builder = redis::cluster::ClusterClientBuilder::new(infos)
+        .connection_timeout(timeout)
+        .response_timeout(timeout);
+    #[cfg(feature = "tls")]
+    let builder = match roots {
+        Some(pem) => builder.certs(redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem.to_vec()),
+        }),
+        None => builder,
+    };
+    #[cfg(not(feature = "tls"))]
+    let _ = roots;
+    let client = builder.build().map_err(|e| {
+        // Names the mismatch (TLS, credentials, database), never a URL or a secret.
+        ConfigError::new(
+            "redis_cluster_nodes",
+            format!("cannot be used together: {e}"),
+        )
+    })?;
+    Ok(Backend::Cluster(crate::store::LazyCluster::new(client)))
+}
+
+#[cfg(not(feature = "cluster"))]
+fn cluster_backend(
+    _infos: Vec<ConnectionInfo>,
+    _roots: Option<&[u8]>,
+    _timeout: Duration,
+) -> Result<Backend, ConfigError> {
+    Err(ConfigError::new(
+        "redis_cluster_nodes",
+        "name a Redis Cluster, which needs the `cluster` feature of oauth-cache-redis",
+    ))
+}
+
+/// rustls needs a process-wide crypto provider, which it picks by itself only if
+/// exactly one is compiled in: unless the application installed one, the cache
+/// installs ring's (the one its `tls` feature brings), so that connecting never
+/// fails (or panics) for want of one.
+fn ensure_crypto_provider() {
+    #[cfg(feature = "tls")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one meanwhile: either will do.
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

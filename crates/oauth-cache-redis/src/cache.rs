@@ -53,7 +53,12 @@ pub(crate) struct Settings {
     pub(crate) poll_first: Duration,
     pub(crate) poll_max: Duration,
     pub(crate) subscribe: bool,
-    pub(crate) redacted_url: String,
+    /// Whether the nodes are a Redis Cluster's.
+    pub(crate) cluster: bool,
+    /// The node URLs without their passwords.
+    pub(crate) redacted_urls: Vec<String>,
+    /// Whether credentials were given to the builder (never what they are).
+    pub(crate) credentials: &'static str,
 }
 
 /// A key this process has cached: to map a hashed key in a message back to it.
@@ -74,6 +79,8 @@ pub(crate) struct Inner {
     known: Mutex<HashMap<String, Known>>,
     subscriber: OnceLock<AbortHandle>,
     subscribed: Arc<watch::Sender<bool>>,
+    /// Why the last attempt to subscribe failed, for [`RedisTokenCache::connect`].
+    pub(crate) subscribe_error: Mutex<Option<RedisCacheError>>,
     /// The keys a call of this process waits for another process to fetch, each with
     /// what wakes it when that process announces the token.
     waiting: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
@@ -104,7 +111,7 @@ impl Drop for Inner {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Each critical section is a few map operations: a panic cannot leave it torn.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -270,6 +277,12 @@ impl RedisTokenCache {
     /// reads: the fleet's encryption key, 32 bytes in standard base64
     /// (`openssl rand -base64 32`).
     pub const ENCRYPTION_KEY_ENV: &'static str = "OAUTH_CACHE_REDIS_KEY";
+    /// The environment variable [`RedisTokenCacheBuilder::credentials_from_env`]
+    /// reads the Redis ACL username from (optional: the `default` user without it).
+    pub const USERNAME_ENV: &'static str = "OAUTH_CACHE_REDIS_USERNAME";
+    /// The environment variable [`RedisTokenCacheBuilder::credentials_from_env`]
+    /// reads the Redis password from.
+    pub const PASSWORD_ENV: &'static str = "OAUTH_CACHE_REDIS_PASSWORD";
     /// Default prefix of every Redis key (and of the invalidation channel).
     pub const DEFAULT_KEY_PREFIX: &'static str = "oauth-core:token:";
     /// Default time-to-live of the fetch lock: the longest one process may fetch
@@ -282,10 +295,30 @@ impl RedisTokenCache {
     /// Default timeout of each Redis command (and of connecting).
     pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
-    /// Starts building a cache on the Redis at `redis_url`
-    /// (`redis://[user:password@]host[:port][/db]`).
+    /// Starts building a cache on the Redis server at `redis_url`
+    /// (`redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS with the
+    /// `tls` feature).
     pub fn builder(redis_url: impl Into<String>) -> RedisTokenCacheBuilder {
-        RedisTokenCacheBuilder::new(redis_url.into())
+        RedisTokenCacheBuilder::single(redis_url.into())
+    }
+
+    /// Starts building a cache on a Redis Cluster, given the URLs of some of its
+    /// nodes (`redis://host:port` or `rediss://host:port`, all alike; database 0):
+    /// the cache learns the others from them, and follows the cluster's slots as they
+    /// move. Give several, so that the cache can start while one is down.
+    ///
+    /// Each token and its lock share a slot (their names carry a hash tag), and
+    /// invalidations are published to the whole cluster and received through a
+    /// connection to one of these nodes (another one after a failure).
+    ///
+    /// Needs the `cluster` feature: without it, [`build`](RedisTokenCacheBuilder::build)
+    /// fails naming the feature.
+    pub fn cluster_builder<I>(node_urls: I) -> RedisTokenCacheBuilder
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        RedisTokenCacheBuilder::cluster(node_urls.into_iter().map(Into::into).collect())
     }
 
     /// A cache with the default settings and its encryption key from the
@@ -317,15 +350,18 @@ impl RedisTokenCache {
                 known: Mutex::new(HashMap::new()),
                 subscriber: OnceLock::new(),
                 subscribed: Arc::new(subscribed),
+                subscribe_error: Mutex::new(None),
                 waiting: Mutex::new(HashMap::new()),
             }),
         }
     }
 
-    /// The Redis key that holds the token for `key`: the prefix and an HMAC of the
-    /// key (its credential fingerprint included) under a key derived from the
-    /// encryption key, so that no client id, tenant or user shows in Redis and no
-    /// name can be checked against a guessed secret.
+    /// The Redis key that holds the token for `key`: `<prefix>{<hmac>}`, the prefix
+    /// and an HMAC of the key (its credential fingerprint included) under a key
+    /// derived from the encryption key, so that no client id, tenant or user shows in
+    /// Redis and no name can be checked against a guessed secret. The braces make
+    /// the HMAC the Redis Cluster hash tag: the fetch lock, `<prefix>{<hmac>}:lock`,
+    /// lives in the same slot.
     pub fn redis_key(&self, key: &CacheKey) -> String {
         self.inner.keys(key).value
     }
@@ -355,8 +391,11 @@ impl RedisTokenCache {
     ///
     /// # Errors
     ///
-    /// [`RedisCacheError`] if Redis does not answer a `PING` within the Redis timeout,
-    /// or the subscription is not in place within four times that.
+    /// [`RedisCacheError`] if Redis does not answer a `PING` within the Redis timeout
+    /// (on a cluster: every primary), or the subscription is not in place within four
+    /// times that (then the reason of the last failed attempt, such as
+    /// [`RedisCacheError::PermissionDenied`] for a user without the channel).
+    /// [`RedisCacheError::Authentication`] if Redis refuses the credentials.
     pub async fn connect(&self) -> Result<(), RedisCacheError> {
         self.inner.store.ping().await?;
         if !self.inner.settings.subscribe {
@@ -371,7 +410,9 @@ impl RedisTokenCache {
         .await;
         match subscribed {
             Ok(true) => Ok(()),
-            _ => Err(RedisCacheError::Timeout(wait)),
+            _ => Err(lock(&self.inner.subscribe_error)
+                .clone()
+                .unwrap_or(RedisCacheError::Timeout(wait))),
         }
     }
 }
@@ -380,8 +421,13 @@ impl fmt::Debug for RedisTokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         let s = &inner.settings;
-        f.debug_struct("RedisTokenCache")
-            .field("redis_url", &s.redacted_url)
+        let mut d = f.debug_struct("RedisTokenCache");
+        match (s.cluster, s.redacted_urls.as_slice()) {
+            (false, [url]) => d.field("redis_url", url),
+            (true, _) => d.field("redis_cluster_nodes", &s.redacted_urls),
+            (false, urls) => d.field("redis_urls", &urls),
+        };
+        d.field("redis_credentials", &s.credentials)
             .field("key_prefix", &s.key_prefix)
             .field("lock_ttl", &s.lock_ttl)
             .field("max_lock_wait", &s.max_lock_wait)

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// failure is reported as a `tracing` warning. It is returned only by
 /// [`crate::RedisTokenCache::connect`], for a start-up or health check.
 ///
-/// It never contains the Redis URL or its password.
+/// It never contains the Redis URL, the username or the password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisCacheError {
@@ -18,6 +18,20 @@ pub enum RedisCacheError {
         "Redis did not answer within {0:?}: check that it is reachable, or raise `redis_timeout`"
     )]
     Timeout(Duration),
+    /// Redis refused the username and password (`WRONGPASS`, `NOAUTH`), or asked for
+    /// a password none was given for.
+    #[error(
+        "Redis refused the credentials ({0}): check the username and password \
+         (OAUTH_CACHE_REDIS_USERNAME and OAUTH_CACHE_REDIS_PASSWORD, or the URL's)"
+    )]
+    Authentication(String),
+    /// The Redis user may not run a command, or use a key or channel, the cache needs
+    /// (`NOPERM`): see the ACL rule in the crate's documentation.
+    #[error(
+        "Redis denied the cache's user a command, key or channel ({0}): grant the ACL rule \
+         the oauth-cache-redis documentation gives for the key prefix"
+    )]
+    PermissionDenied(String),
     /// Redis refused the connection or the command, or the connection broke.
     #[error("Redis failed: {0}")]
     Redis(String),
@@ -25,12 +39,32 @@ pub enum RedisCacheError {
 
 impl RedisCacheError {
     pub(crate) fn from_redis(err: &redis::RedisError) -> Self {
-        // The redis error names the failure (and the server's answer), never the URL.
-        Self::Redis(err.to_string())
+        // The redis error names the failure (and the server's answer), never the URL
+        // or the credentials.
+        let text = err.to_string();
+        match (err.kind(), err.code()) {
+            (redis::ErrorKind::AuthenticationFailed, _) | (_, Some("WRONGPASS" | "NOAUTH")) => {
+                Self::Authentication(text)
+            }
+            (_, Some("NOPERM")) => Self::PermissionDenied(text),
+            _ => Self::Redis(text),
+        }
     }
 
     /// Whether the failure was a timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
+    }
+
+    /// Whether Redis refused the credentials (see
+    /// [`RedisCacheError::Authentication`]).
+    pub fn is_authentication(&self) -> bool {
+        matches!(self, Self::Authentication(_))
+    }
+
+    /// Whether Redis denied the user a command, key or channel (see
+    /// [`RedisCacheError::PermissionDenied`]).
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, Self::PermissionDenied(_))
     }
 }

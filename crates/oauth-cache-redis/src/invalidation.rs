@@ -53,9 +53,9 @@ pub(crate) struct InvalidationMessage {
 /// Subscribes, handles messages, and subscribes again after any failure, until the
 /// cache is dropped.
 pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender<bool>>) {
-    let Some((client, channel, timeout)) = cache.upgrade().map(|c| {
+    let Some((clients, channel, timeout)) = cache.upgrade().map(|c| {
         (
-            c.store.client().clone(),
+            c.store.node_clients().to_vec(),
             c.settings.channel.clone(),
             c.store.timeout(),
         )
@@ -64,13 +64,21 @@ pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender
     };
     let mut delay = RESUBSCRIBE_FIRST;
     let mut failures = 0u32;
+    // The node to try first: after a lost subscription, the next one (on a cluster,
+    // PUBLISH reaches every node, so any node will do).
+    let mut first = 0usize;
     loop {
-        match subscribe(&client, &channel, timeout).await {
-            Ok(pubsub) => {
+        match subscribe(&clients, first, &channel, timeout).await {
+            Ok((pubsub, node)) => {
                 failures = 0;
                 delay = RESUBSCRIBE_FIRST;
+                first = node.wrapping_add(1);
+                match cache.upgrade() {
+                    Some(c) => *crate::cache::lock(&c.subscribe_error) = None,
+                    None => return,
+                }
                 status.send_replace(true);
-                tracing::debug!(channel = %channel, "token cache: subscribed to invalidations");
+                tracing::debug!(channel = %channel, node, "token cache: subscribed to invalidations");
                 match cache.upgrade() {
                     // Invalidations published while we were not subscribed were missed.
                     Some(c) => c.reconcile().await,
@@ -104,6 +112,11 @@ pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender
             }
             Err(err) => {
                 failures = failures.saturating_add(1);
+                first = first.wrapping_add(1);
+                match cache.upgrade() {
+                    Some(c) => *crate::cache::lock(&c.subscribe_error) = Some(err.clone()),
+                    None => return,
+                }
                 if failures == 1 {
                     tracing::warn!(channel = %channel, error = %err, "token cache: cannot subscribe to invalidations; retrying in the background");
                 } else {
@@ -119,22 +132,33 @@ pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender
     }
 }
 
+/// Subscribes through the first node of `clients` (starting at `first`, in turn)
+/// that lets it; the subscription and the node's index, or the last node's error.
 async fn subscribe(
-    client: &redis::Client,
+    clients: &[redis::Client],
+    first: usize,
     channel: &str,
     timeout: Duration,
-) -> Result<redis::aio::PubSub, RedisCacheError> {
-    let bounded = async {
-        let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(channel).await?;
-        Ok::<_, redis::RedisError>(pubsub)
-    };
-    // Connecting and subscribing are two round trips: allow two timeouts.
-    match tokio::time::timeout(timeout.saturating_mul(2), bounded).await {
-        Ok(Ok(pubsub)) => Ok(pubsub),
-        Ok(Err(err)) => Err(RedisCacheError::from_redis(&err)),
-        Err(_) => Err(RedisCacheError::Timeout(timeout.saturating_mul(2))),
+) -> Result<(redis::aio::PubSub, usize), RedisCacheError> {
+    let mut last = RedisCacheError::Redis("no Redis node to subscribe through".to_owned());
+    for offset in 0..clients.len() {
+        let node = first.wrapping_add(offset) % clients.len();
+        let Some(client) = clients.get(node) else {
+            continue;
+        };
+        let bounded = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        // Connecting and subscribing are two round trips: allow two timeouts.
+        last = match tokio::time::timeout(timeout.saturating_mul(2), bounded).await {
+            Ok(Ok(pubsub)) => return Ok((pubsub, node)),
+            Ok(Err(err)) => RedisCacheError::from_redis(&err),
+            Err(_) => RedisCacheError::Timeout(timeout.saturating_mul(2)),
+        };
     }
+    Err(last)
 }
 
 impl Inner {

@@ -15,45 +15,266 @@ pub const CLIENT_SECRET: &str = "csecret-5d81c2-do-not-leak";
 pub const TENANT: &str = "tenant-4b2a77.onmicrosoft.com";
 pub const REDIS_PASSWORD: &str = "redispw-93be1f";
 
-/// `REDIS_URL`, or `None` after printing why the test is skipped. Under CI (`CI` set
-/// and not `false`/`0`) a missing `REDIS_URL` fails the test instead: CI must run it.
-pub fn redis_url() -> Option<String> {
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        if !url.trim().is_empty() {
-            return Some(url);
+/// Whether the tests run under CI (`CI` set and not `false`/`0`): then every Redis
+/// deployment must be there, and a missing variable fails the test.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// The value of `var`, or `None` after printing why the test is skipped; under CI a
+/// missing variable fails the test instead: CI must set it (see `.ci/run`).
+pub fn required_var(var: &str) -> Option<String> {
+    if let Ok(value) = std::env::var(var) {
+        if !value.trim().is_empty() {
+            return Some(value);
         }
     }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
     assert!(
-        !ci,
-        "REDIS_URL is not set but CI is: CI must start redis-server and export REDIS_URL"
+        !under_ci(),
+        "{var} is not set but CI is: CI must start the Redis deployments and export {var} (see .ci/run)"
     );
-    println!("skipped: REDIS_URL not set");
+    println!("skipped: {var} not set");
     None
 }
 
-/// The Redis URL, or return from the test (see [`redis_url`]).
+/// `REDIS_URL`, or `None` after printing why the test is skipped (failing under
+/// CI).
+pub fn redis_url() -> Option<String> {
+    required_var("REDIS_URL")
+}
+
+/// The single node (`REDIS_URL`), or return from the test (see [`redis_url`]).
 macro_rules! require_redis {
     () => {
-        match crate::common::redis_url() {
-            Some(url) => url,
+        match crate::common::Redis::from_env(crate::common::Deployment::SingleNode) {
+            Some(redis) => redis,
             None => return,
         }
     };
 }
 pub(crate) use require_redis;
 
+/// The Redis deployments the tests run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deployment {
+    /// One server: `REDIS_URL`.
+    SingleNode,
+    /// One server that speaks TLS only: `REDIS_TLS_URL`, its CA in `REDIS_TLS_CA_FILE`.
+    Tls,
+    /// A Redis Cluster: `REDIS_CLUSTER_URLS`, its masters' URLs, comma-separated.
+    Cluster,
+}
+
+/// The Redis timeout of the caches on the TLS node and on the cluster. Connecting
+/// there costs more than the default 250 ms allows in a debug build on two busy
+/// cores (a TLS handshake takes 30 to 70 ms of CPU unoptimised; a cluster
+/// connection is one per master, after `CLUSTER SLOTS`), and a command that times
+/// out makes a process fetch its own token, which the tests count.
+pub const SLOW_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A Redis deployment, as the caches and the tests' own connections reach it.
+#[derive(Clone)]
+pub struct Redis {
+    pub deployment: Deployment,
+    /// The node URLs (one but for a cluster, whose every master is listed).
+    pub urls: Vec<String>,
+    /// The CA of a TLS deployment, in PEM.
+    pub ca: Option<Vec<u8>>,
+}
+
+impl Redis {
+    /// The deployment from the environment, or `None` (see [`required_var`]).
+    pub fn from_env(deployment: Deployment) -> Option<Self> {
+        match deployment {
+            Deployment::SingleNode => Some(Self::single_node_at(redis_url()?)),
+            Deployment::Tls => {
+                let url = required_var("REDIS_TLS_URL")?;
+                let ca_file = required_var("REDIS_TLS_CA_FILE")?;
+                let ca = std::fs::read(&ca_file)
+                    .unwrap_or_else(|e| panic!("REDIS_TLS_CA_FILE {ca_file}: {e}"));
+                Some(Self {
+                    deployment,
+                    urls: vec![url],
+                    ca: Some(ca),
+                })
+            }
+            Deployment::Cluster => {
+                let urls: Vec<String> = required_var("REDIS_CLUSTER_URLS")?
+                    .split(',')
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.is_empty())
+                    .collect();
+                assert!(!urls.is_empty(), "REDIS_CLUSTER_URLS names no node");
+                Some(Self {
+                    deployment,
+                    urls,
+                    ca: None,
+                })
+            }
+        }
+    }
+
+    /// A plain single server at `url`.
+    pub fn single_node_at(url: String) -> Self {
+        Self {
+            deployment: Deployment::SingleNode,
+            urls: vec![url],
+            ca: None,
+        }
+    }
+
+    /// A builder on this deployment (trusting its CA), nothing else set but the
+    /// Redis timeout of TLS and cluster deployments (see [`SLOW_CONNECT_TIMEOUT`]).
+    pub fn cache_builder(&self) -> RedisTokenCacheBuilder {
+        match self.deployment {
+            Deployment::SingleNode => RedisTokenCache::builder(self.urls[0].as_str()),
+            Deployment::Tls => RedisTokenCache::builder(self.urls[0].as_str())
+                .tls_root_certificates_pem(self.ca.as_deref().expect("the CA of the TLS node"))
+                .redis_timeout(SLOW_CONNECT_TIMEOUT),
+            Deployment::Cluster => RedisTokenCache::cluster_builder(self.urls.clone())
+                .redis_timeout(SLOW_CONNECT_TIMEOUT),
+        }
+    }
+
+    /// A client of each node (of a cluster: each master), as the default user.
+    pub fn node_clients(&self) -> Vec<redis::Client> {
+        self.urls
+            .iter()
+            .map(|url| match &self.ca {
+                Some(ca) => redis::Client::build_with_tls(
+                    url.as_str(),
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(ca.clone()),
+                    },
+                )
+                .expect("TLS client"),
+                None => redis::Client::open(url.as_str()).expect("valid url"),
+            })
+            .collect()
+    }
+
+    /// A connection to each node.
+    pub async fn node_connections(&self) -> Vec<redis::aio::MultiplexedConnection> {
+        let mut conns = Vec::new();
+        for client in self.node_clients() {
+            conns.push(node_connection(&client).await);
+        }
+        conns
+    }
+}
+
+/// The tests' own connections wait long: a busy machine is no reason to fail.
+const TEST_CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to the node of `client`.
+pub async fn node_connection(client: &redis::Client) -> redis::aio::MultiplexedConnection {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(TEST_CONNECTION_TIMEOUT))
+        .set_response_timeout(Some(TEST_CONNECTION_TIMEOUT));
+    client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .expect("connect to a Redis node")
+}
+
+/// A connection for key commands, whatever the deployment (on a cluster, each
+/// command goes to its key's node).
+#[derive(Clone)]
+pub enum Raw {
+    Node(redis::aio::MultiplexedConnection),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Raw {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Self::Node(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Self::Node(c) => c.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Node(c) => c.get_db(),
+            Self::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// Runs each named test, an `async fn(Redis)` of the calling module, against each
+/// deployment, as `<name>::single_node`, `<name>::tls` and `<name>::cluster`; each is
+/// skipped (or fails under CI) without its variables.
+macro_rules! on_each_deployment {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::common::{Deployment, Redis};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn single_node() {
+                if let Some(redis) = Redis::from_env(Deployment::SingleNode) {
+                    super::$name(redis).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn tls() {
+                if let Some(redis) = Redis::from_env(Deployment::Tls) {
+                    super::$name(redis).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn cluster() {
+                if let Some(redis) = Redis::from_env(Deployment::Cluster) {
+                    super::$name(redis).await;
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use on_each_deployment;
+
 /// A key prefix no other test (or run) uses.
 pub fn unique_prefix() -> String {
     format!("oauth-cache-redis-test:{:016x}:", fastrand::u64(..))
 }
 
-/// A builder on `url` with the test's prefix and the tests' encryption key (the same
-/// for every "process" of a test).
-pub fn builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
-    RedisTokenCache::builder(url)
+/// A builder on `redis` with the test's prefix and the tests' encryption key (the
+/// same for every "process" of a test).
+pub fn builder(redis: &Redis, prefix: &str) -> RedisTokenCacheBuilder {
+    redis
+        .cache_builder()
         .key_prefix(prefix)
         .encryption_key(TEST_KEY)
+}
+
+/// The hash in the Redis names of `key`: `<prefix>{<hash>}`.
+pub fn key_hash(cache: &RedisTokenCache, prefix: &str, key: &CacheKey) -> String {
+    let name = cache.redis_key(key);
+    let tagged = name
+        .strip_prefix(prefix)
+        .expect("the name starts with the prefix");
+    tagged
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .expect("the name ends in a hash tag")
+        .to_owned()
 }
 
 /// The cache key of the tests' client, as a `TokenClient` would build it.
@@ -138,76 +359,86 @@ impl TokenSource for FakeSource {
     }
 }
 
-/// A plain connection, to look at what the cache wrote.
-pub async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(url)
-        .expect("valid url")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to Redis")
+/// A connection as the default user, to look at what the cache wrote.
+pub async fn raw(redis: &Redis) -> Raw {
+    match redis.deployment {
+        Deployment::Cluster => Raw::Cluster(
+            redis::cluster::ClusterClientBuilder::new(redis.urls.clone())
+                .connection_timeout(TEST_CONNECTION_TIMEOUT)
+                .response_timeout(TEST_CONNECTION_TIMEOUT)
+                .build()
+                .expect("valid urls")
+                .get_async_connection()
+                .await
+                .expect("connect to the cluster"),
+        ),
+        _ => Raw::Node(node_connection(&redis.node_clients()[0]).await),
+    }
 }
 
-pub async fn raw_get(url: &str, key: &str) -> Option<String> {
+pub async fn raw_get(redis: &Redis, key: &str) -> Option<String> {
     redis::cmd("GET")
         .arg(key)
-        .query_async(&mut raw(url).await)
+        .query_async(&mut raw(redis).await)
         .await
         .expect("GET")
 }
 
-/// Every key under `prefix`.
-pub async fn keys_under(url: &str, prefix: &str) -> Vec<String> {
-    let mut conn = raw(url).await;
-    let mut cursor = 0u64;
+/// Every key under `prefix`, on every node.
+pub async fn keys_under(redis: &Redis, prefix: &str) -> Vec<String> {
     let mut keys = Vec::new();
-    loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut conn)
-            .await
-            .expect("SCAN");
-        keys.extend(batch);
-        if next == 0 {
-            return keys;
+    for mut conn in redis.node_connections().await {
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(format!("{prefix}*"))
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .expect("SCAN");
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
         }
-        cursor = next;
     }
+    keys
 }
 
-/// A prefix of the test's own on `url`, and the guard that deletes its keys.
-pub fn isolated(url: String) -> (String, String, Cleanup) {
+/// A prefix of the test's own on `redis`, and the guard that deletes its keys.
+pub fn isolated(redis: Redis) -> (Redis, String, Cleanup) {
     let prefix = unique_prefix();
     let cleanup = Cleanup {
-        url: url.clone(),
+        redis: redis.clone(),
         prefix: prefix.clone(),
     };
-    (url, prefix, cleanup)
+    (redis, prefix, cleanup)
 }
 
 /// Deletes a test's keys when dropped (tokens live an hour otherwise).
 pub struct Cleanup {
-    pub url: String,
+    pub redis: Redis,
     pub prefix: String,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(self.url.as_str()) else {
-            return;
-        };
-        let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
-            return;
-        };
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.prefix))
-            .query(&mut conn)
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut conn);
+        // Node by node: on a cluster, each key is deleted where it lives.
+        for client in self.redis.node_clients() {
+            let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(1)) else {
+                continue;
+            };
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}*", self.prefix))
+                .query(&mut conn)
+                .unwrap_or_default();
+            for key in keys {
+                let _: Result<i64, _> = redis::cmd("DEL").arg(key).query(&mut conn);
+            }
         }
     }
 }
@@ -217,6 +448,8 @@ impl Drop for Cleanup {
 pub struct OwnRedis {
     child: Child,
     pub url: String,
+    /// The same server, for the helpers.
+    pub redis: Redis,
 }
 
 impl OwnRedis {
@@ -241,9 +474,11 @@ impl OwnRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("start redis-server");
+        let url = format!("redis://127.0.0.1:{port}/");
         let own = Self {
             child,
-            url: format!("redis://127.0.0.1:{port}/"),
+            redis: Redis::single_node_at(url.clone()),
+            url,
         };
         let client = redis::Client::open(own.url.as_str()).expect("valid url");
         for _ in 0..200 {
@@ -295,8 +530,9 @@ impl Drop for OwnRedis {
 pub const TEST_KEY: [u8; 32] = [0x42; 32];
 
 /// A builder for a fleet that keeps tokens in plaintext (explicitly allowed).
-pub fn plain_builder(url: &str, prefix: &str) -> RedisTokenCacheBuilder {
-    RedisTokenCache::builder(url)
+pub fn plain_builder(redis: &Redis, prefix: &str) -> RedisTokenCacheBuilder {
+    redis
+        .cache_builder()
         .key_prefix(prefix)
         .allow_plaintext(true)
 }
@@ -324,22 +560,23 @@ pub fn seal(key: &[u8; 32], redis_key: &str, plaintext: &[u8]) -> String {
 }
 
 /// `SET key value PX ttl_ms` with raw bytes, as anyone who can write to Redis can.
-pub async fn plant(url: &str, key: &str, value: &[u8], ttl_ms: u64) {
+pub async fn plant(redis: &Redis, key: &str, value: &[u8], ttl_ms: u64) {
     let _: () = redis::cmd("SET")
         .arg(key)
         .arg(value)
         .arg("PX")
         .arg(ttl_ms)
-        .query_async(&mut raw(url).await)
+        .query_async(&mut raw(redis).await)
         .await
         .expect("SET");
 }
+
 /// How many times Redis ran each read of a value (`GET`, `GETRANGE`) since it
 /// started, from `INFO commandstats` (commands run by scripts included).
-pub async fn reads_served(url: &str) -> u64 {
+pub async fn reads_served(redis: &Redis) -> u64 {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
-        .query_async(&mut raw(url).await)
+        .query_async(&mut raw(redis).await)
         .await
         .expect("INFO");
     info.lines()

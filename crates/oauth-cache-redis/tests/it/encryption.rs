@@ -9,19 +9,23 @@ use oauth_core::TokenCache;
 
 use crate::common::*;
 
+on_each_deployment!(with_encryption_the_raw_value_holds_no_token_and_decrypts_back,);
+
 const KEY: [u8; 32] = [0x5a; 32];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
-    let writer = builder(&url, &prefix).encryption_key(KEY).build().unwrap();
+    let writer = builder(&redis, &prefix)
+        .encryption_key(KEY)
+        .build()
+        .unwrap();
     let token = writer.get(&key, &dyn_source).await.unwrap();
     let redis_key = writer.redis_key(&key);
 
-    let stored = raw_get(&url, &redis_key)
+    let stored = raw_get(&redis, &redis_key)
         .await
         .expect("the token is stored");
     assert!(
@@ -56,7 +60,7 @@ async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back() {
     assert_eq!(record["scopes"][0], "api://fleet-api/.default");
     let ttl: i64 = redis::cmd("PTTL")
         .arg(&redis_key)
-        .query_async(&mut raw(&url).await)
+        .query_async(&mut raw(&redis).await)
         .await
         .unwrap();
     assert!(
@@ -65,19 +69,22 @@ async fn with_encryption_the_raw_value_holds_no_token_and_decrypts_back() {
     );
 
     // Another process with the same key reads it: no fetch.
-    let reader = builder(&url, &prefix).encryption_key(KEY).build().unwrap();
+    let reader = builder(&redis, &prefix)
+        .encryption_key(KEY)
+        .build()
+        .unwrap();
     let read = reader.get(&key, &dyn_source).await.unwrap();
     assert!(read.same_as(&token));
     assert_eq!(source.calls(), 1);
 
     // A process with another key, or none, cannot: it fetches its own.
-    let stranger = builder(&url, &prefix)
+    let stranger = builder(&redis, &prefix)
         .encryption_key([0x11; 32])
         .build()
         .unwrap();
     let own = stranger.get(&key, &dyn_source).await.unwrap();
     assert_eq!(own.secret(), source.token_value(2));
-    let plain_reader = plain_builder(&url, &prefix).build().unwrap();
+    let plain_reader = plain_builder(&redis, &prefix).build().unwrap();
     let own = plain_reader.get(&key, &dyn_source).await.unwrap();
     assert_eq!(own.secret(), source.token_value(3));
     assert_eq!(source.calls(), 3);

@@ -11,12 +11,18 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
 
+on_each_deployment!(
+    eight_processes_on_a_cold_cache_make_one_token_request,
+    when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl,
+    a_token_in_redis_is_used_only_if_fresh_and_not_rejected,
+    waiters_read_the_new_token_when_it_is_announced_not_at_their_next_poll,
+);
+
 const INSTANCES: usize = 8;
 const CALLERS_PER_INSTANCE: usize = 4;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn eight_processes_on_a_cold_cache_make_one_token_request() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn eight_processes_on_a_cold_cache_make_one_token_request(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
@@ -39,7 +45,7 @@ async fn eight_processes_on_a_cold_cache_make_one_token_request() {
     // and its own provider with its own token client.
     let providers: Vec<Arc<OAuthProvider>> = (0..INSTANCES)
         .map(|_| {
-            let cache = builder(&url, &prefix).build().unwrap();
+            let cache = builder(&redis, &prefix).build().unwrap();
             Arc::new(
                 OAuthProvider::builder()
                     .endpoint(
@@ -97,9 +103,8 @@ async fn eight_processes_on_a_cold_cache_make_one_token_request() {
     server.verify().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     const LOCK_TTL: Duration = Duration::from_secs(1);
     let source = FakeSource::hanging_first(Duration::ZERO);
     let key = default_key();
@@ -111,7 +116,7 @@ async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl()
         .enable_all()
         .build()
         .unwrap();
-    let victim = builder(&url, &prefix).lock_ttl(LOCK_TTL).build().unwrap();
+    let victim = builder(&redis, &prefix).lock_ttl(LOCK_TTL).build().unwrap();
     let lock_key = format!("{}:lock", victim.redis_key(&key));
     let victim_provider = OAuthProvider::from_source(
         key.clone(),
@@ -121,7 +126,7 @@ async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl()
     let victim_call = victim_runtime.spawn(async move { victim_provider.token().await });
     source.wait_for_calls(1).await;
     assert!(
-        raw_get(&url, &lock_key).await.is_some(),
+        raw_get(&redis, &lock_key).await.is_some(),
         "the victim holds the fetch lock while it fetches"
     );
 
@@ -129,7 +134,7 @@ async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl()
     victim_call.abort();
     victim_runtime.shutdown_background();
 
-    let survivor = builder(&url, &prefix).lock_ttl(LOCK_TTL).build().unwrap();
+    let survivor = builder(&redis, &prefix).lock_ttl(LOCK_TTL).build().unwrap();
     let survivor_provider = OAuthProvider::from_source(
         key.clone(),
         source.clone() as Arc<dyn TokenSource>,
@@ -149,19 +154,18 @@ async fn when_the_fetching_process_dies_another_takes_over_within_the_lock_ttl()
     // ... and took over soon after.
     assert!(took <= LOCK_TTL + Duration::from_secs(1), "took {took:?}");
     // The survivor released its own lock.
-    assert!(raw_get(&url, &lock_key).await.is_none());
+    assert!(raw_get(&redis, &lock_key).await.is_none());
     drop(victim);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
     // A token too close to its refresh point, stored by "another process" of a
     // fleet that keeps tokens in plaintext.
-    let writer = plain_builder(&url, &prefix).build().unwrap();
+    let writer = plain_builder(&redis, &prefix).build().unwrap();
     let stale = oauth_core::AccessToken::valid_for("at-stale-near-expiry", Duration::from_secs(40));
     let record = serde_json::json!({
         "v": 1,
@@ -171,7 +175,7 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
         "lifetime_ms": 3_600_000u64,
         "scopes": [],
     });
-    let mut conn = raw(&url).await;
+    let mut conn = raw(&redis).await;
     let _: () = redis::cmd("SET")
         .arg(writer.redis_key(&key))
         .arg(record.to_string())
@@ -182,13 +186,13 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
         .unwrap();
 
     // Not fresh on this clock (40 s left of an hour): fetched anew, and stored.
-    let cache = plain_builder(&url, &prefix).build().unwrap();
+    let cache = plain_builder(&redis, &prefix).build().unwrap();
     let token = cache.get(&key, &dyn_source).await.unwrap();
     assert_eq!(token.secret(), source.token_value(1));
     assert_eq!(source.calls(), 1);
 
     // A fresh stored token is taken as is by another process.
-    let other = plain_builder(&url, &prefix).build().unwrap();
+    let other = plain_builder(&redis, &prefix).build().unwrap();
     let token = other.get(&key, &dyn_source).await.unwrap();
     assert_eq!(token.secret(), source.token_value(1));
     assert_eq!(source.calls(), 1);
@@ -196,9 +200,9 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
 
     // Rejected by an API: even if a slow writer puts it back into Redis, this process
     // does not take it again.
-    let raw_value = raw_get(&url, &other.redis_key(&key)).await.unwrap();
+    let raw_value = raw_get(&redis, &other.redis_key(&key)).await.unwrap();
     other.invalidate(&key, &token).await;
-    assert!(raw_get(&url, &other.redis_key(&key)).await.is_none());
+    assert!(raw_get(&redis, &other.redis_key(&key)).await.is_none());
     let _: () = redis::cmd("SET")
         .arg(other.redis_key(&key))
         .arg(raw_value)
@@ -210,15 +214,14 @@ async fn a_token_in_redis_is_used_only_if_fresh_and_not_rejected() {
     assert_eq!(source.calls(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn waiters_read_the_new_token_when_it_is_announced_not_at_their_next_poll() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn waiters_read_the_new_token_when_it_is_announced_not_at_their_next_poll(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     // The fetch takes 300 ms; a waiter that only polled would look again after 20 s.
     let (source, dyn_source) = FakeSource::shared(Duration::from_millis(300));
     let slow_poll = Duration::from_secs(20);
-    let holder = builder(&url, &prefix).build().unwrap();
-    let waiter = builder(&url, &prefix)
+    let holder = builder(&redis, &prefix).build().unwrap();
+    let waiter = builder(&redis, &prefix)
         .lock_poll(slow_poll, slow_poll)
         .build()
         .unwrap();

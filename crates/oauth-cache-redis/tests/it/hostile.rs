@@ -7,11 +7,19 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
+use futures_util::StreamExt as _;
 use oauth_cache_redis::RedisTokenCache;
 use oauth_core::{CacheKey, TokenCache};
 use tokio::time::Instant;
 
 use crate::common::*;
+
+on_each_deployment!(
+    planted_values_are_ignored_and_the_fleet_still_makes_one_token_request,
+    garbage_messages_do_not_stop_the_subscriber,
+    a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait,
+    a_planted_lock_that_expires_keeps_the_fleet_to_one_request,
+);
 
 fn now_ms() -> u64 {
     u64::try_from(
@@ -64,10 +72,10 @@ enum Mode {
 }
 
 impl Mode {
-    fn cache(self, url: &str, prefix: &str) -> RedisTokenCache {
+    fn cache(self, redis: &Redis, prefix: &str) -> RedisTokenCache {
         match self {
-            Self::Plaintext => plain_builder(url, prefix),
-            Self::Encrypted => builder(url, prefix).encryption_key(TEST_KEY),
+            Self::Plaintext => plain_builder(redis, prefix),
+            Self::Encrypted => builder(redis, prefix).encryption_key(TEST_KEY),
         }
         .build()
         .unwrap()
@@ -214,20 +222,20 @@ fn cases() -> Vec<(&'static str, Plant, bool)> {
 /// it at once, and a third one later. The planted value is either served by all
 /// three without a fetch (`served`), or ignored: one fetch for the fleet, that token
 /// for all three, and Redis holds it instead of what was planted.
-async fn scenario(url: String, mode: Mode, plant: Plant, served: bool) -> Result<(), String> {
-    let (url, prefix, _cleanup) = isolated(url);
+async fn scenario(redis: Redis, mode: Mode, plant: Plant, served: bool) -> Result<(), String> {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::from_millis(100));
-    let a = mode.cache(&url, &prefix);
-    let b = mode.cache(&url, &prefix);
+    let a = mode.cache(&redis, &prefix);
+    let b = mode.cache(&redis, &prefix);
     let redis_key = a.redis_key(&key);
     match plant {
-        Plant::Raw(bytes) => plant_value(&url, &redis_key, &bytes).await,
+        Plant::Raw(bytes) => plant_value(&redis, &redis_key, &bytes).await,
         Plant::Record(bytes) => match mode {
-            Mode::Plaintext => plant_value(&url, &redis_key, &bytes).await,
+            Mode::Plaintext => plant_value(&redis, &redis_key, &bytes).await,
             Mode::Encrypted => {
                 plant_value(
-                    &url,
+                    &redis,
                     &redis_key,
                     seal(&TEST_KEY, &redis_key, &bytes).as_bytes(),
                 )
@@ -238,13 +246,13 @@ async fn scenario(url: String, mode: Mode, plant: Plant, served: bool) -> Result
             let _: i64 = redis::cmd("RPUSH")
                 .arg(&redis_key)
                 .arg("x")
-                .query_async(&mut raw(&url).await)
+                .query_async(&mut raw(&redis).await)
                 .await
                 .unwrap();
         }
     }
     let (ta, tb) = tokio::join!(a.get(&key, &dyn_source), b.get(&key, &dyn_source));
-    let c = mode.cache(&url, &prefix);
+    let c = mode.cache(&redis, &prefix);
     let tc = c.get(&key, &dyn_source).await;
     let expected = if served {
         PLANTED.to_owned()
@@ -270,21 +278,24 @@ async fn scenario(url: String, mode: Mode, plant: Plant, served: bool) -> Result
     Ok(())
 }
 
-async fn plant_value(url: &str, key: &str, bytes: &[u8]) {
-    plant(url, key, bytes, 60_000).await;
+async fn plant_value(redis: &Redis, key: &str, bytes: &[u8]) {
+    plant(redis, key, bytes, 60_000).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn planted_values_are_ignored_and_the_fleet_still_makes_one_token_request() {
-    let url = require_redis!();
+async fn planted_values_are_ignored_and_the_fleet_still_makes_one_token_request(redis: Redis) {
     let scenarios = cases().into_iter().flat_map(|(name, plant, served)| {
-        let url = url.clone();
+        let redis = redis.clone();
         [Mode::Plaintext, Mode::Encrypted].map(move |mode| {
-            let (url, plant) = (url.clone(), plant.clone());
-            async move { (name, mode, scenario(url, mode, plant, served).await) }
+            let (redis, plant) = (redis.clone(), plant.clone());
+            async move { (name, mode, scenario(redis, mode, plant, served).await) }
         })
     });
-    let results = join_all(scenarios).await;
+    // Eight at a time: each scenario is three "processes", each with its own
+    // connections (on a cluster, one per master).
+    let results: Vec<_> = futures_util::stream::iter(scenarios)
+        .buffer_unordered(8)
+        .collect()
+        .await;
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(name, mode, result)| {
@@ -302,17 +313,16 @@ async fn planted_values_are_ignored_and_the_fleet_still_makes_one_token_request(
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn garbage_messages_do_not_stop_the_subscriber() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn garbage_messages_do_not_stop_the_subscriber(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
-    let a = builder(&url, &prefix).build().unwrap();
-    let b = builder(&url, &prefix).build().unwrap();
+    let a = builder(&redis, &prefix).build().unwrap();
+    let b = builder(&redis, &prefix).build().unwrap();
     b.connect().await.unwrap();
     let first = a.get(&key, &dyn_source).await.unwrap();
     assert!(b.get(&key, &dyn_source).await.unwrap().same_as(&first));
-    let hash = b.redis_key(&key).strip_prefix(&prefix).unwrap().to_owned();
+    let hash = key_hash(&b, &prefix, &key);
 
     let mut garbage: Vec<Vec<u8>> = vec![
         b"\xff\xfe\xfd\x00\x80".to_vec(),
@@ -333,7 +343,7 @@ async fn garbage_messages_do_not_stop_the_subscriber() {
     padded.extend(std::iter::repeat_n(b'x', 64 * 1024));
     padded.extend_from_slice(b"\"}");
     garbage.push(padded);
-    let mut conn = raw(&url).await;
+    let mut conn = raw(&redis).await;
     for payload in &garbage {
         let _: i64 = redis::cmd("PUBLISH")
             .arg(b.invalidation_channel())
@@ -365,15 +375,17 @@ fn lock_key(cache: &RedisTokenCache, key: &CacheKey) -> String {
     format!("{}:lock", cache.redis_key(key))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     const BOUND: Duration = Duration::from_millis(300);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
-    let cache = builder(&url, &prefix).max_lock_wait(BOUND).build().unwrap();
+    let cache = builder(&redis, &prefix)
+        .max_lock_wait(BOUND)
+        .build()
+        .unwrap();
     // Held for ten minutes by "someone", with a value that is not even UTF-8.
-    plant(&url, &lock_key(&cache, &key), b"\xff\xfeheld", 600_000).await;
+    plant(&redis, &lock_key(&cache, &key), b"\xff\xfeheld", 600_000).await;
 
     let started = Instant::now();
     let token = tokio::time::timeout(Duration::from_secs(5), cache.get(&key, &dyn_source))
@@ -394,22 +406,24 @@ async fn a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait() {
     assert!(took < BOUND + Duration::from_millis(400), "took {took:?}");
 
     // What it fetched is shared: the next process does not wait, nor fetch.
-    let other = builder(&url, &prefix).max_lock_wait(BOUND).build().unwrap();
+    let other = builder(&redis, &prefix)
+        .max_lock_wait(BOUND)
+        .build()
+        .unwrap();
     let started = Instant::now();
     assert!(other.get(&key, &dyn_source).await.unwrap().same_as(&token));
     assert!(started.elapsed() < BOUND);
     assert_eq!(source.calls(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_planted_lock_that_expires_keeps_the_fleet_to_one_request() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn a_planted_lock_that_expires_keeps_the_fleet_to_one_request(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::from_millis(50));
     let caches: Vec<RedisTokenCache> = (0..4)
-        .map(|_| builder(&url, &prefix).build().unwrap())
+        .map(|_| builder(&redis, &prefix).build().unwrap())
         .collect();
-    plant(&url, &lock_key(&caches[0], &key), b"\x80\x81", 300).await;
+    plant(&redis, &lock_key(&caches[0], &key), b"\x80\x81", 300).await;
     let results = join_all(caches.iter().map(|c| c.get(&key, &dyn_source))).await;
     for result in results {
         assert_eq!(result.unwrap().secret(), source.token_value(1));
@@ -424,36 +438,32 @@ async fn a_planted_lock_that_expires_keeps_the_fleet_to_one_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_stored_notices_causes_a_bounded_number_of_reads() {
     // Counts the reads Redis served: needs a redis-server no other test uses.
-    let Some(redis) = OwnRedis::start().await else {
+    let Some(own) = OwnRedis::start().await else {
         return;
     };
-    let url = redis.url.clone();
+    let redis = own.redis.clone();
     let prefix = unique_prefix();
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
     // Polls rarely: the reads counted are those the notices cause.
-    let cache = builder(&url, &prefix)
+    let cache = builder(&redis, &prefix)
         .lock_poll(Duration::from_secs(3), Duration::from_secs(3))
         .max_lock_wait(Duration::from_secs(20))
         .build()
         .unwrap();
     cache.connect().await.unwrap();
-    let hash = cache
-        .redis_key(&key)
-        .strip_prefix(&prefix)
-        .unwrap()
-        .to_owned();
-    plant(&url, &lock_key(&cache, &key), b"held", 600_000).await;
+    let hash = key_hash(&cache, &prefix, &key);
+    plant(&redis, &lock_key(&cache, &key), b"held", 600_000).await;
     let waiting = {
         let (cache, key, dyn_source) = (cache.clone(), key.clone(), dyn_source.clone());
         tokio::spawn(async move { cache.get(&key, &dyn_source).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let mut conn = raw(&url).await;
+    let mut conn = raw(&redis).await;
 
     // Notices for a key nobody here waits for cost no read at all.
-    let before = reads_served(&url).await;
+    let before = reads_served(&redis).await;
     let started = Instant::now();
     flood(
         &mut conn,
@@ -462,16 +472,16 @@ async fn a_flood_of_stored_notices_causes_a_bounded_number_of_reads() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let unknown = reads_served(&url).await.saturating_sub(before);
+    let unknown = reads_served(&redis).await.saturating_sub(before);
 
     // Notices for the key being waited for: reads are spaced out, not one per notice.
-    let before = reads_served(&url).await;
+    let before = reads_served(&redis).await;
     let started_known = Instant::now();
     flood(&mut conn, cache.invalidation_channel(), &hash).await;
     let published_in = started_known.elapsed();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let window = started_known.elapsed();
-    let known = reads_served(&url).await.saturating_sub(before);
+    let known = reads_served(&redis).await.saturating_sub(before);
     println!(
         "{NOTICES} stored notices for a key not awaited: {unknown} reads; {NOTICES} for the awaited key (published in {published_in:?}, counted over {window:?}): {known} reads; both floods {:?}",
         started.elapsed()
@@ -504,7 +514,7 @@ async fn a_flood_of_stored_notices_causes_a_bounded_number_of_reads() {
 
 /// Publishes [`NOTICES`] `stored` notices for `hash` from as many made-up processes, one
 /// after the other, as fast as one connection goes.
-async fn flood(conn: &mut redis::aio::MultiplexedConnection, channel: &str, hash: &str) {
+async fn flood(conn: &mut Raw, channel: &str, hash: &str) {
     for i in 0..NOTICES {
         let notice =
             serde_json::json!({"key": hash, "event": "stored", "from": format!("attacker-{i}")});

@@ -10,16 +10,18 @@ use oauth_core::{TokenCache, TokenSource};
 
 use crate::common::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redis_key_names_and_messages_name_no_client_tenant_or_token() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+on_each_deployment!(redis_key_names_and_messages_name_no_client_tenant_or_token,);
+
+async fn redis_key_names_and_messages_name_no_client_tenant_or_token(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     assert!(
         key.as_str().contains(CLIENT_ID),
         "the key itself names the client"
     );
-    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(50));
-    let cache = builder(&url, &prefix).build().unwrap();
+    // The fetch lasts long enough to look at Redis meanwhile (over TLS too).
+    let (source, dyn_source) = FakeSource::shared(Duration::from_millis(500));
+    let cache = builder(&redis, &prefix).build().unwrap();
 
     // Look while the fetch holds the lock, and after.
     let fetch = {
@@ -28,15 +30,23 @@ async fn redis_key_names_and_messages_name_no_client_tenant_or_token() {
         tokio::spawn(async move { cache.get(&key, &dyn_source).await })
     };
     source.wait_for_calls(1).await;
-    let mut names = keys_under(&url, &prefix).await;
+    let mut names = keys_under(&redis, &prefix).await;
     let token = fetch.await.unwrap().unwrap();
-    names.extend(keys_under(&url, &prefix).await);
+    names.extend(keys_under(&redis, &prefix).await);
 
     assert!(names.iter().any(|n| n.ends_with(":lock")), "{names:?}");
     assert!(names.contains(&cache.redis_key(&key)), "{names:?}");
+    let hash = key_hash(&cache, &prefix, &key);
+    assert_eq!(cache.redis_key(&key), format!("{prefix}{{{hash}}}"));
     for name in &names {
-        let hashed = name.strip_prefix(&prefix).unwrap();
-        let hashed = hashed.strip_suffix(":lock").unwrap_or(hashed);
+        // `<prefix>{<hash>}` and `<prefix>{<hash>}:lock`: the hash is the hash tag.
+        let tagged = name.strip_prefix(&prefix).unwrap();
+        let tagged = tagged.strip_suffix(":lock").unwrap_or(tagged);
+        let hashed = tagged
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or_else(|| panic!("{name} has no hash tag"));
+        assert_eq!(hashed, hash, "{name}");
         assert_eq!(hashed.len(), 64, "{name}");
         assert!(hashed.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
         for secretish in [
@@ -49,15 +59,12 @@ async fn redis_key_names_and_messages_name_no_client_tenant_or_token() {
             assert!(!name.contains(secretish), "{name} names {secretish}");
         }
     }
-    let value = raw_get(&url, &cache.redis_key(&key)).await.unwrap();
+    let value = raw_get(&redis, &cache.redis_key(&key)).await.unwrap();
     assert!(!value.contains(CLIENT_ID) && !value.contains(CLIENT_SECRET));
 
     // The invalidation message names neither the client nor the token.
-    let mut listener = redis::Client::open(url.as_str())
-        .unwrap()
-        .get_async_pubsub()
-        .await
-        .unwrap();
+    // On a cluster, through one node: PUBLISH reaches them all.
+    let mut listener = redis.node_clients()[0].get_async_pubsub().await.unwrap();
     listener
         .subscribe(cache.invalidation_channel())
         .await
@@ -74,7 +81,7 @@ async fn redis_key_names_and_messages_name_no_client_tenant_or_token() {
     let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
     assert_eq!(
         payload["key"].as_str().unwrap(),
-        cache.redis_key(&key).strip_prefix(&prefix).unwrap()
+        key_hash(&cache, &prefix, &key)
     );
 }
 
@@ -142,10 +149,12 @@ async fn logs_name_no_token_and_warn_when_redis_fails() {
     if let Some(url) = redis_url() {
         let prefix = unique_prefix();
         let _cleanup = Cleanup {
-            url: url.clone(),
+            redis: Redis::single_node_at(url.clone()),
             prefix: prefix.clone(),
         };
-        let cache = builder(&url, &prefix).build().unwrap();
+        let cache = builder(&Redis::single_node_at(url), &prefix)
+            .build()
+            .unwrap();
         cache.connect().await.unwrap();
         let token = cache.get(&key, &source).await.unwrap();
         cache.invalidate(&key, &token).await;

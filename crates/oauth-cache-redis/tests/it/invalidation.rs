@@ -9,16 +9,20 @@ use tokio::time::Instant;
 
 use crate::common::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+on_each_deployment!(
+    an_invalidation_in_one_process_empties_the_memory_of_the_others,
+    an_invalidation_in_one_process_stops_the_providers_of_the_others,
+);
+
+async fn an_invalidation_in_one_process_empties_the_memory_of_the_others(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
 
-    let a = builder(&url, &prefix).build().unwrap();
-    let b = builder(&url, &prefix).build().unwrap();
+    let a = builder(&redis, &prefix).build().unwrap();
+    let b = builder(&redis, &prefix).build().unwrap();
     // The control: a process that does not listen keeps the token in memory.
-    let deaf = builder(&url, &prefix)
+    let deaf = builder(&redis, &prefix)
         .subscribe_invalidations(false)
         .build()
         .unwrap();
@@ -37,7 +41,7 @@ async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
     let started = Instant::now();
     a.invalidate(&key, &first).await;
     assert!(
-        raw_get(&url, &a.redis_key(&key)).await.is_none(),
+        raw_get(&redis, &a.redis_key(&key)).await.is_none(),
         "gone from Redis"
     );
     tokio::time::timeout(Duration::from_secs(2), async {
@@ -63,9 +67,8 @@ async fn an_invalidation_in_one_process_empties_the_memory_of_the_others() {
     assert!(deaf.memory().peek(&key).unwrap().same_as(&first));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_invalidation_in_one_process_stops_the_providers_of_the_others() {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+async fn an_invalidation_in_one_process_stops_the_providers_of_the_others(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
     let key = default_key();
     let source = FakeSource::new(Duration::ZERO);
     let provider = |cache: RedisTokenCache| {
@@ -75,9 +78,9 @@ async fn an_invalidation_in_one_process_stops_the_providers_of_the_others() {
             Arc::new(cache),
         )
     };
-    let b_cache = builder(&url, &prefix).build().unwrap();
+    let b_cache = builder(&redis, &prefix).build().unwrap();
     b_cache.connect().await.expect("b subscribes");
-    let a = provider(builder(&url, &prefix).build().unwrap());
+    let a = provider(builder(&redis, &prefix).build().unwrap());
     let b = provider(b_cache);
 
     let first = a.token().await.unwrap();
@@ -112,14 +115,14 @@ async fn a_process_that_missed_invalidations_catches_up_when_it_resubscribes() {
     let prefix = unique_prefix();
     let key = default_key();
     let (_, dyn_source) = FakeSource::shared(Duration::ZERO);
-    let cache = builder(&redis.url, &prefix).build().unwrap();
+    let cache = builder(&redis.redis, &prefix).build().unwrap();
     cache.connect().await.unwrap();
     let first = cache.get(&key, &dyn_source).await.unwrap();
 
     // The token disappears from Redis without any message (as if the message had
     // been published while this process was not subscribed), then the subscription
     // drops.
-    let mut conn = raw(&redis.url).await;
+    let mut conn = raw(&redis.redis).await;
     let _: i64 = redis::cmd("DEL")
         .arg(cache.redis_key(&key))
         .query_async(&mut conn)

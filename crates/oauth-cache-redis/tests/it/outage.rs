@@ -106,11 +106,11 @@ async fn when_redis_stops_mid_run_callers_still_get_tokens_quickly() {
     };
     let prefix = unique_prefix();
     let source = FakeSource::new(Duration::from_millis(20));
-    let a = builder(&redis.url, &prefix)
+    let a = builder(&redis.redis, &prefix)
         .redis_timeout(REDIS_TIMEOUT)
         .build()
         .unwrap();
-    let b = builder(&redis.url, &prefix)
+    let b = builder(&redis.redis, &prefix)
         .redis_timeout(REDIS_TIMEOUT)
         .build()
         .unwrap();
@@ -140,7 +140,7 @@ async fn when_redis_stops_mid_run_callers_still_get_tokens_quickly() {
     assert!(started.elapsed() < Duration::from_secs(1));
     all_get_token(&provider_a, &source.token_value(2), Duration::from_secs(1)).await;
     // A process started after Redis died.
-    let c = builder(&redis.url, &prefix)
+    let c = builder(&redis.redis, &prefix)
         .redis_timeout(REDIS_TIMEOUT)
         .build()
         .unwrap();

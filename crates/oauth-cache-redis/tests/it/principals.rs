@@ -73,13 +73,13 @@ async fn endpoint(refused: std::ops::RangeInclusive<u64>) -> MockServer {
 
 /// One "process": its own Redis cache (same prefix and key as the fleet) and provider.
 fn process(
-    url: &str,
+    redis: &Redis,
     prefix: &str,
     server: &MockServer,
     grant: Grant,
     secret: &str,
 ) -> (RedisTokenCache, OAuthProvider) {
-    let cache = builder(url, prefix)
+    let cache = builder(redis, prefix)
         .encryption_key(EncryptionKey::from([5; 32]))
         .build()
         .unwrap();
@@ -112,10 +112,10 @@ fn assert_refused(result: Result<AccessToken, TokenError>, grant: Grant) {
 }
 
 async fn right_then_wrong(grant: Grant) {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let (redis, prefix, _cleanup) = isolated(require_redis!());
     let server = endpoint(1..=1).await;
-    let (good_cache, good) = process(&url, &prefix, &server, grant, grant.right());
-    let (bad_cache, bad) = process(&url, &prefix, &server, grant, WRONG);
+    let (good_cache, good) = process(&redis, &prefix, &server, grant, grant.right());
+    let (bad_cache, bad) = process(&redis, &prefix, &server, grant, WRONG);
     assert_ne!(
         good_cache.redis_key(good.cache_key()),
         bad_cache.redis_key(bad.cache_key())
@@ -124,7 +124,7 @@ async fn right_then_wrong(grant: Grant) {
     assert_refused(bad.token().await, grant);
     // Redis holds exactly one token, under the right credential's name, and no name
     // shows the user or the client.
-    let keys = keys_under(&url, &prefix).await;
+    let keys = keys_under(&redis, &prefix).await;
     assert!(
         keys.contains(&good_cache.redis_key(good.cache_key())),
         "{keys:?}"
@@ -136,21 +136,21 @@ async fn right_then_wrong(grant: Grant) {
 }
 
 async fn wrong_then_right(grant: Grant) {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let (redis, prefix, _cleanup) = isolated(require_redis!());
     let server = endpoint(1..=1).await;
-    let (_, bad) = process(&url, &prefix, &server, grant, WRONG);
-    let (_, good) = process(&url, &prefix, &server, grant, grant.right());
+    let (_, bad) = process(&redis, &prefix, &server, grant, WRONG);
+    let (_, good) = process(&redis, &prefix, &server, grant, grant.right());
     assert_refused(bad.token().await, grant);
     assert_eq!(good.token().await.unwrap().secret(), grant.token());
 }
 
 async fn concurrent(grant: Grant) {
-    let (url, prefix, _cleanup) = isolated(require_redis!());
+    let (redis, prefix, _cleanup) = isolated(require_redis!());
     let server = endpoint(1..=4).await;
     let mut tasks = Vec::new();
     for i in 0..8 {
         let secret = if i % 2 == 0 { grant.right() } else { WRONG };
-        let (_cache, provider) = process(&url, &prefix, &server, grant, secret);
+        let (_cache, provider) = process(&redis, &prefix, &server, grant, secret);
         tasks.push(tokio::spawn(async move {
             let _keep = _cache;
             (i % 2 == 0, provider.token().await)
