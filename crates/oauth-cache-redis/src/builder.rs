@@ -916,6 +916,201 @@ mod tests {
     }
 
     #[test]
+    fn key_prefixes_with_braces_are_refused() {
+        for prefix in ["svc{a}:", "svc{", "svc}:"] {
+            let err = RedisTokenCache::builder("redis://127.0.0.1/")
+                .encryption_key([1; 32])
+                .key_prefix(prefix)
+                .build()
+                .unwrap_err();
+            assert_eq!(err.field(), "key_prefix", "{prefix}");
+            assert!(err.problem().contains("hash tag"), "{err}");
+        }
+    }
+
+    #[test]
+    fn credentials_come_from_the_environment() {
+        // The only test of this binary that touches these variables.
+        let (user_var, pass_var) = (RedisTokenCache::USERNAME_ENV, RedisTokenCache::PASSWORD_ENV);
+        let (user, password) = ("svc-user-5e1c", "redis-pw-7f3a90");
+        let from_env = || {
+            RedisTokenCache::builder("redis://127.0.0.1/")
+                .encryption_key([1; 32])
+                .credentials_from_env()
+        };
+        let refused = |builder: RedisTokenCacheBuilder, words: &[&str]| {
+            let err = builder.build().unwrap_err();
+            assert_eq!(err.field(), "redis_password", "{err}");
+            for word in words {
+                assert!(err.problem().contains(word), "{word}: {err}");
+            }
+            for secret in [user, password] {
+                assert!(!err.to_string().contains(secret), "{err}");
+            }
+        };
+        std::env::remove_var(user_var);
+        std::env::remove_var(pass_var);
+        refused(from_env(), &["OAUTH_CACHE_REDIS_PASSWORD", "not set"]);
+        std::env::set_var(user_var, user);
+        refused(from_env(), &["OAUTH_CACHE_REDIS_PASSWORD", "not set"]);
+        std::env::set_var(pass_var, "");
+        refused(from_env(), &["OAUTH_CACHE_REDIS_PASSWORD", "empty"]);
+
+        std::env::set_var(pass_var, password);
+        let builder = from_env();
+        let builder_debug = format!("{builder:?}");
+        let cache = builder.build().unwrap();
+        for output in [builder_debug, format!("{cache:?}")] {
+            assert!(
+                output.contains("username and password [redacted]"),
+                "{output}"
+            );
+            assert!(
+                !output.contains(user) && !output.contains(password),
+                "{output}"
+            );
+        }
+        // Credentials in the URL too: given twice.
+        refused(
+            RedisTokenCache::builder(format!("redis://{user}:{password}@127.0.0.1/"))
+                .encryption_key([1; 32])
+                .credentials_from_env(),
+            &["twice", "one place"],
+        );
+        // Without a username: the `default` user's password.
+        std::env::remove_var(user_var);
+        let cache = from_env().build().unwrap();
+        assert!(format!("{cache:?}").contains("redis_credentials: \"password [redacted]\""));
+        std::env::remove_var(pass_var);
+    }
+
+    #[test]
+    fn credentials_in_code_are_checked() {
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .username("svc-user")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "redis_password");
+        assert!(err.problem().contains("without a password"), "{err}");
+        assert!(!err.to_string().contains("svc-user"), "{err}");
+
+        let err = RedisTokenCache::builder("redis://:in-url-pw@127.0.0.1/")
+            .encryption_key([1; 32])
+            .password("in-code-pw")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "redis_password");
+        assert!(!err.to_string().contains("-pw"), "{err}");
+
+        let builder = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .username("svc-user")
+            .password("in-code-pw");
+        let builder_debug = format!("{builder:?}");
+        let cache = builder.build().unwrap();
+        for output in [builder_debug, format!("{cache:?}")] {
+            assert!(
+                !output.contains("svc-user") && !output.contains("in-code-pw"),
+                "{output}"
+            );
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn tls_root_certificates_need_a_tls_url_and_a_certificate() {
+        let ca = include_str!("../tests/fixtures/other-ca.pem");
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .tls_root_certificates_pem(ca)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "tls_root_certificates");
+        assert!(err.problem().contains("rediss://"), "{err}");
+        for not_a_certificate in ["", "hunter2", "-----BEGIN PRIVATE KEY-----\nAAAA\n"] {
+            let err = RedisTokenCache::builder("rediss://127.0.0.1/")
+                .encryption_key([1; 32])
+                .tls_root_certificates_pem(not_a_certificate)
+                .build()
+                .unwrap_err();
+            assert_eq!(err.field(), "tls_root_certificates");
+            assert!(err.problem().contains("BEGIN CERTIFICATE"), "{err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        let err = RedisTokenCache::builder("rediss://127.0.0.1/")
+            .encryption_key([1; 32])
+            .tls_root_certificates_pem(
+                "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+            )
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "tls_root_certificates");
+        let builder = RedisTokenCache::builder("rediss://127.0.0.1/")
+            .encryption_key([1; 32])
+            .tls_root_certificates_pem(ca);
+        assert!(format!("{builder:?}").contains("tls_root_certificates: Some(\"[set]\")"));
+        assert!(builder.build().is_ok());
+    }
+
+    #[cfg(feature = "cluster")]
+    #[test]
+    fn cluster_nodes_are_checked() {
+        let build = |urls: &[&str]| {
+            RedisTokenCache::cluster_builder(urls.iter().copied())
+                .encryption_key([1; 32])
+                .build()
+        };
+        let refused = |urls: &[&str], words: &[&str]| {
+            let err = build(urls).unwrap_err();
+            assert_eq!(err.field(), "redis_cluster_nodes", "{urls:?}: {err}");
+            for word in words {
+                assert!(err.problem().contains(word), "{word}: {err}");
+            }
+            assert!(!err.to_string().contains("pw-"), "{err}");
+        };
+        refused(&[], &["at least one node"]);
+        refused(&["redis://127.0.0.1:7000/2"], &["database"]);
+        refused(
+            &["redis://127.0.0.1:7000/", "rediss://127.0.0.1:7001/"],
+            &["TLS"],
+        );
+        refused(
+            &[
+                "redis://:pw-one@127.0.0.1:7000/",
+                "redis://:pw-two@127.0.0.1:7001/",
+            ],
+            &["password"],
+        );
+        refused(&["redis+unix:///run/redis.sock"], &["Unix socket"]);
+
+        let cache = build(&[
+            "redis://:pw-same@127.0.0.1:7000/",
+            "redis://:pw-same@127.0.0.1:7001/",
+        ])
+        .unwrap();
+        let debug = format!("{cache:?}");
+        assert!(
+            debug.contains(
+                "redis_cluster_nodes: [\"redis://:redacted@127.0.0.1:7000/\", \"redis://:redacted@127.0.0.1:7001/\"]"
+            ),
+            "{debug}"
+        );
+        assert!(!debug.contains("pw-same"), "{debug}");
+    }
+
+    #[cfg(not(feature = "cluster"))]
+    #[test]
+    fn a_cluster_asks_for_the_cluster_feature() {
+        let err = RedisTokenCache::cluster_builder(["redis://127.0.0.1:7000/"])
+            .encryption_key([1; 32])
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "redis_cluster_nodes");
+        assert!(err.problem().contains("`cluster` feature"), "{err}");
+    }
+
+    #[test]
     fn building_does_not_connect() {
         // Nothing listens on port 1; building outside any runtime still succeeds.
         let cache = RedisTokenCache::builder("redis://127.0.0.1:1/")

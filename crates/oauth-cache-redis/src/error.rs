@@ -42,12 +42,19 @@ impl RedisCacheError {
         // The redis error names the failure (and the server's answer), never the URL
         // or the credentials.
         let text = err.to_string();
-        match (err.kind(), err.code()) {
-            (redis::ErrorKind::AuthenticationFailed, _) | (_, Some("WRONGPASS" | "NOAUTH")) => {
-                Self::Authentication(text)
-            }
-            (_, Some("NOPERM")) => Self::PermissionDenied(text),
-            _ => Self::Redis(text),
+        // The cluster client keeps a node's error only as text ("Failed to create
+        // initial connections - Io: Password authentication failed -
+        // AuthenticationFailed"): its markers count as much as the kind.
+        let says = |markers: &[&str]| markers.iter().any(|m| text.contains(m));
+        if err.kind() == redis::ErrorKind::AuthenticationFailed
+            || matches!(err.code(), Some("WRONGPASS" | "NOAUTH"))
+            || says(&["AuthenticationFailed", "WRONGPASS", "NOAUTH"])
+        {
+            Self::Authentication(text)
+        } else if err.code() == Some("NOPERM") || says(&["NOPERM"]) {
+            Self::PermissionDenied(text)
+        } else {
+            Self::Redis(text)
         }
     }
 

@@ -404,3 +404,16 @@ impl RedisStore {
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_carry_the_hash_as_their_hash_tag() {
+        let keys = RedisKeys::new("svc:token:", "ab12".to_owned());
+        assert_eq!(keys.value, "svc:token:{ab12}");
+        assert_eq!(keys.lock, "svc:token:{ab12}:lock");
+        assert_eq!(keys.hash, "ab12");
+    }
+}

@@ -178,6 +178,136 @@ pub async fn node_connection(client: &redis::Client) -> redis::aio::MultiplexedC
         .expect("connect to a Redis node")
 }
 
+/// The CI ACL user's credentials (`OAUTH_CACHE_REDIS_USERNAME` and
+/// `OAUTH_CACHE_REDIS_PASSWORD`, which `.ci/run` sets), or `None` (see
+/// [`required_var`]).
+pub fn env_credentials() -> Option<(String, String)> {
+    Some((
+        required_var("OAUTH_CACHE_REDIS_USERNAME")?,
+        required_var("OAUTH_CACHE_REDIS_PASSWORD")?,
+    ))
+}
+
+/// An ACL user of the test's own on every node (all keys, channels and commands),
+/// deleted when dropped: what its connections do can be told apart from the rest.
+pub struct AclUser {
+    redis: Redis,
+    pub name: String,
+    pub password: String,
+}
+
+impl AclUser {
+    pub async fn create(redis: &Redis) -> Self {
+        let user = Self {
+            redis: redis.clone(),
+            name: format!("oauth-cache-test-{:08x}", fastrand::u32(..)),
+            password: format!("pw-{:032x}", fastrand::u128(..)),
+        };
+        for mut conn in redis.node_connections().await {
+            let _: () = redis::cmd("ACL")
+                .arg("SETUSER")
+                .arg(&user.name)
+                .arg("on")
+                .arg(format!(">{}", user.password))
+                .arg("~*")
+                .arg("&*")
+                .arg("+@all")
+                .query_async(&mut conn)
+                .await
+                .expect("ACL SETUSER");
+        }
+        user
+    }
+
+    /// `CLIENT KILL TYPE <kind> USER <name>` on every node: how many were closed.
+    pub async fn kill_connections(&self, kind: &str) -> i64 {
+        let mut killed = 0;
+        for mut conn in self.redis.node_connections().await {
+            let n: i64 = redis::cmd("CLIENT")
+                .arg("KILL")
+                .arg("TYPE")
+                .arg(kind)
+                .arg("USER")
+                .arg(&self.name)
+                .query_async(&mut conn)
+                .await
+                .expect("CLIENT KILL");
+            killed += n;
+        }
+        killed
+    }
+}
+
+impl Drop for AclUser {
+    fn drop(&mut self) {
+        for client in self.redis.node_clients() {
+            if let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_secs(2)) {
+                let _: Result<i64, _> = redis::cmd("ACL")
+                    .arg("DELUSER")
+                    .arg(&self.name)
+                    .query(&mut conn);
+            }
+        }
+    }
+}
+
+/// The connections of `user` on every node, from `CLIENT LIST`: how many, and how
+/// many of them are subscribed to a channel.
+pub async fn connections_of(redis: &Redis, user: &str) -> (usize, usize) {
+    let (mut all, mut subscribed) = (0, 0);
+    for mut conn in redis.node_connections().await {
+        let list: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(&mut conn)
+            .await
+            .expect("CLIENT LIST");
+        for line in list.lines() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            if fields.contains(&format!("user={user}").as_str()) {
+                all += 1;
+                if fields
+                    .iter()
+                    .any(|f| f.strip_prefix("sub=").is_some_and(|n| n != "0"))
+                {
+                    subscribed += 1;
+                }
+            }
+        }
+    }
+    (all, subscribed)
+}
+
+/// Log lines, captured from every thread.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// A subscriber that writes everything (trace and up) here, for
+    /// `tracing::subscriber::set_default` on a current-thread runtime.
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// A connection for key commands, whatever the deployment (on a cluster, each
 /// command goes to its key's node).
 #[derive(Clone)]
@@ -220,7 +350,36 @@ impl redis::aio::ConnectionLike for Raw {
 /// Runs each named test, an `async fn(Redis)` of the calling module, against each
 /// deployment, as `<name>::single_node`, `<name>::tls` and `<name>::cluster`; each is
 /// skipped (or fails under CI) without its variables.
+///
+/// `current_thread: name, ...` runs them on a current-thread runtime, for tests
+/// that capture the logs of everything the cache runs (a thread-local subscriber).
 macro_rules! on_each_deployment {
+    (current_thread: $($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::common::{Deployment, Redis};
+
+            #[tokio::test]
+            async fn single_node() {
+                if let Some(redis) = Redis::from_env(Deployment::SingleNode) {
+                    super::$name(redis).await;
+                }
+            }
+
+            #[tokio::test]
+            async fn tls() {
+                if let Some(redis) = Redis::from_env(Deployment::Tls) {
+                    super::$name(redis).await;
+                }
+            }
+
+            #[tokio::test]
+            async fn cluster() {
+                if let Some(redis) = Redis::from_env(Deployment::Cluster) {
+                    super::$name(redis).await;
+                }
+            }
+        }
+    )*};
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             use crate::common::{Deployment, Redis};

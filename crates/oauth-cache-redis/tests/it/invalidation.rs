@@ -12,6 +12,7 @@ use crate::common::*;
 on_each_deployment!(
     an_invalidation_in_one_process_empties_the_memory_of_the_others,
     an_invalidation_in_one_process_stops_the_providers_of_the_others,
+    a_lost_subscription_is_renewed_and_what_was_missed_is_dropped,
 );
 
 async fn an_invalidation_in_one_process_empties_the_memory_of_the_others(redis: Redis) {
@@ -149,4 +150,66 @@ async fn a_process_that_missed_invalidations_catches_up_when_it_resubscribes() {
     let second = cache.get(&key, &dyn_source).await.unwrap();
     assert!(!second.same_as(&first));
     assert!(cache.is_subscribed());
+}
+
+async fn a_lost_subscription_is_renewed_and_what_was_missed_is_dropped(redis: Redis) {
+    // The cache connects as a user of the test's own, so that killing that user's
+    // subscription leaves the other tests' alone.
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let user = AclUser::create(&redis).await;
+    let key = default_key();
+    let (_, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix)
+        .username(user.name.as_str())
+        .password(user.password.as_str())
+        .build()
+        .unwrap();
+    let other = builder(&redis, &prefix).build().unwrap();
+    cache.connect().await.unwrap();
+    let first = cache.get(&key, &dyn_source).await.unwrap();
+    assert_eq!(
+        connections_of(&redis, &user.name).await.1,
+        1,
+        "one subscription"
+    );
+
+    // The token disappears from Redis without a message (as if it had been published
+    // while this process was not subscribed), then the subscription drops.
+    let _: i64 = redis::cmd("DEL")
+        .arg(cache.redis_key(&key))
+        .query_async(&mut raw(&redis).await)
+        .await
+        .unwrap();
+    assert!(cache.memory().peek(&key).is_some());
+    assert_eq!(user.kill_connections("pubsub").await, 1);
+
+    // It subscribes again (on a cluster, through the next node) and drops what
+    // Redis no longer holds.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while cache.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the token Redis no longer holds is dropped after resubscribing");
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while !cache.is_subscribed() || connections_of(&redis, &user.name).await.1 != 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("subscribed again");
+
+    // And the new subscription works: another process's invalidation arrives.
+    let second = cache.get(&key, &dyn_source).await.unwrap();
+    assert!(!second.same_as(&first));
+    assert!(other.get(&key, &dyn_source).await.unwrap().same_as(&second));
+    other.invalidate(&key, &second).await;
+    tokio::time::timeout(Duration::from_secs(3), async {
+        while cache.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("an invalidation reaches the renewed subscription");
 }
