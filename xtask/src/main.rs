@@ -83,11 +83,59 @@ fn ci() -> Result<(), String> {
     )?;
     cargo(&["test", "--workspace", "--all-targets"], &[])?;
     cargo(&["test", "--workspace", "--doc"], &[])?;
+    features()?;
     cargo(
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     Ok(())
+}
+
+/// The TLS and certificate features outside the workspace's own build: native-tls
+/// trusts a private CA (given or through `SSL_CERT_FILE`) and reads PKCS#12, a vendor
+/// crate builds on it, and oauth-core builds with no TLS backend at all.
+fn features() -> Result<(), String> {
+    cargo(
+        &[
+            "test",
+            "-p",
+            "oauth-core",
+            "--no-default-features",
+            "--features",
+            "native-tls,pkcs12",
+            "--test",
+            "tls",
+            "--test",
+            "assertions",
+        ],
+        &[],
+    )?;
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "kazi-tagging",
+            "--no-default-features",
+            "--features",
+            "native-tls,pkcs12",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "oauth-core",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )
 }
 
 fn bench(quick: bool) -> Result<(), String> {

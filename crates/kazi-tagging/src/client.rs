@@ -143,8 +143,8 @@ impl ClientBuilder {
     ///   unless the builder already has credentials (or a token provider), a
     ///   subscription key;
     /// - instead of `KAZI_CLIENT_SECRET`, exactly one of: `KAZI_CLIENT_CERTIFICATE_PATH`
-    ///   (PEM: certificate and private key; `KAZI_CLIENT_CERTIFICATE_PASSWORD`, for
-    ///   PKCS#12, is refused for now), `KAZI_FEDERATED_TOKEN_FILE` (falling back to
+    ///   (PEM, or PKCS#12 with `KAZI_CLIENT_CERTIFICATE_PASSWORD` and the
+    ///   feature `pkcs12`), `KAZI_FEDERATED_TOKEN_FILE` (falling back to
     ///   `AZURE_FEDERATED_TOKEN_FILE` when no credential variable is set), or
     ///   `KAZI_USE_MANAGED_IDENTITY=1` with optional `KAZI_MANAGED_IDENTITY_CLIENT_ID`
     ///   (then `KAZI_CLIENT_ID` is not needed); two of them are an error naming both;

@@ -217,8 +217,8 @@ impl ClientBuilder {
     /// - otherwise the mode chosen in code ([`app`](Self::app) or
     ///   [`user`](Self::user)) stays.
     /// - application mode, instead of `KEYAVI_CLIENT_SECRET`, exactly one of
-    ///   `KEYAVI_CLIENT_CERTIFICATE_PATH` (PEM; `KEYAVI_CLIENT_CERTIFICATE_PASSWORD`, for
-    ///   PKCS#12, is refused for now), `KEYAVI_FEDERATED_TOKEN_FILE` (falling back to
+    ///   `KEYAVI_CLIENT_CERTIFICATE_PATH` (PEM, or PKCS#12 with `KEYAVI_CLIENT_CERTIFICATE_PASSWORD` and the
+    ///   feature `pkcs12`), `KEYAVI_FEDERATED_TOKEN_FILE` (falling back to
     ///   `AZURE_FEDERATED_TOKEN_FILE` when no credential variable is set), or
     ///   `KEYAVI_USE_MANAGED_IDENTITY=1` with optional `KEYAVI_MANAGED_IDENTITY_CLIENT_ID`
     ///   (then `KEYAVI_CLIENT_ID` is not needed: set `KEYAVI_SCOPE`); two are an error

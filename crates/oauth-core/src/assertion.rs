@@ -109,31 +109,126 @@ impl Certificate {
     /// A [`ConfigError`] for `client_certificate` saying what is missing or wrong;
     /// never quoting the key.
     pub fn from_pem(pem: &[u8]) -> Result<Self, ConfigError> {
-        let field = "client_certificate";
         let cert = CertificateDer::pem_slice_iter(pem)
             .next()
-            .ok_or_else(|| ConfigError::new(field, "holds no certificate (BEGIN CERTIFICATE)"))?
-            .map_err(|_| ConfigError::new(field, "the certificate is not valid PEM"))?;
+            .ok_or_else(|| ConfigError::new(FIELD, "holds no certificate (BEGIN CERTIFICATE)"))?
+            .map_err(|_| ConfigError::new(FIELD, "the certificate is not valid PEM"))?;
         let key = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
             ConfigError::new(
-                field,
+                FIELD,
                 "holds no private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY)",
             )
         })?;
-        let key = match &key {
+        Self::from_der_parts(cert.as_ref(), &key)
+    }
+
+    /// Reads a PKCS#12 (`.pfx`, `.p12`) archive holding the certificate and its RSA
+    /// private key, encrypted with `password` (`""` when it has none): modern
+    /// (PBES2, AES) and legacy (RC2, 3DES) encryption alike. Needs the feature
+    /// `pkcs12`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "pkcs12")] {
+    /// use oauth_core::Certificate;
+    ///
+    /// let pfx = std::fs::read("/run/secrets/app.pfx")?;
+    /// let certificate = Certificate::from_pkcs12(&pfx, "archive password")?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for `client_certificate` when the archive does not open
+    /// with `password`, holds no private key with its certificate, or the key is not
+    /// RSA; never quoting the password or the key.
+    #[cfg(feature = "pkcs12")]
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, ConfigError> {
+        let store = p12_keystore::KeyStore::from_pkcs12(der, password).map_err(|e| {
+            let problem = match e {
+                p12_keystore::error::Error::MacError(_) => {
+                    "the PKCS#12 archive does not open with this password (its integrity check fails)"
+                        .to_owned()
+                }
+                other => format!("is not a PKCS#12 archive this SDK can read: {other}"),
+            };
+            ConfigError::new(FIELD, problem)
+        })?;
+        let (_, chain) = store.private_key_chain().ok_or_else(|| {
+            ConfigError::new(
+                FIELD,
+                "the PKCS#12 archive holds no private key with its certificate",
+            )
+        })?;
+        let cert = chain.chain().first().ok_or_else(|| {
+            ConfigError::new(
+                FIELD,
+                "the PKCS#12 archive's private key has no certificate",
+            )
+        })?;
+        let key = zeroizing(chain.key().to_vec());
+        let key = PrivateKeyDer::Pkcs8(rustls_pki_types::PrivatePkcs8KeyDer::from(&key[..]));
+        Self::from_der_parts(cert.as_der(), &key)
+    }
+
+    /// Reads a certificate file, PEM or PKCS#12 (told apart by their content):
+    /// `password` opens a PKCS#12 archive (`None` for one without a password) and
+    /// must be `None` for PEM, whose private key is never encrypted here. A PKCS#12
+    /// file needs the feature `pkcs12`.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file when it cannot be read, a password given
+    /// for a PEM file, a PKCS#12 file without the feature, or as
+    /// [`from_pem`](Self::from_pem) and `from_pkcs12`.
+    pub fn from_file(path: impl AsRef<Path>, password: Option<&str>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let bytes = read_secret_file(path)?;
+        let is_pem = bytes.trim_ascii_start().starts_with(b"-----BEGIN");
+        match (is_pem, password) {
+            (true, None) => Self::from_pem(&bytes),
+            (true, Some(_)) => Err(ConfigError::new(
+                FIELD,
+                format!(
+                    "{} is PEM, but a password was given: only a PKCS#12 archive takes one (an encrypted PEM key is not supported)",
+                    path.display()
+                ),
+            )),
+            (false, password) => Self::pkcs12_file(path, &bytes, password.unwrap_or("")),
+        }
+    }
+
+    #[cfg(feature = "pkcs12")]
+    fn pkcs12_file(_path: &Path, der: &[u8], password: &str) -> Result<Self, ConfigError> {
+        Self::from_pkcs12(der, password)
+    }
+
+    #[cfg(not(feature = "pkcs12"))]
+    fn pkcs12_file(path: &Path, _: &[u8], _: &str) -> Result<Self, ConfigError> {
+        Err(ConfigError::new(
+            FIELD,
+            format!(
+                "{} is not PEM; a PKCS#12 archive needs the SDK's feature `pkcs12` (or give a PEM file with the certificate and its unencrypted private key)",
+                path.display()
+            ),
+        ))
+    }
+
+    fn from_der_parts(cert: &[u8], key: &PrivateKeyDer<'_>) -> Result<Self, ConfigError> {
+        let key = match key {
             PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
             PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
             _ => {
                 return Err(ConfigError::new(
-                    field,
+                    FIELD,
                     "the private key is not RSA (PKCS#8 or PKCS#1): Entra ID certificate credentials use RSA",
                 ))
             }
         }
-        .map_err(|e| ConfigError::new(field, format!("the RSA private key is refused: {e}")))?;
+        .map_err(|e| ConfigError::new(FIELD, format!("the RSA private key is refused: {e}")))?;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let sha256 = ring::digest::digest(&ring::digest::SHA256, cert.as_ref());
-        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert.as_ref());
+        let sha256 = ring::digest::digest(&ring::digest::SHA256, cert);
+        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
         Ok(Self {
             key,
             algorithm: SigningAlgorithm::default(),
@@ -148,14 +243,7 @@ impl Certificate {
     ///
     /// A [`ConfigError`] naming the file when it cannot be read, or as `from_pem`.
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let pem = zeroizing(std::fs::read(path).map_err(|e| {
-            ConfigError::new(
-                "client_certificate",
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?);
-        Self::from_pem(&pem)
+        Self::from_pem(&read_secret_file(path.as_ref())?)
     }
 
     /// Signs with `algorithm` instead of RS256.
@@ -225,6 +313,16 @@ impl Certificate {
 
 fn zeroizing(bytes: Vec<u8>) -> secrecy::zeroize::Zeroizing<Vec<u8>> {
     secrecy::zeroize::Zeroizing::new(bytes)
+}
+
+/// The field named by a certificate's configuration errors.
+const FIELD: &str = "client_certificate";
+
+/// A file holding a private key, wiped from memory once read.
+fn read_secret_file(path: &Path) -> Result<secrecy::zeroize::Zeroizing<Vec<u8>>, ConfigError> {
+    std::fs::read(path)
+        .map(zeroizing)
+        .map_err(|e| ConfigError::new(FIELD, format!("cannot read {}: {e}", path.display())))
 }
 
 #[async_trait]

@@ -747,32 +747,6 @@ fn without_userinfo(text: &str) -> String {
     }
 }
 
-/// The CA certificates of PEM bundles given to `add_root_certificate_pem`.
-///
-/// # Errors
-///
-/// A [`ConfigError`] for `root_certificate` when a bundle holds no certificate or
-/// one that does not parse.
-pub fn parse_roots(bundles: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, ConfigError> {
-    let mut roots = Vec::new();
-    for pem in bundles {
-        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-            ConfigError::new(
-                "root_certificate",
-                format!("is not a PEM certificate bundle: {e}"),
-            )
-        })?;
-        if certs.is_empty() {
-            return Err(ConfigError::new(
-                "root_certificate",
-                "holds no certificate (BEGIN CERTIFICATE)",
-            ));
-        }
-        roots.extend(certs);
-    }
-    Ok(roots)
-}
-
 /// Whether the URL's host is a loopback address or `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -1197,7 +1171,7 @@ pub(crate) fn parse_token(
     // The body holds a token: never quote it in an error.
     if !crate::token::is_json_object(body) {
         return Err(TokenError::InvalidResponse(format!(
-            "the body is not a JSON object ({} bytes, content type {})",
+            "the body is not a JSON token answer (not a JSON object; {} bytes, content type {})",
             body.len(),
             content_type.unwrap_or("none"),
         )));

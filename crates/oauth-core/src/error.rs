@@ -448,7 +448,8 @@ impl TransportError {
 
 /// Tells the connection failures that repeat identically from the transient ones.
 /// The TLS and resolver errors reach us only as text inside `io::Error`s, so their
-/// messages are read (rustls: "invalid peer certificate"; the resolver: "dns error").
+/// messages are read (rustls: "invalid peer certificate"; native-tls on OpenSSL,
+/// Secure Transport and SChannel: their own texts; the resolver: "dns error").
 fn classify_connect(
     message: &str,
     refused: bool,
@@ -456,7 +457,15 @@ fn classify_connect(
     loopback: bool,
 ) -> TransportErrorKind {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("invalid peer certificate") || (invalid_data && lower.contains("certificate"))
+    const UNTRUSTED: [&str; 5] = [
+        "invalid peer certificate",
+        "certificate verify failed",
+        "certificate was not trusted",
+        "not trusted by the trust provider",
+        "issued by an authority that is not trusted",
+    ];
+    if UNTRUSTED.iter().any(|text| lower.contains(text))
+        || (invalid_data && lower.contains("certificate"))
     {
         TransportErrorKind::Tls
     } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
@@ -669,6 +678,12 @@ mod tests {
         let tls = "error sending request for url (https://127.0.0.1:8443/token): client error (Connect): invalid peer certificate: UnknownIssuer";
         assert_eq!(
             classify_connect(tls, false, true, true),
+            TransportErrorKind::Tls
+        );
+        // native-tls on OpenSSL, as it reaches us (no `InvalidData` io::Error).
+        let openssl = "error sending request for url (https://127.0.0.1:39627/oauth2/token): client error (Connect): error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)";
+        assert_eq!(
+            classify_connect(openssl, false, false, true),
             TransportErrorKind::Tls
         );
         let dns = "error sending request for url (https://login.invalid/token): client error (Connect): dns error: failed to lookup address information: Name or service not known";

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use url::Url;
 
-use crate::endpoint::{is_loopback, parse_roots};
+use crate::endpoint::is_loopback;
 use crate::error::ConfigError;
 
 type ClientFactory = dyn Fn() -> reqwest::ClientBuilder + Send + Sync;
@@ -86,9 +86,7 @@ impl HttpOptions {
             Some(factory) => factory(),
             None => reqwest::Client::builder(),
         };
-        for root in parse_roots(&self.root_certificates)? {
-            builder = builder.add_root_certificate(root);
-        }
+        builder = add_roots(builder, &self.root_certificates)?;
         let proxy = match &self.proxy {
             Some(url) => Some(reqwest::Proxy::all(url.as_str()).map_err(|_| {
                 ConfigError::new("proxy", "is not a valid proxy URL (http://host:port)")
@@ -103,5 +101,47 @@ impl HttpOptions {
             builder = builder.proxy(proxy);
         }
         Ok(builder)
+    }
+}
+
+/// Adds the CA certificates of the PEM bundles to `builder`.
+#[cfg(feature = "__tls")]
+fn add_roots(
+    mut builder: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    for pem in bundles {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            ConfigError::new(
+                "root_certificate",
+                format!("is not a PEM certificate bundle: {e}"),
+            )
+        })?;
+        if certs.is_empty() {
+            return Err(ConfigError::new(
+                "root_certificate",
+                "holds no certificate (BEGIN CERTIFICATE)",
+            ));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
+/// Without a TLS backend there is nothing to trust a root with.
+#[cfg(not(feature = "__tls"))]
+fn add_roots(
+    builder: reqwest::ClientBuilder,
+    bundles: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    if bundles.is_empty() {
+        Ok(builder)
+    } else {
+        Err(ConfigError::new(
+            "root_certificate",
+            "needs a TLS backend: enable oauth-core's feature `rustls-tls` (the default) or `native-tls`",
+        ))
     }
 }

@@ -389,6 +389,13 @@ fn space_separated<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>
         .collect())
 }
 
+/// Whether `body` is (at most) a JSON object: serde's derived structs also read a JSON
+/// array as their fields in order, so `["x", null]` would become a token whose
+/// `access_token` is `x`. Every parser of a server's answer checks this first.
+pub(crate) fn is_json_object(body: &[u8]) -> bool {
+    body.trim_ascii_start().first() == Some(&b'{')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,11 +493,4 @@ mod tests {
         assert!(t.authorization_header().is_sensitive());
         assert_eq!(t.secret(), "super-secret-token-value");
     }
-}
-
-/// Whether `body` is (at most) a JSON object: serde's derived structs also read a JSON
-/// array as their fields in order, so `["x", null]` would become a token whose
-/// `access_token` is `x`. Every parser of a server's answer checks this first.
-pub(crate) fn is_json_object(body: &[u8]) -> bool {
-    body.trim_ascii_start().first() == Some(&b'{')
 }

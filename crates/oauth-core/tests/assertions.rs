@@ -275,6 +275,90 @@ fn a_bad_certificate_file_says_what_is_wrong_without_quoting_the_key() {
     assert!(!debug.contains(key_only.lines().nth(1).unwrap()), "{debug}");
 }
 
+const PKCS12_PASSWORD: &str = "fixture-p12-password";
+
+/// PKCS#12 archives of the same certificate and key sign assertions that verify with
+/// its key and carry its thumbprint: modern (PBES2, AES-256) and legacy (RC2 and
+/// 3DES) encryption, a password or none, from bytes or from a file told apart from PEM.
+#[cfg(feature = "pkcs12")]
+#[tokio::test]
+async fn pkcs12_archives_sign_like_the_pem_they_hold() {
+    let pem = Certificate::from_pem(&cert_fixture("client-pkcs8.pem")).unwrap();
+    let archives = [
+        ("client.p12", PKCS12_PASSWORD),
+        ("client-legacy.p12", PKCS12_PASSWORD),
+        ("client-empty-password.p12", ""),
+    ];
+    for (fixture, password) in archives {
+        let certificate = Certificate::from_pkcs12(&cert_fixture(fixture), password).unwrap();
+        assert_eq!(
+            certificate.thumbprint_sha256(),
+            pem.thumbprint_sha256(),
+            "{fixture}"
+        );
+        let path = format!(
+            "{}/tests/fixtures/certs/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let from_file =
+            Certificate::from_file(&path, (!password.is_empty()).then_some(password)).unwrap();
+        let (server, recorder) = endpoint(1).await;
+        let client = client(
+            &server,
+            Credentials::certificate(CLIENT_ID, from_file),
+            BodyFormat::Form,
+        );
+        client.request_token().await.unwrap();
+        check_signed(&recorder.bodies()[0], &token_url(&server), "RS256");
+    }
+}
+
+#[cfg(feature = "pkcs12")]
+#[test]
+fn a_wrong_pkcs12_password_is_named_but_never_quoted() {
+    let archive = cert_fixture("client.p12");
+    for wrong in ["Fixture-p12-password", ""] {
+        let err = Certificate::from_pkcs12(&archive, wrong).unwrap_err();
+        assert_eq!(err.field(), "client_certificate");
+        assert!(err.problem().contains("password"), "{err}");
+        if !wrong.is_empty() {
+            assert!(!format!("{err} {err:?}").contains(wrong), "{err:?}");
+        }
+    }
+    // Not an archive at all.
+    let err = Certificate::from_pkcs12(b"\x30\x03\x02\x01\x03", PKCS12_PASSWORD).unwrap_err();
+    assert!(err.problem().contains("PKCS#12"), "{err}");
+    // A certificate without its key.
+    let err =
+        Certificate::from_pkcs12(&cert_fixture("cert-only.p12"), PKCS12_PASSWORD).unwrap_err();
+    assert!(err.problem().contains("no private key"), "{err}");
+}
+
+#[test]
+fn certificate_files_are_told_apart_by_content() {
+    let dir = format!("{}/tests/fixtures/certs", env!("CARGO_MANIFEST_DIR"));
+    // PEM with a password: refused, the password is for PKCS#12 only.
+    let err = Certificate::from_file(format!("{dir}/client-pkcs8.pem"), Some("pw")).unwrap_err();
+    assert!(err.problem().contains("PKCS#12"), "{err}");
+    assert!(!err.problem().contains("\"pw\""), "{err}");
+    // PEM without one: read.
+    let pem = Certificate::from_file(format!("{dir}/client-pkcs8.pem"), None).unwrap();
+    let expected = String::from_utf8(cert_fixture("x5t-s256.txt")).unwrap();
+    assert_eq!(pem.thumbprint_sha256(), expected.trim());
+    // A missing file names its path.
+    let err = Certificate::from_file("/nonexistent/app.pfx", None).unwrap_err();
+    assert!(err.problem().contains("/nonexistent/app.pfx"), "{err}");
+    // PKCS#12: read with the feature, a clear refusal naming it without.
+    let archive = Certificate::from_file(format!("{dir}/client.p12"), Some(PKCS12_PASSWORD));
+    #[cfg(feature = "pkcs12")]
+    assert_eq!(archive.unwrap().thumbprint_sha256(), expected.trim());
+    #[cfg(not(feature = "pkcs12"))]
+    assert!(
+        archive.unwrap_err().problem().contains("feature `pkcs12`"),
+        "without the feature"
+    );
+}
+
 fn temp_file(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "oauth-core-test-{}-{name}-{:x}",

@@ -129,7 +129,7 @@ impl ClientBuilder {
     /// - `OKQ8_CLIENT_ID` and `OKQ8_CLIENT_SECRET`, both or neither: when set, OAuth
     ///   with these credentials (as [`client_credentials`](Self::client_credentials));
     /// - instead of `OKQ8_CLIENT_SECRET`, exactly one of `OKQ8_CLIENT_CERTIFICATE_PATH`
-    ///   (PEM; `OKQ8_CLIENT_CERTIFICATE_PASSWORD`, for PKCS#12, is refused for now),
+    ///   (PEM, or PKCS#12 with `OKQ8_CLIENT_CERTIFICATE_PASSWORD` and the feature `pkcs12`),
     ///   `OKQ8_FEDERATED_TOKEN_FILE` (falling back to `AZURE_FEDERATED_TOKEN_FILE` when no
     ///   credential variable is set), `OKQ8_USE_MANAGED_IDENTITY=1` with optional
     ///   `OKQ8_MANAGED_IDENTITY_CLIENT_ID` (no `OKQ8_CLIENT_ID` needed); two are an error

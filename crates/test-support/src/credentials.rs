@@ -13,6 +13,18 @@ pub fn certificate_path() -> String {
     )
 }
 
+/// The same certificate and key as [`certificate_path`] in a PKCS#12 archive
+/// (PBES2, AES-256-CBC) encrypted with [`PKCS12_PASSWORD`].
+pub fn pkcs12_path() -> String {
+    format!(
+        "{}/../oauth-core/tests/fixtures/certs/client.p12",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The password of the archive at [`pkcs12_path`] (a test fixture's, not a secret).
+pub const PKCS12_PASSWORD: &str = "fixture-p12-password";
+
 /// Fails the test if any token endpoint (a POST to a path with `token` in it) on
 /// `server` is asked: for calls that must use a token they were given.
 pub async fn forbid_token_requests(server: &MockServer) {

@@ -966,6 +966,30 @@ async fn protect_creates_the_output_for_its_owner_only_and_follows_no_symlink() 
     assert!(!nowhere.exists());
 }
 
+/// The sandbox's test certificate and key in a PKCS#12 archive under `password`.
+fn sandbox_pkcs12(password: &str) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject as _;
+    let cert = rustls_pki_types::CertificateDer::from_pem_slice(
+        vendor_sandbox::TEST_CLIENT_CERTIFICATE_PEM.as_bytes(),
+    )
+    .unwrap();
+    let key = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(
+        vendor_sandbox::TEST_CLIENT_PRIVATE_KEY_PEM.as_bytes(),
+    )
+    .unwrap();
+    let chain = p12_keystore::PrivateKeyChain::new(
+        key.secret_pkcs8_der(),
+        [1u8, 2, 3, 4],
+        [p12_keystore::Certificate::from_der(cert.as_ref()).unwrap()],
+    );
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry(
+        "client",
+        p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+    );
+    store.writer(password).write().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_works_with_every_credential_kind() {
     let s = sandbox().await;
@@ -983,10 +1007,20 @@ async fn token_works_with_every_credential_kind() {
     .unwrap();
     let federated = dir.join("federated-token");
     std::fs::write(&federated, s.federated_token(Vendor::Kazi)).unwrap();
+    let pfx = dir.join("client.pfx");
+    std::fs::write(&pfx, sandbox_pkcs12("pfx-password")).unwrap();
     let pem_path = pem.to_str().unwrap();
+    let pfx_path = pfx.to_str().unwrap();
     let federated_path = federated.to_str().unwrap();
-    let kinds: [(&str, &[(&str, &str)]); 3] = [
+    let kinds: [(&str, &[(&str, &str)]); 4] = [
         ("certificate", &[("KAZI_CLIENT_CERTIFICATE_PATH", pem_path)]),
+        (
+            "PKCS#12 certificate",
+            &[
+                ("KAZI_CLIENT_CERTIFICATE_PATH", pfx_path),
+                ("KAZI_CLIENT_CERTIFICATE_PASSWORD", "pfx-password"),
+            ],
+        ),
         (
             "federated token file",
             &[("KAZI_FEDERATED_TOKEN_FILE", federated_path)],
@@ -1001,6 +1035,7 @@ async fn token_works_with_every_credential_kind() {
             &["KAZI_CLIENT_SECRET"],
         )
         .await;
+        assert!(!stderr(&out).contains("pfx-password"), "{kind}");
         let doc = json(&out);
         assert_eq!(doc["access_token"], "[redacted]", "{kind}");
         assert!(doc["expires_in_s"].as_u64().unwrap() > 60, "{kind}: {doc}");

@@ -2,7 +2,9 @@
 //! the managed identity, a token provider the application already has.
 
 use std::sync::Arc;
-use test_support::credentials::{certificate_path, forbid_token_requests};
+use test_support::credentials::{
+    certificate_path, forbid_token_requests, pkcs12_path, PKCS12_PASSWORD,
+};
 
 use kazi_tagging::{Client, DEFAULT_RESOURCE};
 use oauth_core::{AccessToken, Certificate, StaticTokenProvider};
@@ -180,17 +182,46 @@ pub(crate) async fn environment_cases() {
         "{text}"
     );
     std::env::remove_var("KAZI_USE_MANAGED_IDENTITY");
-    // PKCS#12 is not supported yet.
+    // A certificate password without a certificate.
+    std::env::remove_var("KAZI_CLIENT_CERTIFICATE_PATH");
     std::env::set_var("KAZI_CLIENT_CERTIFICATE_PASSWORD", "pw");
     let err = Client::builder().read_env().unwrap_err();
-    assert!(err.to_string().contains("PEM only"), "{err}");
+    assert!(err.to_string().contains("PKCS#12"), "{err}");
     assert_eq!(
         config_field(Client::builder().read_env()),
         "KAZI_CLIENT_CERTIFICATE_PASSWORD"
     );
+    // A PKCS#12 archive with the wrong password: the path's variable is named, the
+    // password is not quoted.
+    std::env::set_var("KAZI_CLIENT_CERTIFICATE_PATH", pkcs12_path());
+    std::env::set_var("KAZI_CLIENT_CERTIFICATE_PASSWORD", "not-the-password");
+    let err = Client::builder().read_env().unwrap_err();
+    assert!(err.to_string().contains("password"), "{err}");
+    assert!(!err.to_string().contains("not-the-password"), "{err}");
+    assert!(!format!("{err:?}").contains("not-the-password"), "{err:?}");
+    assert_eq!(
+        config_field(Client::builder().read_env()),
+        "KAZI_CLIENT_CERTIFICATE_PATH"
+    );
+    // ... and with the right one, a token through a signed assertion.
+    std::env::set_var("KAZI_CLIENT_CERTIFICATE_PASSWORD", PKCS12_PASSWORD);
+    let server = MockServer::start().await;
+    let token = mount_assertion_token(&server, None).await;
+    mount_list(&server, &token).await;
+    let client = Client::builder()
+        .read_env()
+        .unwrap()
+        .authority(server.uri())
+        .base_url(format!("{}{API}", server.uri()))
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    assert!(!format!("{client:?}").contains(PKCS12_PASSWORD));
+    assert!(client.expectations().list().await.unwrap().is_empty());
     std::env::remove_var("KAZI_CLIENT_CERTIFICATE_PASSWORD");
 
-    // A certificate from the environment.
+    // A PEM certificate from the environment.
+    std::env::set_var("KAZI_CLIENT_CERTIFICATE_PATH", certificate_path());
     let server = MockServer::start().await;
     let token = mount_assertion_token(&server, None).await;
     mount_list(&server, &token).await;

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use test_support::credentials::{certificate_path, forbid_token_requests};
+use test_support::credentials::{
+    certificate_path, forbid_token_requests, pkcs12_path, PKCS12_PASSWORD,
+};
 
 use keyavi::{AuthMode, CallerId, Client, ClientBuilder, CALLER_ID_HEADER};
 use oauth_core::{AccessToken, Certificate, StaticTokenProvider};
@@ -208,15 +210,18 @@ pub(crate) async fn environment_cases() {
         "{text}"
     );
     std::env::remove_var("KEYAVI_CLIENT_SECRET");
-    // PKCS#12 is not supported yet.
+    // A certificate password without a certificate.
+    std::env::remove_var("KEYAVI_CLIENT_CERTIFICATE_PATH");
     std::env::set_var("KEYAVI_CLIENT_CERTIFICATE_PASSWORD", "pw");
     let text = Client::builder().read_env().unwrap_err().to_string();
-    assert!(text.contains("PEM only"), "{text}");
+    assert!(text.contains("PKCS#12"), "{text}");
     assert_eq!(
         config_field(Client::builder().read_env()),
         "KEYAVI_CLIENT_CERTIFICATE_PASSWORD"
     );
-    std::env::remove_var("KEYAVI_CLIENT_CERTIFICATE_PASSWORD");
+    // From here on, the certificate is a PKCS#12 archive with its password.
+    std::env::set_var("KEYAVI_CLIENT_CERTIFICATE_PATH", pkcs12_path());
+    std::env::set_var("KEYAVI_CLIENT_CERTIFICATE_PASSWORD", PKCS12_PASSWORD);
     // A certificate is for application mode only.
     std::env::set_var("KEYAVI_USERNAME", "jane@contoso.example");
     assert_eq!(
@@ -235,6 +240,7 @@ pub(crate) async fn environment_cases() {
         .unwrap();
     call(&client).await;
     std::env::remove_var("KEYAVI_CLIENT_CERTIFICATE_PATH");
+    std::env::remove_var("KEYAVI_CLIENT_CERTIFICATE_PASSWORD");
 
     // The managed identity through the App Service variables, without KEYAVI_CLIENT_ID.
     let server = MockServer::start().await;

@@ -179,13 +179,13 @@ pub(crate) async fn environment_cases() {
         "{text}"
     );
     std::env::remove_var("OKQ8_CLIENT_SECRET");
-    // PKCS#12 is not supported yet.
+    // A password is for a PKCS#12 archive, not a PEM file.
     std::env::set_var("OKQ8_CLIENT_CERTIFICATE_PASSWORD", "pw");
     let text = Client::builder().read_env().unwrap_err().to_string();
-    assert!(text.contains("PEM only"), "{text}");
+    assert!(text.contains("is PEM, but a password was given"), "{text}");
     assert_eq!(
         config_field(Client::builder().read_env()),
-        "OKQ8_CLIENT_CERTIFICATE_PASSWORD"
+        "OKQ8_CLIENT_CERTIFICATE_PATH"
     );
     std::env::remove_var("OKQ8_CLIENT_CERTIFICATE_PASSWORD");
     // A certificate from the environment.

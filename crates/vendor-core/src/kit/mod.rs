@@ -359,10 +359,11 @@ impl CommonOptions {
         if let Some(id) = client_id.filter(|id| !id.trim().is_empty()) {
             builder = builder.client_id(id);
         }
-        builder = builder.from_env()?;
-        if let Some(url) = &self.managed_identity_endpoint {
-            builder = builder.imds_endpoint(url.clone());
-        }
+        // An endpoint set in code wins over the platform's variables.
+        builder = match &self.managed_identity_endpoint {
+            Some(url) => builder.imds_endpoint(url.clone()),
+            None => builder.from_env()?,
+        };
         if let Some(retry) = &self.retry {
             builder = builder.retry_policy(retry.clone());
         }
@@ -579,14 +580,15 @@ impl CredentialVars {
     }
 
     /// Reads the credential the variables configure: at most one kind (a secret, a
-    /// PEM certificate, a federated token file, the managed identity);
+    /// certificate (PEM, or PKCS#12 with its password), a federated token file, the managed identity);
     /// `AZURE_FEDERATED_TOKEN_FILE` counts only when none is set.
     ///
     /// # Errors
     ///
     /// A [`ConfigError`] naming both variables when two kinds are set; naming the
-    /// certificate password (PKCS#12 is not supported yet), a certificate that does
-    /// not load, or a malformed managed identity switch.
+    /// certificate password set without a certificate, a certificate that does not
+    /// load (a PKCS#12 file needs the feature `pkcs12`), or a malformed managed
+    /// identity switch.
     pub fn read(&self) -> Result<Option<EnvCredential>, ConfigError> {
         self.read_for(false)
     }
@@ -632,11 +634,11 @@ impl CredentialVars {
                 format!("is set, and so is {second}: configure exactly one credential kind"),
             ));
         }
-        if password.is_some() {
+        if password.is_some() && certificate.is_none() {
             return Err(ConfigError::new(
                 self.certificate_password,
                 format!(
-                    "is for a PKCS#12 certificate, which is not supported yet: give {} a PEM file (certificate and unencrypted private key), PEM only for now",
+                    "is set, but {} is not: the password opens a PKCS#12 certificate file",
                     self.certificate_path
                 ),
             ));
@@ -651,7 +653,9 @@ impl CredentialVars {
             return Ok(Some(EnvCredential::Secret(SecretString::from(secret))));
         }
         if let Some(path) = certificate {
-            let certificate = oauth_core::Certificate::from_pem_file(&path)
+            let password = password.map(SecretString::from);
+            let password = password.as_ref().map(ExposeSecret::expose_secret);
+            let certificate = oauth_core::Certificate::from_file(&path, password)
                 .map_err(|e| ConfigError::new(self.certificate_path, e.problem().to_owned()))?;
             return Ok(Some(EnvCredential::Certificate(Box::new(certificate))));
         }
@@ -722,7 +726,8 @@ macro_rules! app_auth_setters {
         }
 
         /// The instance metadata service's token endpoint for the managed identity
-        /// (default `http://169.254.169.254/...`): for tests and local runs.
+        /// (default `http://169.254.169.254/...`): for tests and local runs. When set,
+        /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are not read.
         pub fn managed_identity_endpoint(mut self, url: impl Into<String>) -> Self {
             self.$common.managed_identity_endpoint = Some(url.into());
             self
