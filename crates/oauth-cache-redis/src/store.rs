@@ -377,9 +377,33 @@ impl RedisStore {
         key: &str,
         expected: &str,
     ) -> Result<bool, RedisCacheError> {
-        let script = &self.compare_and_delete;
+        let sha = self.compare_and_delete.get_hash();
         let deleted: i64 = self
-            .run(|mut c| async move { script.key(key).arg(expected).invoke_async(&mut c).await })
+            .run(|mut c| async move {
+                let by_hash = redis::cmd("EVALSHA")
+                    .arg(sha)
+                    .arg(1)
+                    .arg(key)
+                    .arg(expected)
+                    .query_async(&mut c)
+                    .await;
+                match by_hash {
+                    // Not in this server's script cache (a new or restarted server, a
+                    // SCRIPT FLUSH, another node of a cluster): EVAL, which caches it.
+                    // Not `SCRIPT LOAD`, which an ACL user limited to what the cache
+                    // needs may not run.
+                    Err(err) if err.code() == Some("NOSCRIPT") => {
+                        redis::cmd("EVAL")
+                            .arg(COMPARE_AND_DELETE)
+                            .arg(1)
+                            .arg(key)
+                            .arg(expected)
+                            .query_async(&mut c)
+                            .await
+                    }
+                    other => other,
+                }
+            })
             .await?;
         Ok(deleted > 0)
     }

@@ -44,7 +44,20 @@ async fn the_acl_user_from_the_environment_is_who_the_cache_connects_as(redis: R
     assert!(ta.same_as(&tb));
     assert_eq!(source.calls(), 1, "one token request for both");
     assert!(raw_get(&redis, &a.redis_key(&key)).await.is_some());
+    // A server that never ran the cache's script (a fresh one, or after a restart):
+    // the user, who may not `SCRIPT LOAD`, still runs it.
+    for mut conn in redis.node_connections().await {
+        let _: () = redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
     a.invalidate(&key, &ta).await;
+    assert!(
+        raw_get(&redis, &a.redis_key(&key)).await.is_none(),
+        "the rejected token is deleted, by the script"
+    );
     tokio::time::timeout(Duration::from_secs(3), async {
         while b.memory().peek(&key).is_some() {
             tokio::time::sleep(Duration::from_millis(5)).await;
