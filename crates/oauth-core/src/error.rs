@@ -198,7 +198,42 @@ impl OAuthError {
 
     /// A hint about what to change, from the error code and AADSTS numbers.
     pub fn hint(&self) -> &'static str {
+        if self.has_aadsts(700_027) {
+            let expired = self
+                .description
+                .as_deref()
+                .is_some_and(|d| d.contains("is expired"));
+            return if expired {
+                "the certificate's registration has expired: upload a new certificate to the app registration and use it"
+            } else {
+                "the client assertion's signature was refused: check that this certificate (its thumbprint) is registered on the app and that its private key is the one used"
+            };
+        }
         let known = [
+            (
+                700_024,
+                "the client assertion is expired or not yet valid: check this machine's clock",
+            ),
+            (
+                700_023,
+                "the client assertion's audience is not this token endpoint: check the tenant and authority",
+            ),
+            (
+                700_021,
+                "the client assertion was made for another client id: check the client id",
+            ),
+            (
+                70_021,
+                "no federated credential of the app matches the token's issuer, subject or audience: check the app's federated credentials",
+            ),
+            (
+                700_211,
+                "no federated credential of the app matches the token's issuer: check the app's federated credentials",
+            ),
+            (
+                700_213,
+                "no federated credential of the app matches the token's subject: check the app's federated credentials",
+            ),
             (
                 7_000_215,
                 "the client secret is wrong or expired: check the client secret",
@@ -729,6 +764,37 @@ mod tests {
         assert!(TransportError::new(TransportErrorKind::Tls, "x")
             .to_string()
             .contains("not trusted"));
+    }
+
+    #[test]
+    fn certificate_and_federation_refusals_get_their_own_hints() {
+        let oauth = |code: u64, description: &str| OAuthError {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client".into(),
+            description: Some(format!("AADSTS{code}: {description}")),
+            uri: None,
+            aadsts: vec![code],
+            trace_id: None,
+            correlation_id: None,
+            timestamp: None,
+        };
+        let expired = oauth(700_027, "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: 'x']");
+        assert!(expired.hint().contains("has expired"), "{}", expired.hint());
+        let unknown = oauth(700_027, "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found.]");
+        assert!(
+            unknown.hint().contains("registered on the app"),
+            "{}",
+            unknown.hint()
+        );
+        assert!(oauth(700_024, "x").hint().contains("clock"));
+        assert!(oauth(700_023, "x").hint().contains("audience"));
+        assert!(oauth(700_021, "x").hint().contains("client id"));
+        for code in [70_021, 700_211, 700_213] {
+            assert!(
+                oauth(code, "x").hint().contains("federated credential"),
+                "{code}"
+            );
+        }
     }
 
     #[test]

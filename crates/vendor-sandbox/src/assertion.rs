@@ -1,6 +1,7 @@
 //! Client assertions (RFC 7523): certificate-signed JWTs and the sandbox's federated tokens.
 //!
-//! The sandbox registers one test certificate ([`TEST_CLIENT_CERTIFICATE_PEM`]) on every
+//! The sandbox registers one test certificate ([`TEST_CLIENT_CERTIFICATE_PEM`]), and one
+//! whose registration has expired ([`TEST_EXPIRED_CLIENT_CERTIFICATE_PEM`]), on every
 //! Azure AD client it knows. A certificate assertion is an RS256 or PS256 JWT whose
 //! header names the certificate by `x5t#S256` and whose claims are `aud` = the token
 //! endpoint URL the request reached, `iss` = `sub` = the client id, `jti`, `nbf`, `iat`
@@ -42,6 +43,18 @@ pub const JWT_BEARER_ASSERTION_TYPE: &str =
 pub(crate) const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
 
 const CERT_DER: &[u8] = include_bytes!("fixtures/test-client-cert.der");
+
+/// A second certificate registered on every application, for the same key as
+/// [`TEST_CLIENT_CERTIFICATE_PEM`], whose validity (and so its registration) ended on
+/// 2025-02-01: an assertion it signs is refused as Entra ID refuses an expired key
+/// credential (AADSTS700027, "The key used is expired").
+pub const TEST_EXPIRED_CLIENT_CERTIFICATE_PEM: &str =
+    include_str!("fixtures/test-client-expired-cert.pem");
+
+const EXPIRED_CERT_DER: &[u8] = include_bytes!("fixtures/test-client-expired-cert.der");
+/// When the registration of the expired certificate ended (its `notAfter`,
+/// 2025-02-01T00:00:00Z), as Unix seconds.
+const EXPIRED_CERT_END: i64 = 1_738_368_000;
 /// The certificate's RSA public key, PKCS#1 `RSAPublicKey` DER (from
 /// `openssl rsa -RSAPublicKey_out -outform DER`).
 const RSA_PUBLIC_KEY_DER: &[u8] = include_bytes!("fixtures/test-client-rsa-public.der");
@@ -78,6 +91,7 @@ impl Refusal {
     pub(crate) fn code_and_message(&self) -> (u32, String) {
         match self {
             Self::Malformed(why) => (50027, format!("JWT token is invalid or malformed. {why}")),
+            Self::Signature(why) if why.starts_with("Client assertion") => (700_027, why.clone()),
             Self::Signature(why) => (700_027, format!("Client assertion failed signature validation. {why}")),
             Self::Client(why) => (700_021, format!("Client assertion application identifier doesn't match 'client_id' parameter. {why}")),
             Self::Audience(why) => (700_023, format!("Client assertion audience claim does not match Realm issuer. {why}")),
@@ -297,8 +311,15 @@ pub(crate) fn verify(token: &str, expected: &Expected<'_>) -> Result<Verified, R
 
 fn verify_certificate(parts: &Parts<'_>, expected: &Expected<'_>) -> Result<Verified, Refusal> {
     let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(CERT_DER));
+    let expired = URL_SAFE_NO_PAD.encode(Sha256::digest(EXPIRED_CERT_DER));
     match parts.header.x5t_s256.as_deref() {
         Some(x5t) if x5t == thumbprint => {}
+        Some(x5t) if x5t == expired && expected.now >= EXPIRED_CERT_END => {
+            return Err(Refusal::Signature(format!(
+                "Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '{x5t}']"
+            )))
+        }
+        Some(x5t) if x5t == expired => {}
         Some(x5t) => {
             return Err(Refusal::Signature(format!(
                 "The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{x5t}']"

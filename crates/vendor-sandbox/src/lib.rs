@@ -26,7 +26,7 @@ mod token;
 
 pub use assertion::{
     JWT_BEARER_ASSERTION_TYPE, TEST_CLIENT_CERTIFICATE_PEM, TEST_CLIENT_CERTIFICATE_X5T_S256,
-    TEST_CLIENT_PRIVATE_KEY_PEM,
+    TEST_CLIENT_PRIVATE_KEY_PEM, TEST_EXPIRED_CLIENT_CERTIFICATE_PEM,
 };
 pub use config::{Faults, SandboxConfig, Vendor};
 pub use creds::{KaisaSandbox, KaziSandbox, KeyaviSandbox, Okq8Sandbox};

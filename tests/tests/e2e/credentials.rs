@@ -27,6 +27,29 @@ async fn a_certificate_gets_a_token_the_kazi_api_accepts() {
 }
 
 #[tokio::test]
+async fn an_expired_certificate_is_refused_with_a_hint_to_renew_it() {
+    let sandbox = sandbox().await;
+    let client_id = sandbox.kazi().client_id;
+    let pem = format!(
+        "{}\n{TEST_CLIENT_PRIVATE_KEY_PEM}",
+        vendor_sandbox::TEST_EXPIRED_CLIENT_CERTIFICATE_PEM
+    );
+    let kazi = kazi_builder(&sandbox)
+        .certificate(client_id, Certificate::from_pem(pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let err = bounded(kazi.expectations().list()).await.unwrap_err();
+    let vendor_core::Error::Token(oauth_core::TokenError::OAuth(oauth)) = &err else {
+        panic!("an OAuth error: {err:?}");
+    };
+    assert!(oauth.has_aadsts(700_027), "{oauth:?}");
+    assert!(oauth.hint().contains("expired"), "{}", oauth.hint());
+    assert!(err.to_string().contains("expired"), "{err}");
+    // Not retried: one token request, no API call.
+    assert_eq!(sandbox.stats().token_requests_total(Vendor::Kazi), 1);
+}
+
+#[tokio::test]
 async fn a_ps256_certificate_gets_a_token_the_okq8_api_accepts() {
     let sandbox = sandbox().await;
     let client_id = sandbox.okq8().client_id;

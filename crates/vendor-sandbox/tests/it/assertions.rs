@@ -34,7 +34,19 @@ fn jti() -> String {
 
 /// A signed assertion with `alg` (RS256 or PS256) and `claims`.
 fn sign(alg: &str, claims: &Value) -> String {
-    let header = json!({"alg": alg, "typ": "JWT", "x5t#S256": TEST_CLIENT_CERTIFICATE_X5T_S256});
+    sign_as(TEST_CLIENT_CERTIFICATE_X5T_S256, alg, claims)
+}
+
+/// The `x5t#S256` of a PEM certificate.
+fn thumbprint(pem: &str) -> String {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(body).unwrap();
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &der))
+}
+
+/// As [`sign`], naming the certificate with thumbprint `x5t` (signed with the test key).
+fn sign_as(x5t: &str, alg: &str, claims: &Value) -> String {
+    let header = json!({"alg": alg, "typ": "JWT", "x5t#S256": x5t});
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -139,6 +151,40 @@ async fn a_tampered_signature_is_refused_with_700027() {
     let tampered = format!("{input}.{}", URL_SAFE_NO_PAD.encode(bytes));
     let (status, body) = kazi_with_assertion(&sandbox, &tampered).await;
     assert_refused(status, &body, 700_027);
+}
+
+#[tokio::test]
+async fn an_unregistered_or_expired_certificate_is_refused_with_700027() {
+    let sandbox = start().await;
+    let kazi = sandbox.kazi();
+    // A certificate the app does not know (any thumbprint but the registered ones).
+    let unknown = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    let assertion = sign_as(&unknown, "RS256", &claims(&kazi.client_id, &kazi.token_url));
+    let (status, body) = kazi_with_assertion(&sandbox, &assertion).await;
+    assert_refused(status, &body, 700_027);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("The key was not found"),
+        "{description}"
+    );
+    // The expired registration: the same key, refused because its time is over.
+    let expired = thumbprint(vendor_sandbox::TEST_EXPIRED_CLIENT_CERTIFICATE_PEM);
+    assert_ne!(expired, TEST_CLIENT_CERTIFICATE_X5T_S256);
+    let assertion = sign_as(&expired, "RS256", &claims(&kazi.client_id, &kazi.token_url));
+    let (status, body) = kazi_with_assertion(&sandbox, &assertion).await;
+    assert_refused(status, &body, 700_027);
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("The key used is expired"),
+        "{description}"
+    );
+    assert!(description.contains(&expired), "{description}");
+    // The registered one still works.
+    let assertion = sign("RS256", &claims(&kazi.client_id, &kazi.token_url));
+    assert_eq!(
+        kazi_with_assertion(&sandbox, &assertion).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
