@@ -86,13 +86,10 @@ impl Failure {
         }
     }
 
-    /// Describes an SDK error for `vendor`, with a hint.
+    /// Describes an SDK error for `vendor`, with a hint; its exit code by kind
+    /// ([`exit_code`]).
     pub fn from_sdk(vendor: Vendor, err: &Error) -> Self {
-        let code = if matches!(err, Error::Config(_) | Error::InvalidArgument(_)) {
-            2
-        } else {
-            1
-        };
+        let code = exit_code(err);
         let mut message = format!("{}: {err}", vendor.name());
         if let Some(hint) = hint(vendor, err) {
             message.push_str(" (hint: ");
@@ -112,6 +109,32 @@ impl Failure {
     /// Describes a configuration error for `vendor`.
     pub fn from_config(vendor: Vendor, err: &ConfigError) -> Self {
         Self::from_sdk(vendor, &Error::Config(err.clone()))
+    }
+}
+
+/// Exit code of a usage or configuration problem.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code of a refusal: the token endpoint refused the credentials, or the API
+/// answered 401 or 403.
+pub const EXIT_REFUSED: u8 = 3;
+/// Exit code of a network failure or a timeout.
+pub const EXIT_NETWORK: u8 = 4;
+
+/// The exit code of an SDK error: 2 configuration or usage, 3 authentication or
+/// authorisation refused, 4 network or timeout, 1 anything else.
+pub fn exit_code(err: &Error) -> u8 {
+    match err {
+        Error::Config(_) | Error::InvalidArgument(_) => EXIT_USAGE,
+        Error::Auth(_) => EXIT_REFUSED,
+        Error::Transport(_) | Error::Timeout(_) => EXIT_NETWORK,
+        Error::Token(token) => match token {
+            TokenError::Config(_) => EXIT_USAGE,
+            TokenError::OAuth(_) => EXIT_REFUSED,
+            TokenError::Status(s) if matches!(s.status().as_u16(), 400 | 401 | 403) => EXIT_REFUSED,
+            TokenError::Transport(_) | TokenError::DeadlineExceeded { .. } => EXIT_NETWORK,
+            _ => 1,
+        },
+        _ => 1,
     }
 }
 

@@ -2,7 +2,9 @@
 //! shell, or watch all four work end to end against the built-in sandbox with
 //! `vendorctl demo`.
 
+mod catalog;
 mod commands;
+mod env;
 mod errors;
 mod output;
 
@@ -11,8 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::errors::Failure;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 /// Call the Kazi, Keyavi, Kaisa and OKQ8 APIs, or run the demo against the sandbox.
 ///
@@ -30,7 +31,10 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args, Clone)]
 pub struct Global {
-    /// Print machine-readable JSON instead of tables.
+    /// The form of the results: table (for people), json, yaml or tsv (for scripts).
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// Print JSON (the same as `-o json`).
     #[arg(long, global = true)]
     pub json: bool,
     /// Send tracing events (no secrets) to stderr.
@@ -42,6 +46,10 @@ pub struct Global {
     /// Load KEY=VALUE lines into the environment first (variables already set win).
     #[arg(long, global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Read non-secret settings from this profile of the config file
+    /// (`vendorctl config path`); the environment and --env-file win over it.
+    #[arg(long, global = true, env = "VENDORCTL_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,19 +69,40 @@ enum Command {
         /// Also print the raw access token.
         #[arg(long)]
         show_token: bool,
+        /// Print the access token alone and nothing else, for `$(vendorctl token kazi --raw)`.
+        #[arg(long, conflicts_with = "show_token")]
+        raw: bool,
     },
     /// Kazi Tagging API.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = catalog::vendor_help(errors::Vendor::Kazi))]
     Kazi(commands::kazi::KaziCommand),
     /// Keyavi API.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = catalog::vendor_help(errors::Vendor::Keyavi))]
     Keyavi(commands::keyavi::KeyaviCommand),
     /// Kaisa API.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = catalog::vendor_help(errors::Vendor::Kaisa))]
     Kaisa(commands::kaisa::KaisaCommand),
     /// OKQ8 APIs (generic calls through Azure API Management).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = catalog::vendor_help(errors::Vendor::Okq8))]
     Okq8(commands::okq8::Okq8Command),
+    /// Check each configured vendor (or the one named): variables, DNS, TLS, clock,
+    /// a token and its roles, the proxy; one line per check, exit code 1 if one fails.
+    Doctor {
+        /// Only this vendor (configured or not).
+        vendor: Option<VendorArg>,
+    },
+    /// The configuration in effect: `config show` (every variable, its source, secrets
+    /// redacted), `config path`.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+    /// Print the completion script of a shell (e.g. `vendorctl completions bash`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `cargo xtask man` writes target/man/vendorctl.1.
+    #[command(name = "__man", hide = true)]
+    Man,
 }
 
 /// A vendor named on the command line.
@@ -90,6 +119,19 @@ pub enum VendorArg {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    if matches!(words.as_slice(), ["help", "environment" | "env"]) {
+        print!("{}", catalog::environment_help());
+        return ExitCode::SUCCESS;
+    }
+    // Before the command line is parsed, so that flags defaulting to a variable
+    // (VENDORCTL_INSECURE_LOOPBACK, ...) see them: --env-file, the profile, and each
+    // secret's <NAME>_FILE.
+    if let Err(failure) = env::prepare(&args) {
+        eprintln!("{}", failure.line());
+        return ExitCode::from(failure.code);
+    }
     let cli = Cli::parse();
     if cli.global.verbose {
         let _ = tracing_subscriber::fmt()
@@ -100,12 +142,6 @@ fn main() -> ExitCode {
                 }),
             )
             .try_init();
-    }
-    if let Some(path) = &cli.global.env_file {
-        if let Err(failure) = load_env_file(path) {
-            eprintln!("{}", failure.line());
-            return ExitCode::from(failure.code);
-        }
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -119,20 +155,31 @@ fn main() -> ExitCode {
         }
     };
     let out = Output {
-        json: cli.global.json,
+        format: if cli.global.json {
+            Format::Json
+        } else {
+            cli.global.output
+        },
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let global = cli.global.clone();
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Demo => commands::demo::run(out).await,
             Command::Sandbox { port } => commands::sandbox::run(port, out).await,
-            Command::Token { vendor, show_token } => {
-                commands::token::run(vendor, show_token, &global, out).await
-            }
+            Command::Token {
+                vendor,
+                show_token,
+                raw,
+            } => commands::token::run(vendor, show_token, raw, &global, out).await,
             Command::Kazi(cmd) => commands::kazi::run(cmd, &global, out).await,
             Command::Keyavi(cmd) => commands::keyavi::run(cmd, &global, out).await,
             Command::Kaisa(cmd) => commands::kaisa::run(cmd, &global, out).await,
             Command::Okq8(cmd) => commands::okq8::run(cmd, &global, out).await,
+            Command::Doctor { vendor } => commands::doctor::run(vendor, &global, out).await,
+            Command::Config(cmd) => commands::config::run(cmd, out),
+            Command::Completions { shell } => commands::completions::run(shell),
+            Command::Man => commands::completions::man(),
         }
     });
     match result {
@@ -142,39 +189,4 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
-}
-
-/// Reads `KEY=VALUE` lines (blank lines and `#` comments skipped, `export ` and
-/// quotes allowed) into the environment, without overriding variables already set.
-fn load_env_file(path: &std::path::Path) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(Failure::usage(format!(
-                "{}:{}: expected KEY=VALUE",
-                path.display(),
-                n + 1
-            )));
-        };
-        let key = key.trim();
-        let value = value.trim().trim_matches('"').trim_matches('\'');
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(Failure::usage(format!(
-                "{}:{}: `{key}` is not a variable name",
-                path.display(),
-                n + 1
-            )));
-        }
-        if std::env::var_os(key).is_none() {
-            // Single-threaded here: the runtime is not started yet.
-            std::env::set_var(key, value);
-        }
-    }
-    Ok(())
 }

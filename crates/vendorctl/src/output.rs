@@ -132,11 +132,72 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::E
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// The form results are printed in (`-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned tables for people (long cells cut).
+    #[default]
+    Table,
+    /// JSON: lists as `{"items": [...], "count": n, "page": {...}}`.
+    Json,
+    /// YAML, the same document as JSON.
+    Yaml,
+    /// Tab-separated values: a header line, then one line per row, nothing cut.
+    Tsv,
+}
+
 /// Where results go and in which form.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
-    /// Print JSON instead of tables.
-    pub json: bool,
+    /// The form of the results on stdout.
+    pub format: Format,
+    /// Whether progress lines go to stderr (it is a terminal).
+    pub progress: bool,
+}
+
+/// Where a list stands among its pages, for the `page` member of a list document.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageInfo {
+    /// This page's number, as the API counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u64>,
+    /// Items per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u64>,
+    /// Pages in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<u64>,
+    /// Items in all, over every page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_items: Option<u64>,
+    /// Pages fetched (with `--all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages_fetched: Option<u64>,
+    /// Whether `--max-items` stopped the listing before its end.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl PageInfo {
+    /// "page 2 of 7, 134 in all" (what is known of it).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.page, self.total_pages) {
+            (Some(p), Some(n)) => parts.push(format!("page {p} of {n}")),
+            (Some(p), None) => parts.push(format!("page {p}")),
+            _ => {}
+        }
+        if let Some(n) = self.pages_fetched {
+            parts.push(format!("{n} pages fetched"));
+        }
+        if let Some(n) = self.total_items {
+            parts.push(format!("{n} in all"));
+        }
+        if self.truncated {
+            parts.push("cut at --max-items".to_owned());
+        }
+        parts.join(", ")
+    }
 }
 
 /// A table of text cells with a title.
@@ -145,6 +206,8 @@ pub struct Table {
     title: String,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Cells are never cut (a table of values meant to be copied).
+    whole: bool,
 }
 
 impl Table {
@@ -152,9 +215,17 @@ impl Table {
     pub fn new(title: impl Into<String>, headers: &[&str]) -> Self {
         Self {
             title: terminal_safe(&title.into()),
-            headers: headers.iter().map(|h| clean(h)).collect(),
+            headers: headers.iter().map(|h| terminal_safe(h)).collect(),
             rows: Vec::new(),
+            whole: false,
         }
+    }
+
+    /// Shows every cell whole, however long (a token, a list of roles).
+    #[must_use]
+    pub fn whole_cells(mut self) -> Self {
+        self.whole = true;
+        self
     }
 
     /// Adds a row (cells beyond the headers are dropped, missing ones left blank).
@@ -163,7 +234,10 @@ impl Table {
         I: IntoIterator<Item = S>,
         S: ToString,
     {
-        let mut row: Vec<String> = cells.into_iter().map(|c| clean(&c.to_string())).collect();
+        let mut row: Vec<String> = cells
+            .into_iter()
+            .map(|c| terminal_safe(&c.to_string()))
+            .collect();
         row.resize(self.headers.len(), String::new());
         self.rows.push(row);
     }
@@ -175,8 +249,14 @@ impl Table {
 
     /// Renders the table with aligned columns.
     pub fn render(&self) -> String {
+        let cell = |c: &String| if self.whole { c.clone() } else { cut(c) };
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(cell).collect())
+            .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
             }
@@ -198,39 +278,183 @@ impl Table {
         let _ = writeln!(out, "  {}", line(&self.headers));
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         let _ = writeln!(out, "  {}", line(&rule));
-        for row in &self.rows {
+        for row in &rows {
             let _ = writeln!(out, "  {}", line(row));
         }
-        if self.rows.is_empty() {
+        if rows.is_empty() {
             let _ = writeln!(out, "  (none)");
+        }
+        out
+    }
+
+    /// Renders the table as tab-separated values: the headers, then the rows, whole.
+    pub fn render_tsv(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.headers.join("\t"));
+        for row in &self.rows {
+            let _ = writeln!(out, "{}", row.join("\t"));
         }
         out
     }
 }
 
-/// Keeps a cell terminal-safe, on one line and of reasonable width.
-fn clean(text: &str) -> String {
-    let one_line = terminal_safe(text);
-    if one_line.chars().count() > 60 {
-        let cut: String = one_line.chars().take(57).collect();
+/// Cuts a cell to a reasonable width for a table on a terminal.
+fn cut(cell: &str) -> String {
+    if cell.chars().count() > 60 {
+        let cut: String = cell.chars().take(57).collect();
         format!("{cut}...")
     } else {
-        one_line
+        cell.to_owned()
+    }
+}
+
+/// `value` as block-style YAML (a YAML 1.2 document of the same value as its JSON):
+/// strings are double-quoted with JSON's escapes (valid YAML, and terminal-safe as
+/// [`to_json`] makes them), keys plain where they can be.
+pub fn to_yaml(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    yaml_node(value, 0, &mut out);
+    out
+}
+
+fn yaml_scalar(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Null => Some("null".to_owned()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(yaml_string(s)),
+        Value::Array(a) if a.is_empty() => Some("[]".to_owned()),
+        Value::Object(m) if m.is_empty() => Some("{}".to_owned()),
+        _ => None,
+    }
+}
+
+fn yaml_string(s: &str) -> String {
+    to_json(s)
+        .map(|j| j.trim().to_owned())
+        .unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+fn yaml_key(key: &str) -> String {
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+    if plain {
+        key.to_owned()
+    } else {
+        yaml_string(key)
+    }
+}
+
+fn yaml_node(value: &serde_json::Value, indent: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = " ".repeat(indent);
+    if let Some(scalar) = yaml_scalar(value) {
+        let _ = writeln!(out, "{pad}{scalar}");
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match yaml_scalar(v) {
+                    Some(scalar) => {
+                        let _ = writeln!(out, "{pad}{}: {scalar}", yaml_key(k));
+                    }
+                    None => {
+                        let _ = writeln!(out, "{pad}{}:", yaml_key(k));
+                        yaml_node(v, indent + 2, out);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                // The item at indent + 2, its first line's indent replaced by "- ".
+                let mut nested = String::new();
+                yaml_node(item, indent + 2, &mut nested);
+                let rest = nested.get(indent + 2..).unwrap_or_default();
+                let _ = write!(out, "{pad}- {rest}");
+            }
+        }
+        _ => {}
     }
 }
 
 impl Output {
-    /// Prints `value` as JSON, or the tables made by `tables`.
+    /// Whether results are tables for people (not a format for programs).
+    pub fn is_table(&self) -> bool {
+        self.format == Format::Table
+    }
+
+    /// Prints `value` (JSON, YAML), or the tables made by `tables` (table, TSV).
     pub fn emit<T: Serialize>(&self, value: &T, tables: impl FnOnce() -> Vec<Table>) {
-        if self.json {
-            match to_json(value) {
+        match self.format {
+            Format::Json => match to_json(value) {
                 Ok(text) => println!("{text}"),
                 Err(e) => eprintln!("error: could not encode the result as JSON: {e}"),
+            },
+            Format::Yaml => match serde_json::to_value(value) {
+                Ok(doc) => print!("{}", to_yaml(&doc)),
+                Err(e) => eprintln!("error: could not encode the result as YAML: {e}"),
+            },
+            Format::Table => {
+                for table in tables() {
+                    println!("{}", table.render());
+                }
             }
-        } else {
-            for table in tables() {
-                println!("{}", table.render());
+            Format::Tsv => {
+                for table in tables() {
+                    print!("{}", table.render_tsv());
+                }
             }
+        }
+    }
+
+    /// Prints a list: as the document `{"items": [...], "count": n, "page": {...}}`
+    /// (`page` when there is one), or as the tables made by `tables`.
+    pub fn emit_list<T: Serialize>(
+        &self,
+        items: &[T],
+        page: Option<&PageInfo>,
+        tables: impl FnOnce() -> Vec<Table>,
+    ) {
+        #[derive(Serialize)]
+        struct List<'a, T> {
+            items: &'a [T],
+            count: usize,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            page: Option<&'a PageInfo>,
+        }
+        self.emit(
+            &List {
+                items,
+                count: items.len(),
+                page,
+            },
+            tables,
+        );
+    }
+
+    /// Writes a progress line to stderr when it is a terminal.
+    pub fn progress(&self, line: impl std::fmt::Display) {
+        if self.progress {
+            eprint!("\r\x1b[2K{line}");
+        }
+    }
+
+    /// Ends the progress line, if one was written.
+    pub fn progress_done(&self) {
+        if self.progress {
+            eprintln!();
         }
     }
 }
@@ -290,9 +514,37 @@ mod tests {
     }
 
     #[test]
-    fn long_cells_are_cut() {
+    fn long_cells_are_cut_unless_whole_or_tsv() {
         let mut t = Table::new("", &["x"]);
         t.row(["y".repeat(100)]);
         assert!(t.render().contains(&format!("{}...", "y".repeat(57))));
+        assert!(t.render_tsv().contains(&"y".repeat(100)));
+        let mut whole = Table::new("", &["x"]).whole_cells();
+        whole.row(["y".repeat(100)]);
+        assert!(whole.render().contains(&"y".repeat(100)));
+    }
+
+    #[test]
+    fn tsv_has_a_header_line_and_no_tab_inside_a_cell() {
+        let mut t = Table::new("title", &["id", "name"]);
+        t.row(["1", "a\tb"]);
+        assert_eq!(t.render_tsv(), "id\tname\n1\ta b\n");
+    }
+
+    #[test]
+    fn yaml_is_block_style_with_quoted_strings() {
+        let doc = serde_json::json!({
+            "items": [{"id": 1, "name": "a: b"}, {"id": 2, "tags": ["x", "y"]}],
+            "count": 2,
+            "page": {},
+            "yes": null,
+            "esc": "\x1b[2J"
+        });
+        assert_eq!(
+            to_yaml(&doc),
+            // serde_json's maps keep their keys sorted.
+            "count: 2\nesc: \"\\u001b[2J\"\nitems:\n  - id: 1\n    name: \"a: b\"\n  - id: 2\n    tags:\n      - \"x\"\n      - \"y\"\npage: {}\n\"yes\": null\n"
+        );
+        assert_eq!(to_yaml(&serde_json::json!([])), "[]\n");
     }
 }

@@ -141,10 +141,15 @@ async fn token_shows_claims_and_hides_the_token_unless_asked() {
 async fn vendor_commands_return_json() {
     let s = sandbox().await;
     let scan = s.kazi().known_talent_scan_id;
+    // Every list is one shape: {"items": [...], "count": n, "page": {...}}.
     let list = json(&run(&s, &["kazi", "expectations", "--json"], &[], &[]).await);
-    assert_eq!(list.as_array().unwrap().len(), 12);
+    assert_eq!(list["items"].as_array().unwrap().len(), 12);
+    assert_eq!(list["count"], 12);
+    assert!(list.get("page").is_none(), "{list}");
     let all = json(&run(&s, &["kazi", "matches", &scan, "--all", "--json"], &[], &[]).await);
-    assert_eq!(all.as_array().unwrap().len(), 45);
+    assert_eq!(all["items"].as_array().unwrap().len(), 45);
+    assert_eq!(all["page"]["total_items"], 45);
+    assert!(all["page"]["pages_fetched"].as_u64().unwrap() >= 2, "{all}");
     let page = json(
         &run(
             &s,
@@ -165,8 +170,10 @@ async fn vendor_commands_return_json() {
         )
         .await,
     );
-    assert_eq!(page["pagination"]["currentPage"], 2);
-    assert_eq!(page["matches"].as_array().unwrap().len(), 10);
+    assert_eq!(page["page"]["page"], 2);
+    assert_eq!(page["page"]["page_size"], 10);
+    assert_eq!(page["page"]["total_pages"], 5);
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
 
     let logs = json(
         &run(
@@ -177,7 +184,8 @@ async fn vendor_commands_return_json() {
         )
         .await,
     );
-    assert_eq!(logs.as_array().unwrap().len(), 45);
+    assert_eq!(logs["items"].as_array().unwrap().len(), 45);
+    assert_eq!(logs["count"], 45);
     let denied = json(
         &run(
             &s,
@@ -187,16 +195,19 @@ async fn vendor_commands_return_json() {
         )
         .await,
     );
-    assert!(denied
+    assert!(denied["items"]
         .as_array()
         .unwrap()
         .iter()
         .all(|l| l["result"] == "AccessDenied"));
+    // A single page says where it stands: page 1 of N.
+    assert_eq!(denied["page"]["page"], 1, "{denied}");
+    assert!(denied["page"]["total_pages"].as_u64().is_some(), "{denied}");
 
     let ping = json(&run(&s, &["kaisa", "ping", "--json"], &[], &[]).await);
     assert_eq!(ping["ping"], "ok");
     let customers = json(&run(&s, &["kaisa", "customers", "--json"], &[], &[]).await);
-    assert_eq!(customers.as_array().unwrap().len(), 3);
+    assert_eq!(customers["items"].as_array().unwrap().len(), 3);
     let sources = json(
         &run(
             &s,
@@ -206,13 +217,50 @@ async fn vendor_commands_return_json() {
         )
         .await,
     );
-    assert!(sources
+    assert!(sources["items"]
         .as_array()
         .unwrap()
         .iter()
         .all(|x| x["status"] == "active"));
     let cdrs = json(&run(&s, &["kaisa", "cdrs", "--all", "--json"], &[], &[]).await);
-    assert_eq!(cdrs.as_array().unwrap().len(), 2500);
+    assert_eq!(cdrs["items"].as_array().unwrap().len(), 2500);
+    assert_eq!(cdrs["count"], 2500);
+    // --max-items stops early and says so.
+    let cut = json(
+        &run(
+            &s,
+            &[
+                "kaisa",
+                "cdrs",
+                "--all",
+                "--max-items",
+                "150",
+                "--page-size",
+                "100",
+                "-o",
+                "json",
+            ],
+            &[],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(cut["items"].as_array().unwrap().len(), 150);
+    assert_eq!(cut["page"]["pages_fetched"], 2);
+    assert_eq!(cut["page"]["truncated"], true);
+    // The table of --all shows every row and the count.
+    let table = run(&s, &["kaisa", "cdrs", "--all"], &[], &[]).await;
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.starts_with("Kaisa outgoing calls (2500;"),
+        "{}",
+        &text[..80]
+    );
+    assert_eq!(
+        text.lines().count(),
+        2500 + 4,
+        "title, header, rule, every row and a blank line"
+    );
 
     let stations = json(
         &run(
@@ -276,14 +324,14 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
             &["kazi", "expectations"],
             &[("KAZI_SUBSCRIPTION_KEY", "not-the-right-key-123")],
             &[],
-            1,
+            3,
             &["subscription key", "KAZI_SUBSCRIPTION_KEY"],
         ),
         (
             &["kazi", "expectations"],
             &[("KAZI_CLIENT_SECRET", "wrong-secret-value-xyz")],
             &[],
-            1,
+            3,
             &["AADSTS7000215", "KAZI_CLIENT_SECRET"],
         ),
         (
@@ -297,7 +345,7 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
             &["okq8", "get", "core/v1/stations"],
             &[("OKQ8_SUBSCRIPTION_KEY", other_product_key.as_str())],
             &[],
-            1,
+            3,
             &[
                 "not authorised for this API product",
                 "OKQ8_SUBSCRIPTION_KEY",
@@ -307,7 +355,7 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
             &["okq8", "get", "core/v1/stations"],
             &[("OKQ8_SCOPE", "api://not-an-okq8-api/.default")],
             &[],
-            1,
+            3,
             &["AADSTS500011", "OKQ8_SCOPE"],
         ),
         (
@@ -317,7 +365,7 @@ async fn errors_are_one_line_with_a_hint_and_an_exit_code() {
                 ("KEYAVI_PASSWORD", "wrong-secret-value-xyz"),
             ],
             &["KEYAVI_CALLER_ID"],
-            1,
+            3,
             &["invalid_grant", "KEYAVI_PASSWORD"],
         ),
         (
@@ -356,7 +404,7 @@ async fn verbose_logs_to_stderr_without_tokens_or_secrets() {
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(json(&out).as_array().map(Vec::len), Some(12));
+    assert_eq!(json(&out)["items"].as_array().map(Vec::len), Some(12));
     let log = stderr(&out);
     assert!(log.lines().count() >= 3, "tracing goes to stderr: {log}");
     assert!(log.contains("token"), "{log}");
@@ -489,7 +537,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
     .unwrap()
     .unwrap();
     let customers = json(&out);
-    assert_eq!(customers.as_array().unwrap().len(), 3);
+    assert_eq!(customers["items"].as_array().unwrap().len(), 3);
 
     // Runs vendorctl with the printed variables, `set` replacing or adding some.
     let with = |args: &'static [&'static str], set: Vec<(&'static str, String)>| {
@@ -522,7 +570,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
         .await
         .unwrap();
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(out.status.code(), Some(3), "{err}");
         assert!(err.contains("AADSTS7000215"), "{err}");
         assert!(err.contains("KAZI_CLIENT_SECRET"), "{err}");
     }
@@ -532,7 +580,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
     )
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("KAZI_SUBSCRIPTION_KEY"),
         "{}",
@@ -544,7 +592,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
     )
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("invalid_client"), "{}", stderr(&out));
 
     // The other credentials it printed are its own: the user-mode password works.
@@ -581,7 +629,7 @@ async fn the_cli_works_against_vendorctl_sandbox() {
     )
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("read:expectations"),
         "{}",
@@ -757,7 +805,7 @@ fn server_text_cannot_inject_terminal_escapes() {
         ],
     );
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(3), "a refusal: {err}");
     assert!(err.contains("invalid_client"), "{err:?}");
     assert_terminal_safe("token error line", &err);
 
@@ -1055,4 +1103,151 @@ async fn token_works_with_every_credential_kind() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs vendorctl with only `PATH` and the variables of the env file `file`.
+fn run_with_env_file(file: &std::path::Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--env-file").arg(file).args(args).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.output().unwrap()
+}
+
+/// `vendorctl sandbox > s.env; vendorctl --env-file s.env ...` works (the variables
+/// that flags default to are read after the file is loaded), the output formats and
+/// `token --raw` are what scripts need, a network failure exits 4, and the sandbox
+/// stops cleanly on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_env_file_round_trip_formats_raw_token_and_sigterm() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let mut server = Command::new(BIN)
+        .args(["sandbox", "--port", &port.to_string()])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = server.id();
+    let stdout = server.stdout.take().unwrap();
+    let stderr_pipe = server.stderr.take().unwrap();
+    let server = KillOnDrop(server);
+    // What `vendorctl sandbox > s.env` writes, up to its first comment line.
+    let text = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || {
+            let mut text = String::new();
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                let done = line.starts_with('#');
+                text.push_str(&line);
+                text.push('\n');
+                if done {
+                    break;
+                }
+            }
+            // The rest is read too, as a shell redirection would.
+            std::thread::spawn(move || lines.for_each(drop));
+            text
+        }),
+    )
+    .await
+    .expect("the sandbox printed its variables in time")
+    .unwrap();
+    assert!(
+        text.contains("export VENDORCTL_INSECURE_LOOPBACK='1'"),
+        "{text}"
+    );
+    let dir = std::env::temp_dir().join(format!("vendorctl-roundtrip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.env");
+    std::fs::write(&file, &text).unwrap();
+    let file2 = file.clone();
+    let outputs = tokio::task::spawn_blocking(move || {
+        let f = file2.as_path();
+        (
+            run_with_env_file(f, &["kaisa", "ping"]),
+            run_with_env_file(f, &["-o", "yaml", "kaisa", "customers"]),
+            run_with_env_file(f, &["-o", "tsv", "kaisa", "customers"]),
+            run_with_env_file(f, &["token", "kaisa", "--raw"]),
+            run_with_env_file(f, &["token", "kaisa", "--show-token"]),
+            run_with_env_file(f, &["token", "kaisa", "-o", "json"]),
+        )
+    })
+    .await
+    .unwrap();
+    let (ping, yaml, tsv, raw, shown, summary) = outputs;
+    assert_eq!(ping.status.code(), Some(0), "{}", stderr(&ping));
+    let yaml = String::from_utf8(yaml.stdout).unwrap();
+    assert!(yaml.starts_with("count: 3\nitems:\n  - "), "{yaml}");
+    let tsv = String::from_utf8(tsv.stdout).unwrap();
+    let lines: Vec<&str> = tsv.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and three customers: {tsv}");
+    assert_eq!(lines[0], "id\tname\tcustnr\temail");
+    assert!(
+        lines[1..].iter().all(|l| l.split('\t').count() == 4),
+        "{tsv}"
+    );
+    // --raw: the token alone; --show-token: the same token, whole, in the table.
+    assert_eq!(raw.status.code(), Some(0), "{}", stderr(&raw));
+    let raw = String::from_utf8(raw.stdout).unwrap();
+    let token = raw.trim_end_matches('\n');
+    assert_eq!(raw.lines().count(), 1);
+    assert!(token.len() > 57 && !token.contains(' '), "{raw}");
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    let line = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("token"))
+        .unwrap();
+    let value = line.split_whitespace().nth(1).unwrap();
+    assert_eq!(value.split('.').count(), 3, "a whole JWT: {shown}");
+    assert!(value.len() > 57 && !value.ends_with("..."), "{shown}");
+    assert!(!shown.contains("[redacted]"), "{shown}");
+    let summary = json(&summary);
+    assert_eq!(summary["access_token"], "[redacted]");
+    let at = summary["expires_at"].as_str().unwrap();
+    let bytes = at.as_bytes();
+    assert!(
+        at.len() == 20 && bytes[4] == b'-' && bytes[10] == b'T' && at.ends_with('Z'),
+        "RFC 3339: {at}"
+    );
+    // A network failure (nothing listens at the API's port) exits 4.
+    // (The first line of a name wins, as in the environment.)
+    let env = format!(
+        "export KAISA_BASE_URL='http://127.0.0.1:1/'\n{}",
+        std::fs::read_to_string(&file).unwrap()
+    );
+    let broken = dir.join("broken.env");
+    std::fs::write(&broken, env).unwrap();
+    let out = tokio::task::spawn_blocking(move || run_with_env_file(&broken, &["kaisa", "ping"]))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+
+    // SIGTERM stops the sandbox gracefully: exit 0, "# stopping" on stderr.
+    let mut server = server;
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let child_status = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || {
+            let status = server.0.wait().unwrap();
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut BufReader::new(stderr_pipe), &mut err).unwrap();
+            (status, err)
+        }),
+    )
+    .await
+    .expect("the sandbox stopped on SIGTERM in time")
+    .unwrap();
+    assert_eq!(child_status.0.code(), Some(0), "{}", child_status.1);
+    assert!(child_status.1.contains("# stopping"), "{}", child_status.1);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,14 +9,14 @@ use vendor_sandbox::{Sandbox, SandboxConfig, Vendor as SandboxVendor};
 
 use super::{kaisa as kaisa_cmd, kazi as kazi_cmd, keyavi as keyavi_cmd, okq8 as okq8_cmd, token};
 use crate::errors::{Failure, Vendor};
-use crate::output::{terminal_safe, to_json, Output, Table};
+use crate::output::{terminal_safe, Output, Table};
 
 /// Runs the demo; prints tables, or one JSON document with `--json`.
 pub async fn run(out: Output) -> Result<(), Failure> {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| Failure::other(format!("cannot start the sandbox: {e}")))?;
-    if !out.json {
+    if out.is_table() {
         println!(
             "vendorctl demo: the four vendor SDKs against the built-in sandbox at {}\n",
             sandbox.base_url()
@@ -48,31 +48,27 @@ pub async fn run(out: Output) -> Result<(), Failure> {
             json!({ "token_requests": tokens, "api_calls": calls }),
         );
     }
-    if out.json {
-        let doc = json!({
-            "sandbox": sandbox.base_url(),
-            "kazi": kazi,
-            "keyavi": keyavi,
-            "kaisa": kaisa,
-            "okq8": okq8,
-            "traffic": traffic_json,
-        });
-        println!("{}", to_json(&doc).unwrap_or_else(|_| "{}".to_owned()));
-    } else {
-        println!("{}", traffic.render());
-    }
+    let doc = json!({
+        "sandbox": sandbox.base_url(),
+        "kazi": kazi,
+        "keyavi": keyavi,
+        "kaisa": kaisa,
+        "okq8": okq8,
+        "traffic": traffic_json,
+    });
+    out.emit(&doc, || vec![traffic]);
     let _ = sandbox.shutdown().await;
     Ok(())
 }
 
 fn section(out: Output, title: &str) {
-    if !out.json {
+    if out.is_table() {
         println!("=== {title} ===\n");
     }
 }
 
 fn show(out: Output, tables: &[Table]) {
-    if !out.json {
+    if out.is_table() {
         for t in tables {
             println!("{}", t.render());
         }
@@ -141,12 +137,12 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     show(
         out,
         &[
-            token::table("Kazi", &token),
+            token::table("Kazi", &token, false),
             kazi_cmd::expectations_table(&expectations),
             first_five,
         ],
     );
-    if !out.json {
+    if out.is_table() {
         println!(
             "Streamed every page: {} matches in {} pages.\n",
             all.len(),
@@ -217,24 +213,30 @@ async fn keyavi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .try_collect()
         .await
         .map_err(fail)?;
-    let page_table = truncate(keyavi_cmd::logs_table(&page.data), &page.data, 5, |d| {
-        let mut t = keyavi_cmd::logs_table(d);
-        t.set_title(format!(
-            "Keyavi payload logs: page 1 of {} (first 5 rows)",
-            page.pagination.total_pages().unwrap_or(0)
-        ));
-        t
-    });
+    let none = crate::output::PageInfo::default();
+    let page_table = truncate(
+        keyavi_cmd::logs_table(&page.data, &none),
+        &page.data,
+        5,
+        |d| {
+            let mut t = keyavi_cmd::logs_table(d, &none);
+            t.set_title(format!(
+                "Keyavi payload logs: page 1 of {} (first 5 rows)",
+                page.pagination.total_pages().unwrap_or(0)
+            ));
+            t
+        },
+    );
     show(
         out,
         &[
-            token::table("Keyavi app-mode", &app_token),
-            token::table("Keyavi user-mode", &user_token),
+            token::table("Keyavi app-mode", &app_token, false),
+            token::table("Keyavi user-mode", &user_token, false),
             keyavi_cmd::protect_table(&payload, "(kept in memory by the demo)"),
             page_table,
         ],
     );
-    if !out.json {
+    if out.is_table() {
         println!(
             "Streamed every page of the full log (user mode): {} entries.\n",
             full.len()
@@ -274,7 +276,8 @@ async fn kaisa(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .try_collect()
         .await
         .map_err(fail)?;
-    let mut cdr_table = kaisa_cmd::cdrs_table(&cdrs, 5);
+    let first = cdrs.get(..5).unwrap_or(&cdrs);
+    let mut cdr_table = kaisa_cmd::cdrs_table(first, &crate::output::PageInfo::default());
     cdr_table.set_title(format!(
         "Kaisa outgoing calls: {} streamed in pages of 1000 (first 5 shown)",
         cdrs.len()
@@ -284,7 +287,7 @@ async fn kaisa(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     show(
         out,
         &[
-            token::table("Kaisa", &token),
+            token::table("Kaisa", &token, false),
             ping_table,
             kaisa_cmd::customers_table(&customers),
             kaisa_cmd::sources_table(&sources),
@@ -340,7 +343,7 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     show(
         out,
         &[
-            token::table("OKQ8", &token),
+            token::table("OKQ8", &token, false),
             okq8_cmd::json_table("OKQ8 GET core/v1/stations?page=1", &first_page),
             okq8_cmd::json_table(
                 "OKQ8 GET public/v1/prices (subscription key only, no token)",
@@ -348,7 +351,7 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
             ),
         ],
     );
-    if !out.json {
+    if out.is_table() {
         println!("Streamed every page of stations: {}.\n", stations.len());
     }
     Ok(json!({

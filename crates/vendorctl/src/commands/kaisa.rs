@@ -1,11 +1,11 @@
 //! `vendorctl kaisa ...`: the Kaisa API.
 
 use clap::Subcommand;
-use futures_util::TryStreamExt;
 use kaisa::{Cdr, Client, Customer, KaisaDateTime, Source};
 
+use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, Table};
+use crate::output::{Output, PageInfo, Table};
 use crate::Global;
 
 /// Kaisa commands.
@@ -45,15 +45,25 @@ pub enum KaisaCommand {
         /// Records per page (1 to 1000).
         #[arg(long)]
         page_size: Option<u32>,
-        /// Fetch every page.
+        /// Fetch every page (progress on stderr when it is a terminal).
         #[arg(long)]
         all: bool,
+        /// With --all: stop after this many records.
+        #[arg(long, requires = "all", value_name = "N")]
+        max_items: Option<usize>,
     },
 }
 
 /// The Kaisa client configured from the KAISA_* variables (`--insecure-loopback`
 /// adds to `KAISA_ALLOW_INSECURE_LOOPBACK`, never turns it off).
 pub fn client(global: &Global) -> Result<Client, Failure> {
+    client_for(global, Purpose::Api)
+}
+
+/// The Kaisa client for `purpose`, after checking every variable it needs at once
+/// (the SDK's own errors remain the fallback).
+pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> {
+    catalog::of(Vendor::Kaisa).require(purpose, global.insecure_loopback)?;
     Client::builder()
         .read_env()
         .and_then(|b| {
@@ -91,7 +101,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
                 q = q.custnr(n);
             }
             let list = q.await.map_err(fail)?;
-            out.emit(&list, || vec![customers_table(&list)]);
+            out.emit_list(&list, None, || vec![customers_table(&list)]);
         }
         KaisaCommand::Sources {
             customer_id,
@@ -105,7 +115,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
                 q = q.status(s.as_str());
             }
             let list = q.await.map_err(fail)?;
-            out.emit(&list, || vec![sources_table(&list)]);
+            out.emit_list(&list, None, || vec![sources_table(&list)]);
         }
         KaisaCommand::Cdrs {
             from,
@@ -113,6 +123,7 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             page,
             page_size,
             all,
+            max_items,
         } => {
             let mut q = client.statistics().cdrs_out();
             if let Some(f) = from {
@@ -127,12 +138,20 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             if let Some(s) = page_size {
                 q = q.page_size(s);
             }
-            let list: Vec<Cdr> = if all {
-                q.stream().try_collect().await.map_err(fail)?
+            let (list, info): (Vec<Cdr>, PageInfo) = if all {
+                super::collect_all(q.pages(), max_items, out, "Kaisa outgoing calls")
+                    .await
+                    .map_err(fail)?
             } else {
-                q.await.map_err(fail)?
+                let list: Vec<Cdr> = q.await.map_err(fail)?;
+                let info = PageInfo {
+                    page: Some(u64::from(page.unwrap_or(0))),
+                    page_size: page_size.map(u64::from),
+                    ..PageInfo::default()
+                };
+                (list, info)
             };
-            out.emit(&list, || vec![cdrs_table(&list, 20)]);
+            out.emit_list(&list, Some(&info), || vec![cdrs_table(&list, &info)]);
         }
     }
     Ok(())
@@ -176,15 +195,13 @@ pub fn sources_table(list: &[Source]) -> Table {
     t
 }
 
-/// The first `limit` call records as a table, titled with the total.
-pub fn cdrs_table(list: &[Cdr], limit: usize) -> Table {
-    let title = if list.len() > limit {
-        format!(
-            "Kaisa outgoing calls ({}; first {limit} shown, --json for all)",
-            list.len()
-        )
-    } else {
+/// Call records as a table, titled with their count and where they stand.
+pub fn cdrs_table(list: &[Cdr], info: &PageInfo) -> Table {
+    let place = info.describe();
+    let title = if place.is_empty() {
         format!("Kaisa outgoing calls ({})", list.len())
+    } else {
+        format!("Kaisa outgoing calls ({}; {place})", list.len())
     };
     let mut t = Table::new(
         title,
@@ -197,7 +214,7 @@ pub fn cdrs_table(list: &[Cdr], limit: usize) -> Table {
             "answered",
         ],
     );
-    for c in list.iter().take(limit) {
+    for c in list {
         t.row([
             c.cdr_id.to_string(),
             c.start

@@ -1,11 +1,11 @@
 //! `vendorctl kazi ...`: the Kazi Tagging API.
 
 use clap::Subcommand;
-use futures_util::TryStreamExt;
 use kazi_tagging::{Client, Expectation, JobMatch, MatchOrder, TalentScanMatches};
 
+use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, Table};
+use crate::output::{Output, PageInfo, Table};
 use crate::Global;
 
 /// Kazi commands.
@@ -17,9 +17,12 @@ pub enum KaziCommand {
     Matches {
         /// The talent scan id.
         talent_scan_id: String,
-        /// Fetch every page.
+        /// Fetch every page (progress on stderr when it is a terminal).
         #[arg(long)]
         all: bool,
+        /// With --all: stop after this many matches.
+        #[arg(long, requires = "all", value_name = "N")]
+        max_items: Option<usize>,
         /// Page to fetch (from 1).
         #[arg(long)]
         page: Option<u32>,
@@ -35,10 +38,22 @@ pub enum KaziCommand {
     },
 }
 
-/// The Kazi client configured from the KAZI_* variables (`--insecure-loopback` adds
-/// to `KAZI_ALLOW_INSECURE_LOOPBACK`).
+/// The Kazi client configured from the KAZI_* variables, for API calls
+/// (`--insecure-loopback` adds to `KAZI_ALLOW_INSECURE_LOOPBACK`).
 pub fn client(global: &Global) -> Result<Client, Failure> {
-    Client::builder()
+    client_for(global, Purpose::Api)
+}
+
+/// The Kazi client for `purpose`, after checking every variable it needs at once
+/// (the SDK's own errors remain the fallback). For the token alone the subscription
+/// key is not required: a placeholder the token request never sends stands in.
+pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> {
+    catalog::of(Vendor::Kazi).require(purpose, global.insecure_loopback)?;
+    let mut builder = Client::builder();
+    if purpose == Purpose::Token {
+        builder = builder.subscription_key(catalog::UNUSED_BY_THE_TOKEN);
+    }
+    builder
         .read_env()
         .and_then(|b| {
             if global.insecure_loopback {
@@ -57,11 +72,12 @@ pub async fn run(cmd: KaziCommand, global: &Global, out: Output) -> Result<(), F
     match cmd {
         KaziCommand::Expectations => {
             let list = client.expectations().list().await.map_err(fail)?;
-            out.emit(&list, || vec![expectations_table(&list)]);
+            out.emit_list(&list, None, || vec![expectations_table(&list)]);
         }
         KaziCommand::Matches {
             talent_scan_id,
             all,
+            max_items,
             page,
             page_size,
             search,
@@ -82,16 +98,33 @@ pub async fn run(cmd: KaziCommand, global: &Global, out: Output) -> Result<(), F
                 req = req.sort(order);
             }
             if all {
-                let matches: Vec<JobMatch> = req.stream().try_collect().await.map_err(fail)?;
-                out.emit(&matches, || {
+                let (matches, info) =
+                    super::collect_all(req.pages(), max_items, out, "Kazi job matches")
+                        .await
+                        .map_err(fail)?;
+                out.emit_list(&matches, Some(&info), || {
                     vec![matches_table(
-                        &format!("Job matches of talent scan {talent_scan_id} (all pages)"),
+                        &format!(
+                            "Job matches of talent scan {talent_scan_id} ({}; {})",
+                            matches.len(),
+                            info.describe()
+                        ),
                         &matches,
                     )]
                 });
             } else {
                 let page = req.send().await.map_err(fail)?;
-                out.emit(&page, || vec![page_table(&talent_scan_id, &page)]);
+                let p = &page.pagination;
+                let info = PageInfo {
+                    page: p.current_page,
+                    page_size: p.page_size,
+                    total_pages: p.amount_of_pages,
+                    total_items: p.total_amount,
+                    ..PageInfo::default()
+                };
+                out.emit_list(&page.matches, Some(&info), || {
+                    vec![page_table(&talent_scan_id, &page)]
+                });
             }
         }
     }

@@ -5,13 +5,13 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use futures_util::TryStreamExt;
 use keyavi::ListLogsRequest;
 use keyavi::{Client, ClientBuilder, FullPayloadLog, PayloadLog, ProtectedPayload};
 use serde_json::json;
 
+use crate::catalog::{self, Purpose, Value};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, Table};
+use crate::output::{Output, PageInfo, Table};
 use crate::Global;
 
 /// Keyavi commands.
@@ -34,9 +34,12 @@ pub enum KeyaviCommand {
         /// The full log, with personal data (user names, emails, network).
         #[arg(long)]
         full: bool,
-        /// Fetch every page.
+        /// Fetch every page (progress on stderr when it is a terminal).
         #[arg(long)]
         all: bool,
+        /// With --all: stop after this many records.
+        #[arg(long, requires = "all", value_name = "N")]
+        max_items: Option<usize>,
         /// Page to fetch (from 1).
         #[arg(long)]
         page: Option<u32>,
@@ -51,9 +54,58 @@ pub enum KeyaviCommand {
 
 /// The Keyavi client configured from the KEYAVI_* variables.
 pub fn client(global: &Global) -> Result<Client, Failure> {
-    ClientBuilder::from_env()
-        .and_then(|b| b.allow_insecure_loopback(global.insecure_loopback).build())
+    client_for(global, Purpose::Api)
+}
+
+/// The Keyavi client for `purpose`, after checking every variable it needs at once
+/// (the SDK's own errors remain the fallback). For the token alone the subscription
+/// key, the base URL and (app mode) the caller id are not required: placeholders
+/// stand in, which only API calls would use.
+pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> {
+    catalog::of(Vendor::Keyavi).require(purpose, global.insecure_loopback)?;
+    let mut builder = Client::builder();
+    if purpose == Purpose::Token {
+        builder = token_only(builder).map_err(|e| Failure::from_sdk(Vendor::Keyavi, &e))?;
+    }
+    builder
+        .read_env()
+        .and_then(|b| {
+            if global.insecure_loopback {
+                b.allow_insecure_loopback(true).build()
+            } else {
+                b.build()
+            }
+        })
         .map_err(|e| Failure::from_sdk(Vendor::Keyavi, &e))
+}
+
+/// `builder` with placeholders for what the token request does not use.
+fn token_only(builder: ClientBuilder) -> keyavi::Result<ClientBuilder> {
+    let set = |name: &str| !matches!(Value::of_env(name), Value::Unset);
+    let mut builder = builder
+        .subscription_key(catalog::UNUSED_BY_THE_TOKEN)
+        .base_url(catalog::UNUSED_BASE_URL);
+    if !set("KEYAVI_USERNAME") && !set("KEYAVI_CALLER_ID") {
+        builder = builder.caller_id(keyavi::CallerId::parse(catalog::UNUSED_CALLER_ID)?);
+        // With a mode chosen, read_env no longer falls back to Azure's federated
+        // token file: hand it over as read_env would have.
+        let credentials = [
+            "KEYAVI_CLIENT_SECRET",
+            "KEYAVI_CLIENT_CERTIFICATE_PATH",
+            "KEYAVI_FEDERATED_TOKEN_FILE",
+            "KEYAVI_USE_MANAGED_IDENTITY",
+        ];
+        if !credentials.iter().any(|n| set(n)) {
+            if let Value::Set(path) = Value::of_env(catalog::AZURE_FEDERATED_TOKEN_FILE) {
+                let client_id = match Value::of_env("KEYAVI_CLIENT_ID") {
+                    Value::Set(id) => id,
+                    _ => String::new(),
+                };
+                builder = builder.federated_token_file(client_id, path);
+            }
+        }
+    }
+    Ok(builder)
 }
 
 /// Runs a Keyavi command.
@@ -97,30 +149,63 @@ pub async fn run(cmd: KeyaviCommand, global: &Global, out: Output) -> Result<(),
         KeyaviCommand::Logs {
             full,
             all,
+            max_items,
             page,
             action,
             result,
         } => {
             if full {
                 let q = filters(client.logs().full_payload(), page, &action, &result);
-                let items: Vec<FullPayloadLog> = if all {
-                    q.stream().try_collect().await.map_err(fail)?
-                } else {
-                    q.send().await.map_err(fail)?.data
-                };
-                out.emit(&items, || vec![full_logs_table(&items)]);
+                let (items, info) = logs(q, all, max_items, out, "Keyavi full payload logs")
+                    .await
+                    .map_err(fail)?;
+                out.emit_list(&items, Some(&info), || vec![full_logs_table(&items, &info)]);
             } else {
                 let q = filters(client.logs().payload(), page, &action, &result);
-                let items: Vec<PayloadLog> = if all {
-                    q.stream().try_collect().await.map_err(fail)?
-                } else {
-                    q.send().await.map_err(fail)?.data
-                };
-                out.emit(&items, || vec![logs_table(&items)]);
+                let (items, info) = logs(q, all, max_items, out, "Keyavi payload logs")
+                    .await
+                    .map_err(fail)?;
+                out.emit_list(&items, Some(&info), || vec![logs_table(&items, &info)]);
             }
         }
     }
     Ok(())
+}
+
+/// One page of logs, or every page (`all`), with where it stands.
+async fn logs<T>(
+    q: ListLogsRequest<T>,
+    all: bool,
+    max_items: Option<usize>,
+    out: Output,
+    label: &str,
+) -> Result<(Vec<T>, PageInfo), keyavi::Error>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    if all {
+        return super::collect_all(q.pages(), max_items, out, label).await;
+    }
+    let page = q.send().await?;
+    let p = &page.pagination;
+    let info = PageInfo {
+        page: p.page,
+        page_size: p.page_size,
+        total_pages: p.total_pages(),
+        total_items: p.total_records,
+        ..PageInfo::default()
+    };
+    Ok((page.data, info))
+}
+
+/// A table's title: `what (n; page 1 of 7, 134 in all)`.
+fn titled(what: &str, n: usize, info: &PageInfo) -> String {
+    let place = info.describe();
+    if place.is_empty() {
+        format!("{what} ({n})")
+    } else {
+        format!("{what} ({n}; {place})")
+    }
 }
 
 /// Whether `a` and `b` name the same existing file, however spelled: through `..`,
@@ -301,9 +386,9 @@ pub fn protect_table(payload: &ProtectedPayload, saved_to: &str) -> Table {
 }
 
 /// Audit log entries (no personal data) as a table.
-pub fn logs_table(items: &[PayloadLog]) -> Table {
+pub fn logs_table(items: &[PayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
-        format!("Keyavi payload logs ({})", items.len()),
+        titled("Keyavi payload logs", items.len(), info),
         &[
             "log id",
             "time (UTC)",
@@ -336,9 +421,9 @@ pub fn logs_table(items: &[PayloadLog]) -> Table {
 }
 
 /// Full audit log entries as a table.
-pub fn full_logs_table(items: &[FullPayloadLog]) -> Table {
+pub fn full_logs_table(items: &[FullPayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
-        format!("Keyavi full payload logs ({})", items.len()),
+        titled("Keyavi full payload logs", items.len(), info),
         &[
             "log id",
             "time (UTC)",

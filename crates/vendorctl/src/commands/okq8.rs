@@ -1,8 +1,9 @@
 //! `vendorctl okq8 ...`: generic calls to OKQ8's APIs.
 
 use clap::Subcommand;
-use okq8::{Client, ClientBuilder};
+use okq8::Client;
 
+use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
 use crate::output::{Output, Table};
 use crate::Global;
@@ -22,8 +23,30 @@ pub enum Okq8Command {
 
 /// The OKQ8 client configured from the OKQ8_* variables (key-only without a client id).
 pub fn client(global: &Global) -> Result<Client, Failure> {
-    ClientBuilder::from_env()
-        .and_then(|b| b.allow_insecure_loopback(global.insecure_loopback).build())
+    client_for(global, Purpose::Api)
+}
+
+/// The OKQ8 client for `purpose`, after checking every variable it needs at once
+/// (the SDK's own errors remain the fallback). For the token alone neither the
+/// subscription key nor the base URL is required: placeholders the token request
+/// never uses stand in.
+pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> {
+    catalog::of(Vendor::Okq8).require(purpose, global.insecure_loopback)?;
+    let mut builder = Client::builder();
+    if purpose == Purpose::Token {
+        builder = builder
+            .subscription_key(catalog::UNUSED_BY_THE_TOKEN)
+            .base_url(catalog::UNUSED_BASE_URL);
+    }
+    builder
+        .read_env()
+        .and_then(|b| {
+            if global.insecure_loopback {
+                b.allow_insecure_loopback(true).build()
+            } else {
+                b.build()
+            }
+        })
         .map_err(|e| Failure::from_sdk(Vendor::Okq8, &e))
 }
 

@@ -3,7 +3,7 @@
 use vendor_sandbox::{Sandbox, SandboxConfig};
 
 use crate::errors::Failure;
-use crate::output::Output;
+use crate::output::{Format, Output};
 
 /// The credentials the sandbox accepts beyond those of `env_vars`, each with the
 /// variables that select it.
@@ -38,14 +38,42 @@ fn other_credentials(sandbox: &Sandbox) -> Vec<(&'static str, Vec<(&'static str,
     ]
 }
 
-/// Starts the sandbox on `port`, prints the variables to export, serves until Ctrl-C.
+/// Prints a line on stdout, ignoring a closed pipe (`vendorctl sandbox | head`):
+/// the server keeps serving whoever reads its variables.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and
+/// container runtimes send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Starts the sandbox on `port`, prints the variables to export, serves until Ctrl-C
+/// or SIGTERM, then shuts down gracefully.
 pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
     let mut sandbox = Sandbox::start(SandboxConfig::default().with_port(port))
         .await
         .map_err(|e| Failure::other(format!("cannot start the sandbox: {e}")))?;
-    let vars = sandbox.env_vars();
+    let mut vars = sandbox.env_vars();
+    vars.push(("VENDORCTL_INSECURE_LOOPBACK".to_owned(), "1".to_owned()));
     let others = other_credentials(&sandbox);
-    if out.json {
+    if !out.is_table() {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
@@ -65,26 +93,30 @@ pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
             "env": map,
             "other_credentials": others,
         });
-        println!("{doc}");
+        if out.format == Format::Json {
+            // One line, so that a reader can take it before the server stops.
+            say!("{doc}");
+        } else {
+            out.emit(&doc, Vec::new);
+        }
     } else {
         eprintln!(
             "# vendor sandbox listening on {} (Ctrl-C to stop); in another shell:",
             sandbox.base_url()
         );
         for (k, v) in &vars {
-            println!("export {k}='{v}'");
+            say!("export {k}='{v}'");
         }
-        println!("export VENDORCTL_INSECURE_LOOPBACK=1");
-        println!("# The secrets are new for each run of the sandbox, which accepts no other.");
-        println!("# Its other credentials, to see how the APIs refuse a caller:");
+        say!("# The secrets are new for each run of the sandbox, which accepts no other.");
+        say!("# Its other credentials, to see how the APIs refuse a caller:");
         for (what, vars) in &others {
             let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
-            println!("#   {what}: {}", vars.join(" "));
+            say!("#   {what}: {}", vars.join(" "));
         }
     }
     tokio::select! {
         r = sandbox.wait() => r.map_err(|e| Failure::other(format!("the sandbox stopped: {e}")))?,
-        _ = tokio::signal::ctrl_c() => {
+        () = stop_signal() => {
             eprintln!("# stopping");
             sandbox
                 .shutdown()

@@ -6,6 +6,9 @@ use oauth_core::AccessToken;
 use serde_json::json;
 
 use crate::errors::{Failure, Vendor};
+
+/// The token call needs only the token's variables (no subscription key).
+const TOKEN: crate::catalog::Purpose = crate::catalog::Purpose::Token;
 use crate::output::{Output, Table};
 use crate::{Global, VendorArg};
 
@@ -13,27 +16,39 @@ use crate::{Global, VendorArg};
 pub async fn run(
     vendor: VendorArg,
     show_token: bool,
+    raw: bool,
     global: &Global,
     out: Output,
 ) -> Result<(), Failure> {
     let (vendor, token) = match vendor {
-        VendorArg::Kazi => (Vendor::Kazi, super::kazi::client(global)?.token().await),
-        VendorArg::Keyavi => (Vendor::Keyavi, super::keyavi::client(global)?.token().await),
-        VendorArg::Kaisa => (Vendor::Kaisa, super::kaisa::client(global)?.token().await),
-        VendorArg::Okq8 => (Vendor::Okq8, super::okq8::client(global)?.token().await),
+        VendorArg::Kazi => (
+            Vendor::Kazi,
+            super::kazi::client_for(global, TOKEN)?.token().await,
+        ),
+        VendorArg::Keyavi => (
+            Vendor::Keyavi,
+            super::keyavi::client_for(global, TOKEN)?.token().await,
+        ),
+        VendorArg::Kaisa => (
+            Vendor::Kaisa,
+            super::kaisa::client_for(global, TOKEN)?.token().await,
+        ),
+        VendorArg::Okq8 => (
+            Vendor::Okq8,
+            super::okq8::client_for(global, TOKEN)?.token().await,
+        ),
     };
     let token = token.map_err(|e| Failure::from_sdk(vendor, &e))?;
+    if raw {
+        // The token alone, whatever the output format: for `$(...)`.
+        println!("{}", token.secret());
+        return Ok(());
+    }
     let mut value = summary(&token);
     if show_token {
         value["access_token"] = json!(token.secret());
     }
-    out.emit(&value, || {
-        let mut table = table(vendor.name(), &token);
-        if show_token {
-            table.row(["access_token", token.secret()]);
-        }
-        vec![table]
-    });
+    out.emit(&value, || vec![table(vendor.name(), &token, show_token)]);
     Ok(())
 }
 
@@ -44,7 +59,7 @@ pub fn summary(token: &AccessToken) -> serde_json::Value {
         "token_type": token.token_type(),
         "access_token": "[redacted]",
         "expires_in_s": token.remaining().as_secs(),
-        "expires_at": http_date(token.expires_at_wall()),
+        "expires_at": rfc3339(token.expires_at_wall()),
         "roles": claims.map(|c| c.roles.clone()).unwrap_or_default(),
         "scp": claims.map(|c| c.scopes.clone()).unwrap_or_default(),
         "aud": claims.map(|c| c.aud.clone()).unwrap_or_default(),
@@ -55,17 +70,25 @@ pub fn summary(token: &AccessToken) -> serde_json::Value {
     })
 }
 
-/// The token's claims and expiry as a two-column table.
-pub fn table(title: &str, token: &AccessToken) -> Table {
-    let mut t = Table::new(format!("{title} token"), &["claim", "value"]);
-    t.row(["token", "[redacted] (use --show-token to print it)"]);
+/// The token's claims and expiry as a two-column table, every value whole; the token
+/// itself only when `show_token`.
+pub fn table(title: &str, token: &AccessToken, show_token: bool) -> Table {
+    let mut t = Table::new(format!("{title} token"), &["claim", "value"]).whole_cells();
+    if show_token {
+        t.row(["token", token.secret()]);
+    } else {
+        t.row([
+            "token",
+            "[redacted] (--show-token prints it, --raw prints it alone)",
+        ]);
+    }
     t.row(["type", token.token_type()]);
     t.row([
         "expires".to_owned(),
         format!(
             "in {} ({})",
             human(token.remaining()),
-            http_date(token.expires_at_wall())
+            rfc3339(token.expires_at_wall())
         ),
     ]);
     match token.claims() {
@@ -92,8 +115,12 @@ pub fn table(title: &str, token: &AccessToken) -> Table {
     t
 }
 
-fn http_date(at: SystemTime) -> String {
-    httpdate::fmt_http_date(at)
+/// An instant as RFC 3339 in UTC, to the second (`2026-12-01T18:00:00Z`).
+pub fn rfc3339(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from(at);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    at.format(&format).unwrap_or_else(|_| "unknown".to_owned())
 }
 
 fn human(d: Duration) -> String {
