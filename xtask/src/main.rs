@@ -6,6 +6,7 @@
 //! - `deny`: the supply-chain checks of `ci` alone.
 //! - `bench`: the side-by-side benchmarks (release build), written to BENCHMARKS.md.
 //! - `fuzz`: each fuzz target for a bounded time, recorded in RELIABILITY.md (not in CI).
+//! - `man`: vendorctl's man page, written to `target/man/vendorctl.1`.
 
 use std::process::{Command, ExitCode};
 
@@ -20,8 +21,9 @@ fn main() -> ExitCode {
         "deny" => deny::check(),
         "bench" => bench(args.iter().any(|a| a == "--quick")),
         "fuzz" => fuzz::run(&args[1..]),
+        "man" => man(),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -88,6 +90,41 @@ fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    Ok(())
+}
+
+/// vendorctl's man page (its hidden `__man` command prints it) in
+/// `target/man/vendorctl.1` (under `CARGO_TARGET_DIR` when set).
+fn man() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("\n==> cargo run -p vendorctl -- __man");
+    let out = Command::new(cargo)
+        .args(["run", "--quiet", "-p", "vendorctl", "--", "__man"])
+        .output()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`vendorctl __man` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            xtask.parent().unwrap_or(xtask).join("target")
+        });
+    let dir = target.join("man");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let page = dir.join("vendorctl.1");
+    std::fs::write(&page, &out.stdout)
+        .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
+    eprintln!(
+        "wrote {} (read it with `man -l {}`)",
+        page.display(),
+        page.display()
+    );
     Ok(())
 }
 

@@ -21,10 +21,8 @@ struct Temp(PathBuf);
 
 impl Temp {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "vendorctl-config-{}-{name}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("vendorctl-config-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
@@ -145,7 +143,11 @@ fn vars(s: &Sandbox, remove: &[&str], extra: &[(&str, &str)]) -> Vec<(String, St
         .filter(|(k, _)| !remove.contains(&k.as_str()))
         .collect();
     v.push(("VENDORCTL_INSECURE_LOOPBACK".into(), "1".into()));
-    v.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    v.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     v
 }
 
@@ -158,7 +160,12 @@ fn stderr(out: &Output) -> String {
 }
 
 fn ok_json(out: &Output) -> Value {
-    assert!(out.status.success(), "exit {:?}: {}", out.status, stderr(out));
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        stderr(out)
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
@@ -243,15 +250,29 @@ async fn the_token_needs_none_of_the_apis_variables() {
         &[],
     );
     let doc = ok_json(&run(Some(&s), &home, &["token", "keyavi", "--json"], &env).await);
-    assert!(doc["roles"].as_array().unwrap().iter().any(|r| r == "Logs.Read"), "{doc}");
+    assert!(
+        doc["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "Logs.Read"),
+        "{doc}"
+    );
     let err = usage_error(&run(Some(&s), &home, &["keyavi", "logs"], &env).await);
     assert!(err.contains("Keyavi: 3 variables missing"), "{err}");
     // OKQ8 without the key and the base URL; its token needs OAuth, though.
     let env = vars(&s, &["OKQ8_SUBSCRIPTION_KEY", "OKQ8_BASE_URL"], &[]);
     ok_json(&run(Some(&s), &home, &["token", "okq8", "--json"], &env).await);
-    let env = vars(&s, &["OKQ8_CLIENT_ID", "OKQ8_CLIENT_SECRET", "OKQ8_SCOPE"], &[]);
+    let env = vars(
+        &s,
+        &["OKQ8_CLIENT_ID", "OKQ8_CLIENT_SECRET", "OKQ8_SCOPE"],
+        &[],
+    );
     let err = usage_error(&run(Some(&s), &home, &["token", "okq8"], &env).await);
-    assert!(err.contains("OKQ8: 3 variables missing: OKQ8_CLIENT_ID"), "{err}");
+    assert!(
+        err.contains("OKQ8: 3 variables missing: OKQ8_CLIENT_ID"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,7 +304,11 @@ async fn secrets_come_from_files_from_the_environment_or_the_env_file() {
     assert!(doc.to_string().contains("expectationId"), "{doc}");
 
     // Both forms at once: refused, naming both.
-    let env = vars(&s, &[], &[("KAZI_CLIENT_SECRET_FILE", secret_file.as_str())]);
+    let env = vars(
+        &s,
+        &[],
+        &[("KAZI_CLIENT_SECRET_FILE", secret_file.as_str())],
+    );
     let err = usage_error(&run(Some(&s), &home, &["token", "kazi"], &env).await);
     assert!(
         err.contains("KAZI_CLIENT_SECRET and KAZI_CLIENT_SECRET_FILE both set"),
@@ -303,7 +328,10 @@ async fn secrets_come_from_files_from_the_environment_or_the_env_file() {
         )
         .await,
     );
-    assert!(err.contains("KAISA_CLIENT_SECRET and KAISA_CLIENT_SECRET_FILE"), "{err}");
+    assert!(
+        err.contains("KAISA_CLIENT_SECRET and KAISA_CLIENT_SECRET_FILE"),
+        "{err}"
+    );
     assert!(!err.contains("x-value-x"), "{err}");
     // The environment's secret wins over the env file's _FILE form, silently.
     let ok = run(
@@ -323,7 +351,10 @@ async fn secrets_come_from_files_from_the_environment_or_the_env_file() {
         &[("KAZI_CLIENT_SECRET_FILE", missing.to_str().unwrap())],
     );
     let err = usage_error(&run(Some(&s), &home, &["token", "kazi"], &env).await);
-    assert!(err.contains("KAZI_CLIENT_SECRET_FILE: cannot read"), "{err}");
+    assert!(
+        err.contains("KAZI_CLIENT_SECRET_FILE: cannot read"),
+        "{err}"
+    );
     assert!(err.contains(missing.to_str().unwrap()), "{err}");
     // Not UTF-8: named, its content never shown.
     let binary = home.0.join("binary-secret");
@@ -334,7 +365,10 @@ async fn secrets_come_from_files_from_the_environment_or_the_env_file() {
         &[("KAZI_CLIENT_SECRET_FILE", binary.to_str().unwrap())],
     );
     let err = usage_error(&run(Some(&s), &home, &["token", "kazi"], &env).await);
-    assert!(err.contains("KAZI_CLIENT_SECRET_FILE") && err.contains("not UTF-8"), "{err}");
+    assert!(
+        err.contains("KAZI_CLIENT_SECRET_FILE") && err.contains("not UTF-8"),
+        "{err}"
+    );
     assert!(!err.contains("secret-bytes"), "{err}");
 }
 
@@ -415,7 +449,13 @@ async fn profiles_hold_settings_the_environment_overrides_and_no_secret() {
     let mut env = secrets_only.clone();
     env.push(("VENDORCTL_CONFIG".into(), other.clone()));
     let err = usage_error(
-        &run(Some(&s), &home, &["--profile", "leaky", "token", "kazi"], &env).await,
+        &run(
+            Some(&s),
+            &home,
+            &["--profile", "leaky", "token", "kazi"],
+            &env,
+        )
+        .await,
     );
     assert!(
         err.contains(&format!("{other}:3: KAZI_CLIENT_SECRET is a secret")),
@@ -424,9 +464,18 @@ async fn profiles_hold_settings_the_environment_overrides_and_no_secret() {
     assert!(!err.contains("hunter2"), "{err}");
     // A profile that is not there.
     let err = usage_error(
-        &run(Some(&s), &home, &["--profile", "nope", "kazi", "expectations"], &secrets_only).await,
+        &run(
+            Some(&s),
+            &home,
+            &["--profile", "nope", "kazi", "expectations"],
+            &secrets_only,
+        )
+        .await,
     );
-    assert!(err.contains("no [profile nope]") && err.contains("(profiles: other, sandbox)"), "{err}");
+    assert!(
+        err.contains("no [profile nope]") && err.contains("(profiles: other, sandbox)"),
+        "{err}"
+    );
     // `config path` follows the same rules.
     let out = run(Some(&s), &home, &["config", "path"], &env).await;
     assert_eq!(stdout(&out).trim(), other);
@@ -453,7 +502,14 @@ async fn config_show_names_every_source_and_redacts_secrets() {
         ],
         &[("KAISA_BASE_URL", "http://user:url-pa55@127.0.0.1:9/kaisa")],
     );
-    let args = ["--env-file", env_file.as_str(), "--profile", "p", "config", "show"];
+    let args = [
+        "--env-file",
+        env_file.as_str(),
+        "--profile",
+        "p",
+        "config",
+        "show",
+    ];
     let doc = ok_json(&run(Some(&s), &home, &[&args[..], &["--json"]].concat(), &env).await);
     let text = doc.to_string();
     assert!(!text.contains("url-pa55"), "{text}");
@@ -504,9 +560,18 @@ async fn config_show_names_every_source_and_redacts_secrets() {
         .lines()
         .find(|l| l.contains("KAZI_SUBSCRIPTION_KEY"))
         .unwrap();
-    assert!(line.contains("[set]") && line.contains("environment"), "{line}");
-    let line = table.lines().find(|l| l.contains("OKQ8_SUBSCRIPTION_KEY")).unwrap();
-    assert!(line.contains("secret file OKQ8_SUBSCRIPTION_KEY_FILE"), "{line}");
+    assert!(
+        line.contains("[set]") && line.contains("environment"),
+        "{line}"
+    );
+    let line = table
+        .lines()
+        .find(|l| l.contains("OKQ8_SUBSCRIPTION_KEY"))
+        .unwrap();
+    assert!(
+        line.contains("secret file OKQ8_SUBSCRIPTION_KEY_FILE"),
+        "{line}"
+    );
     assert!(!table.contains("url-pa55"), "{table}");
 }
 
@@ -544,7 +609,11 @@ async fn help_lists_the_variables_suggests_and_colours_unless_no_color() {
     // Did you mean: a mistyped subcommand is a usage error with a suggestion.
     let out = run(None, &home, &["kazi", "expectatons"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("similar subcommand exists: 'expectations'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("similar subcommand exists: 'expectations'"),
+        "{}",
+        stderr(&out)
+    );
     // Colour when forced, none under NO_COLOR (which wins).
     let forced = [("CLICOLOR_FORCE".to_owned(), "1".to_owned())];
     let out = run(None, &home, &["--help"], &forced).await;
@@ -569,7 +638,14 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let lines = doctor_lines(&out);
     for vendor in ["Kazi", "Keyavi", "Kaisa", "OKQ8"] {
-        for check in ["variables", "token host dns", "API host dns", "clock", "token", "roles"] {
+        for check in [
+            "variables",
+            "token host dns",
+            "API host dns",
+            "clock",
+            "token",
+            "roles",
+        ] {
             assert!(
                 lines.iter().any(|l| l.starts_with("ok ")
                     && l.split_whitespace().nth(1) == Some(vendor)
@@ -584,10 +660,26 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
             && l.contains("loopback")));
     }
     assert!(!stdout(&out).contains("FAIL"), "{}", stdout(&out));
-    assert!(lines[0].contains("proxy") && lines[0].contains("none"), "{}", lines[0]);
-    let doc = ok_json(&run(Some(&s), &home, &["doctor", "kazi", "--json"], &vars(&s, &[], &[])).await);
+    assert!(
+        lines[0].contains("proxy") && lines[0].contains("none"),
+        "{}",
+        lines[0]
+    );
+    let doc = ok_json(
+        &run(
+            Some(&s),
+            &home,
+            &["doctor", "kazi", "--json"],
+            &vars(&s, &[], &[]),
+        )
+        .await,
+    );
     assert_eq!(doc["failed"], 0);
-    assert!(doc["checks"].as_array().unwrap().iter().all(|c| c["vendor"] != "Keyavi"));
+    assert!(doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["vendor"] != "Keyavi"));
 
     // A wrong secret: the token line fails, with the vendor's code and a hint.
     let env = vars(&s, &[], &[("KAZI_CLIENT_SECRET", "wrong-secret-value-xyz")]);
@@ -599,8 +691,16 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
         .unwrap();
     assert!(token.starts_with("FAIL"), "{token}");
     assert!(token.contains("KAZI_CLIENT_SECRET"), "{token}");
-    assert!(!stdout(&out).contains("wrong-secret-value-xyz"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("doctor: 1 check failed"), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).contains("wrong-secret-value-xyz"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("doctor: 1 check failed"),
+        "{}",
+        stderr(&out)
+    );
 
     // A missing variable is listed; the token still works without it.
     let env = vars(&s, &["KAZI_SUBSCRIPTION_KEY"], &[]);
@@ -608,11 +708,15 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
     assert_eq!(out.status.code(), Some(1));
     let lines = doctor_lines(&out);
     assert!(
-        lines.iter().any(|l| l.starts_with("FAIL") && l.contains("missing") && l.contains("KAZI_SUBSCRIPTION_KEY")),
+        lines.iter().any(|l| l.starts_with("FAIL")
+            && l.contains("missing")
+            && l.contains("KAZI_SUBSCRIPTION_KEY")),
         "{}",
         stdout(&out)
     );
-    assert!(lines.iter().any(|l| l.starts_with("ok ") && l.contains("  token  ")));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("ok ") && l.contains("  token  ")));
 
     // A limited client: its roles lack read:expectations (a warning, not a failure).
     let limited = s.kazi();
@@ -630,13 +734,24 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
         .into_iter()
         .find(|l| l.contains("  roles  "))
         .unwrap();
-    assert!(roles.starts_with("warn") && roles.contains("read:expectations"), "{roles}");
+    assert!(
+        roles.starts_with("warn") && roles.contains("read:expectations"),
+        "{roles}"
+    );
 
     // A proxy's credentials are never shown.
-    let env = vars(&s, &[], &[("HTTPS_PROXY", "http://me:proxy-pa55@127.0.0.1:9")]);
+    let env = vars(
+        &s,
+        &[],
+        &[("HTTPS_PROXY", "http://me:proxy-pa55@127.0.0.1:9")],
+    );
     let out = run(Some(&s), &home, &["doctor", "kaisa"], &env).await;
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(stdout(&out).contains("HTTPS_PROXY=http://***:***@127.0.0.1:9/"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("HTTPS_PROXY=http://***:***@127.0.0.1:9/"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!stdout(&out).contains("proxy-pa55"));
 }
 
@@ -645,11 +760,19 @@ async fn doctor_without_configuration_says_so() {
     let home = Temp::new("doctor-empty");
     let out = run(None, &home, &["doctor"], &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("no vendor is configured"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("no vendor is configured"),
+        "{}",
+        stdout(&out)
+    );
     // A vendor named is checked even so: its variables are missing.
     let out = run(None, &home, &["doctor", "kaisa"], &[]).await;
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("KAISA_CLIENT_SECRET"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("KAISA_CLIENT_SECRET"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -658,12 +781,23 @@ async fn completions_and_the_man_page() {
     let out = run(None, &home, &["completions", "bash"], &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let bash = stdout(&out);
-    for word in ["_vendorctl()", "doctor", "completions", "config", "kazi", "expectations", "--profile"] {
+    for word in [
+        "_vendorctl()",
+        "doctor",
+        "completions",
+        "config",
+        "kazi",
+        "expectations",
+        "--profile",
+    ] {
         assert!(bash.contains(word), "{word} in bash completions");
     }
     for shell in ["zsh", "fish", "powershell"] {
         let out = run(None, &home, &["completions", shell], &[]).await;
-        assert!(out.status.success() && stdout(&out).contains("doctor"), "{shell}");
+        assert!(
+            out.status.success() && stdout(&out).contains("doctor"),
+            "{shell}"
+        );
     }
     let out = run(None, &home, &["completions", "tcsh"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
@@ -671,8 +805,17 @@ async fn completions_and_the_man_page() {
     let out = run(None, &home, &["__man"], &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let roff = stdout(&out);
-    assert!(roff.starts_with(".ie") || roff.starts_with(".TH"), "{}", &roff[..80.min(roff.len())]);
-    for needle in [".TH vendorctl 1", "doctor", ".SH ENVIRONMENT", "KAZI_CLIENT_SECRET"] {
+    assert!(
+        roff.starts_with(".ie") || roff.starts_with(".TH"),
+        "{}",
+        &roff[..80.min(roff.len())]
+    );
+    for needle in [
+        ".TH vendorctl 1",
+        "doctor",
+        ".SH ENVIRONMENT",
+        "KAZI_CLIENT_SECRET",
+    ] {
         assert!(roff.contains(needle), "{needle} in the man page");
     }
     render_man(&home, &roff);
@@ -688,8 +831,16 @@ fn render_man(home: &Temp, roff: &str) {
         eprintln!("groff is not installed: the man page was checked as text only");
         return;
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "groff: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "groff: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = Command::new("groff")
         .args(["-man", "-Tutf8", &page])
         .output()
@@ -725,7 +876,13 @@ async fn the_sandboxs_variables_work_from_an_env_file() {
         &["keyavi", "logs", "--json"],
         &["okq8", "get", "public/v1/prices", "--json"],
     ] {
-        let out = run(Some(&s), &home, &[&["--env-file", file.as_str()], args].concat(), &[]).await;
+        let out = run(
+            Some(&s),
+            &home,
+            &[&["--env-file", file.as_str()], args].concat(),
+            &[],
+        )
+        .await;
         ok_json(&out);
     }
 }
