@@ -137,7 +137,9 @@ impl FileTokenCache {
     ///
     /// `None` when the platform has none (no home directory).
     pub fn default_dir(app_name: &str) -> Option<PathBuf> {
-        dirs::cache_dir().map(|d| d.join(app_name).join("tokens"))
+        use etcetera::BaseStrategy as _;
+        let platform = etcetera::base_strategy::choose_native_strategy().ok()?;
+        Some(platform.cache_dir().join(app_name).join("tokens"))
     }
 
     pub(crate) fn from_parts(
