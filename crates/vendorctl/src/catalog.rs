@@ -1052,8 +1052,10 @@ mod tests {
         ] {
             assert!(line.contains(needle), "{needle:?} in {line}");
         }
+        let debug = format!("{p:?}");
         for secret in ["s3cr3t-value", "pw-value", "pa55"] {
             assert!(!line.contains(secret), "{line}");
+            assert!(!debug.contains(secret), "{debug}");
         }
         // The opt-in allows loopback http.
         let p = KAZI.check(

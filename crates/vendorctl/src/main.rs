@@ -20,7 +20,13 @@ use crate::output::{Format, Output};
 /// Real use is configured from environment variables (KAZI_*, KEYAVI_*, KAISA_*,
 /// OKQ8_*), optionally loaded from a file with --env-file.
 #[derive(Debug, Parser)]
-#[command(name = "vendorctl", version, about, long_about = None)]
+#[command(
+    name = "vendorctl",
+    version,
+    about,
+    long_about = None,
+    after_help = "Environment variables, per vendor: `vendorctl help environment` (and `vendorctl <vendor> --help`)."
+)]
 pub struct Cli {
     #[command(flatten)]
     global: Global,

@@ -260,6 +260,24 @@ async fn the_token_needs_none_of_the_apis_variables() {
     );
     let err = usage_error(&run(Some(&s), &home, &["keyavi", "logs"], &env).await);
     assert!(err.contains("Keyavi: 3 variables missing"), "{err}");
+    // ... also when the credential is Azure's federated token file, which the
+    // caller id's placeholder must not hide.
+    let federated = home.file(
+        "keyavi-federated",
+        &s.federated_token(vendor_sandbox::Vendor::Keyavi),
+    );
+    let env = vars(
+        &s,
+        &[
+            "KEYAVI_SUBSCRIPTION_KEY",
+            "KEYAVI_BASE_URL",
+            "KEYAVI_CALLER_ID",
+            "KEYAVI_CLIENT_SECRET",
+        ],
+        &[("AZURE_FEDERATED_TOKEN_FILE", federated.as_str())],
+    );
+    let doc = ok_json(&run(Some(&s), &home, &["token", "keyavi", "--json"], &env).await);
+    assert_eq!(doc["access_token"], "[redacted]");
     // OKQ8 without the key and the base URL; its token needs OAuth, though.
     let env = vars(&s, &["OKQ8_SUBSCRIPTION_KEY", "OKQ8_BASE_URL"], &[]);
     ok_json(&run(Some(&s), &home, &["token", "okq8", "--json"], &env).await);
@@ -680,6 +698,22 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
         .unwrap()
         .iter()
         .all(|c| c["vendor"] != "Keyavi"));
+
+    // Tracing on, the secret from a file: still no secret on stdout or stderr (run
+    // checks every secret of the sandbox).
+    let secret_file = home.file("kazi-secret", &s.kazi().client_secret);
+    let env = vars(
+        &s,
+        &["KAZI_CLIENT_SECRET"],
+        &[("KAZI_CLIENT_SECRET_FILE", secret_file.as_str())],
+    );
+    let out = run(Some(&s), &home, &["--verbose", "doctor", "kazi"], &env).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("token"),
+        "tracing on stderr: {}",
+        stderr(&out)
+    );
 
     // A wrong secret: the token line fails, with the vendor's code and a hint.
     let env = vars(&s, &[], &[("KAZI_CLIENT_SECRET", "wrong-secret-value-xyz")]);
