@@ -920,3 +920,95 @@ async fn the_sandboxs_variables_work_from_an_env_file() {
         ok_json(&out);
     }
 }
+
+/// A TLS server on 127.0.0.1 with a certificate of oauth-core's test CA, answering
+/// every request with a 404 (and no `Date`); its URL and the CA's file.
+async fn tls_server() -> (String, String) {
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../oauth-core/tests/fixtures/certs"
+    );
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(format!("{dir}/server-cert.pem"))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server-key.pem")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(Ok(mut tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(socket)).await
+                else {
+                    return;
+                };
+                let mut buf = vec![0u8; 8192];
+                let _ = tokio::time::timeout(Duration::from_secs(10), tls.read(&mut buf)).await;
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (
+        format!("https://127.0.0.1:{port}/oauth2/token"),
+        format!("{dir}/test-ca.pem"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_tls_handshake() {
+    let s = sandbox().await;
+    let home = Temp::new("doctor-tls");
+    let (url, ca) = tls_server().await;
+    let tls_line = |out: &Output| {
+        doctor_lines(out)
+            .into_iter()
+            .find(|l| l.contains("token host tls"))
+            .unwrap()
+    };
+    // Untrusted: the handshake fails, and so does the token.
+    let env = vars(&s, &[], &[("KAISA_TOKEN_URL", url.as_str())]);
+    let out = run(Some(&s), &home, &["doctor", "kaisa"], &env).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let line = tls_line(&out);
+    assert!(
+        line.starts_with("FAIL") && line.contains("certificate"),
+        "{line}"
+    );
+    // Trusted through SSL_CERT_FILE: the handshake is ok (the 404 does not matter).
+    let env = vars(
+        &s,
+        &[],
+        &[
+            ("KAISA_TOKEN_URL", url.as_str()),
+            ("SSL_CERT_FILE", ca.as_str()),
+        ],
+    );
+    let out = run(Some(&s), &home, &["doctor", "kaisa"], &env).await;
+    let line = tls_line(&out);
+    assert!(
+        line.starts_with("ok") && line.contains("(HTTP 404)"),
+        "{line}\n{}",
+        stdout(&out)
+    );
+}

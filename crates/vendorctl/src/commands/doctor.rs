@@ -368,6 +368,19 @@ async fn host_checks(
         ""
     };
     let tls = format!("{label} tls");
+    // No TCP connection at all is not a TLS failure.
+    let unconnected = match &probe.outcome {
+        Err(e) if e.contains("tcp connect error") => Some(e.clone()),
+        _ => None,
+    };
+    if let Some(e) = &unconnected {
+        checks.push(check(
+            Some(vendor),
+            &format!("{label} connect"),
+            Status::Fail,
+            format!("{host_port}{via}: {e}"),
+        ));
+    }
     match (url.scheme(), &probe.outcome) {
         ("http", _) if catalog::is_loopback(&url) => checks.push(check(
             Some(vendor),
@@ -381,6 +394,9 @@ async fn host_checks(
             Status::Skip,
             format!("plain http:// ({host_port}): no TLS"),
         )),
+        (_, Err(_)) if unconnected.is_some() => {
+            checks.push(check(Some(vendor), &tls, Status::Skip, "no TCP connection"))
+        }
         (_, Ok(status)) => checks.push(check(
             Some(vendor),
             &tls,
@@ -394,7 +410,7 @@ async fn host_checks(
             format!("{host_port}{via}: {e}"),
         )),
     }
-    if url.scheme() == "http" {
+    if url.scheme() == "http" && unconnected.is_none() {
         if let Err(e) = &probe.outcome {
             checks.push(check(
                 Some(vendor),
