@@ -13,7 +13,7 @@ use crate::VendorArg;
 /// Config commands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Print every vendor variable in effect with its source (secrets shown as [set]);
+    /// Print every vendor variable in effect with its source (secrets shown as `[set]`);
     /// with --profile, as that profile leaves it.
     Show {
         /// Only this vendor.
