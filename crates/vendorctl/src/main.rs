@@ -7,6 +7,7 @@ mod commands;
 mod env;
 mod errors;
 mod output;
+mod token_cache;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +26,7 @@ use crate::output::{Format, Output};
     version,
     about,
     long_about = None,
-    after_help = "Environment variables, per vendor: `vendorctl help environment` (and `vendorctl <vendor> --help`)."
+    after_help = "Environment variables, per vendor: `vendorctl help environment` (and `vendorctl <vendor> --help`).\n\nExit codes: 0 success, 2 configuration or usage, 3 refused (the token endpoint refused the credentials, or the API answered 401 or 403), 4 network failure or timeout, 1 anything else."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -49,6 +50,9 @@ pub struct Global {
     /// Allow plain http:// URLs, to loopback hosts only (for the sandbox).
     #[arg(long, global = true, env = "VENDORCTL_INSECURE_LOOPBACK", value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_loopback: bool,
+    /// Keep tokens in memory for this run only: no token cache across runs.
+    #[arg(long, global = true, env = "VENDORCTL_NO_TOKEN_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_token_cache: bool,
     /// Load KEY=VALUE lines into the environment first (variables already set win).
     #[arg(long, global = true, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
@@ -101,6 +105,9 @@ enum Command {
     /// redacted), `config path`.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// The token cache across runs (the platform's cache directory).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Print the completion script of a shell (e.g. `vendorctl completions bash`).
     Completions {
         /// The shell.
@@ -109,6 +116,13 @@ enum Command {
     /// Print the man page (roff): `cargo xtask man` writes target/man/vendorctl.1.
     #[command(name = "__man", hide = true)]
     Man,
+}
+
+/// `vendorctl cache ...`.
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Remove every cached token (the next call of each vendor asks for a new one).
+    Clear,
 }
 
 /// A vendor named on the command line.
@@ -185,6 +199,7 @@ fn main() -> ExitCode {
             Command::Doctor { vendor } => commands::doctor::run(vendor, &global, out).await,
             Command::Config(cmd) => commands::config::run(cmd, out),
             Command::Completions { shell } => commands::completions::run(shell),
+            Command::Cache(CacheCommand::Clear) => token_cache::clear(out),
             Command::Man => commands::completions::man(),
         }
     });

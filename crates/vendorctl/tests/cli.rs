@@ -1184,6 +1184,17 @@ async fn the_sandbox_env_file_round_trip_formats_raw_token_and_sigterm() {
     assert_eq!(ping.status.code(), Some(0), "{}", stderr(&ping));
     let yaml = String::from_utf8(yaml.stdout).unwrap();
     assert!(yaml.starts_with("count: 3\nitems:\n  - "), "{yaml}");
+    // The exit codes are in --help.
+    let help = Command::new(BIN)
+        .arg("--help")
+        .env_clear()
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains("Exit codes") && help.contains("4 network"),
+        "{help}"
+    );
     let tsv = String::from_utf8(tsv.stdout).unwrap();
     let lines: Vec<&str> = tsv.lines().collect();
     assert_eq!(lines.len(), 4, "a header and three customers: {tsv}");
@@ -1249,5 +1260,82 @@ async fn the_sandbox_env_file_round_trip_formats_raw_token_and_sigterm() {
     .unwrap();
     assert_eq!(child_status.0.code(), Some(0), "{}", child_status.1);
     assert!(child_status.1.contains("# stopping"), "{}", child_status.1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Tokens are kept across runs in the platform's cache directory: a second
+/// `kazi expectations` makes no token request, `--no-token-cache` does, and
+/// `cache clear` empties it; the files are the owner's only and hold no secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_cached_across_runs_until_cleared() {
+    let s = sandbox().await;
+    let dir = std::env::temp_dir().join(format!("vendorctl-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let xdg = dir.to_str().unwrap().to_owned();
+    let with_cache = [("XDG_CACHE_HOME", xdg.as_str())];
+    let tokens = || s.stats().token_requests_total(Vendor::Kazi);
+
+    let started = std::time::Instant::now();
+    let first = run(
+        &s,
+        &["kazi", "expectations", "-o", "json"],
+        &with_cache,
+        &[],
+    )
+    .await;
+    let first_time = started.elapsed();
+    assert_eq!(json(&first)["count"], 12);
+    assert_eq!(tokens(), 1);
+    let started = std::time::Instant::now();
+    let second = run(
+        &s,
+        &["kazi", "expectations", "-o", "json"],
+        &with_cache,
+        &[],
+    )
+    .await;
+    let second_time = started.elapsed();
+    assert_eq!(json(&second)["count"], 12);
+    assert_eq!(tokens(), 1, "the second run reused the cached token");
+    println!("first run {first_time:?} (token request), second {second_time:?} (cached token)");
+    // `token --raw` prints the cached token too.
+    let raw = run(&s, &["token", "kazi", "--raw"], &with_cache, &[]).await;
+    assert!(raw.status.success(), "{}", stderr(&raw));
+    assert_eq!(tokens(), 1);
+
+    // The cache directory: the owner's only, and no secret in any file.
+    let tokens_dir = dir.join("vendorctl").join("tokens");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&tokens_dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        for entry in std::fs::read_dir(&tokens_dir).unwrap() {
+            let path = entry.unwrap().path();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{}: {mode:o}", path.display());
+            let content = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            for secret in secrets(&s) {
+                assert!(!content.contains(&secret), "a secret in {}", path.display());
+            }
+        }
+    }
+
+    // --no-token-cache asks again; `cache clear` removes the token, so the next run asks.
+    let out = run(
+        &s,
+        &["--no-token-cache", "kazi", "expectations"],
+        &with_cache,
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(tokens(), 2);
+    let cleared = json(&run(&s, &["cache", "clear", "-o", "json"], &with_cache, &[]).await);
+    assert_eq!(cleared["removed"], 1, "{cleared}");
+    let out = run(&s, &["kazi", "expectations"], &with_cache, &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(tokens(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -423,8 +423,12 @@ async fn host_checks(
     probe.skew.map(|skew| (host, skew))
 }
 
-/// A token for `vendor`, as `vendorctl token` gets it.
+/// A token for `vendor`, as `vendorctl token` gets it, but always from the token
+/// endpoint: a token cached by an earlier run would prove nothing of the credentials.
 async fn token(vendor: Vendor, global: &Global) -> Result<oauth_core::AccessToken, Failure> {
+    let mut uncached = global.clone();
+    uncached.no_token_cache = true;
+    let global = &uncached;
     let fetch = async {
         let result = match vendor {
             Vendor::Kazi => {

@@ -66,6 +66,7 @@ pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> 
     catalog::of(Vendor::Kaisa).require(purpose, global.insecure_loopback)?;
     Client::builder()
         .read_env()
+        .map(|b| crate::token_cache::apply!(b, global))
         .and_then(|b| {
             if global.insecure_loopback {
                 b.allow_insecure_loopback(true).build()

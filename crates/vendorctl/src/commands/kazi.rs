@@ -55,6 +55,7 @@ pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> 
     }
     builder
         .read_env()
+        .map(|b| crate::token_cache::apply!(b, global))
         .and_then(|b| {
             if global.insecure_loopback {
                 b.allow_insecure_loopback(true).build()
