@@ -132,6 +132,60 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::E
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// An instant as RFC 3339 in UTC: `2024-03-01T00:04:18Z`, with the fraction of a
+/// second when there is one (`2023-05-05T15:54:22.5071276Z`).
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// The items as JSON values whose timestamps, under the object keys `fields`, are
+/// rewritten as RFC 3339 by `parse` (which reads the vendor's own text: Kaisa's
+/// `2024-03-01 00:04:18`, Keyavi's offset-less `2023-05-05T15:54:22.5071276`, both
+/// UTC). A text `parse` cannot read is kept as the vendor sent it.
+pub fn with_rfc3339<T: Serialize>(
+    items: &[T],
+    fields: &[&str],
+    parse: impl Fn(&str) -> Option<time::OffsetDateTime> + Copy,
+) -> Vec<serde_json::Value> {
+    fn walk(
+        value: &mut serde_json::Value,
+        fields: &[&str],
+        parse: &dyn Fn(&str) -> Option<time::OffsetDateTime>,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    if let serde_json::Value::String(text) = v {
+                        if fields.contains(&key.as_str()) {
+                            if let Some(at) = parse(text) {
+                                *text = rfc3339(at);
+                            }
+                        }
+                    } else {
+                        walk(v, fields, parse);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for v in items {
+                    walk(v, fields, parse);
+                }
+            }
+            _ => {}
+        }
+    }
+    items
+        .iter()
+        .filter_map(|item| serde_json::to_value(item).ok())
+        .map(|mut v| {
+            walk(&mut v, fields, &parse);
+            v
+        })
+        .collect()
+}
+
 /// The form results are printed in (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -529,6 +583,32 @@ mod tests {
         let mut t = Table::new("title", &["id", "name"]);
         t.row(["1", "a\tb"]);
         assert_eq!(t.render_tsv(), "id\tname\n1\ta b\n");
+    }
+
+    #[test]
+    fn timestamps_are_rewritten_as_rfc3339_where_named() {
+        let items = [serde_json::json!({
+            "start": "2024-03-01 00:04:18",
+            "other": "2024-03-01 00:04:18",
+            "nested": [{"start": "not a time"}],
+        })];
+        let parse = |text: &str| {
+            kaisa::KaisaDateTime::parse(text)
+                .ok()
+                .map(|t| t.as_offset_date_time())
+        };
+        let out = with_rfc3339(&items, &["start"], parse);
+        assert_eq!(out[0]["start"], "2024-03-01T00:04:18Z");
+        assert_eq!(
+            out[0]["other"], "2024-03-01 00:04:18",
+            "only the named fields"
+        );
+        assert_eq!(
+            out[0]["nested"][0]["start"], "not a time",
+            "kept when unreadable"
+        );
+        let fraction = time::macros::datetime!(2023-05-05 15:54:22.5071276 UTC);
+        assert_eq!(rfc3339(fraction), "2023-05-05T15:54:22.5071276Z");
     }
 
     #[test]

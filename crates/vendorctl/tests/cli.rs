@@ -185,6 +185,9 @@ async fn vendor_commands_return_json() {
         .await,
     );
     assert_eq!(logs["items"].as_array().unwrap().len(), 45);
+    // Keyavi writes its times without an offset, in UTC: RFC 3339 with `Z` here.
+    let at = logs["items"][0]["logTimestamp"].as_str().unwrap();
+    assert!(at.as_bytes()[10] == b'T' && at.ends_with('Z'), "{at}");
     assert_eq!(logs["count"], 45);
     let denied = json(
         &run(
@@ -224,6 +227,12 @@ async fn vendor_commands_return_json() {
         .all(|x| x["status"] == "active"));
     let cdrs = json(&run(&s, &["kaisa", "cdrs", "--all", "--json"], &[], &[]).await);
     assert_eq!(cdrs["items"].as_array().unwrap().len(), 2500);
+    // Timestamps as RFC 3339 (Kaisa writes `2024-03-01 00:04:18`, in UTC).
+    let start = cdrs["items"][0]["start"].as_str().unwrap();
+    assert!(
+        start.len() == 20 && start.as_bytes()[10] == b'T' && start.ends_with('Z'),
+        "{start}"
+    );
     assert_eq!(cdrs["count"], 2500);
     // --max-items stops early and says so.
     let cut = json(

@@ -5,7 +5,7 @@ use kaisa::{Cdr, Client, Customer, KaisaDateTime, Source};
 
 use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, PageInfo, Table};
+use crate::output::{rfc3339, with_rfc3339, Output, PageInfo, Table};
 use crate::Global;
 
 /// Kaisa commands.
@@ -152,7 +152,12 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
                 };
                 (list, info)
             };
-            out.emit_list(&list, Some(&info), || vec![cdrs_table(&list, &info)]);
+            let items = with_rfc3339(&list, &["start"], |text| {
+                KaisaDateTime::parse(text)
+                    .ok()
+                    .map(|t| t.as_offset_date_time())
+            });
+            out.emit_list(&items, Some(&info), || vec![cdrs_table(&list, &info)]);
         }
     }
     Ok(())
@@ -206,21 +211,14 @@ pub fn cdrs_table(list: &[Cdr], info: &PageInfo) -> Table {
     };
     let mut t = Table::new(
         title,
-        &[
-            "cdr id",
-            "start (UTC)",
-            "duration s",
-            "from",
-            "to",
-            "answered",
-        ],
+        &["cdr id", "start", "duration s", "from", "to", "answered"],
     );
     for c in list {
         t.row([
             c.cdr_id.to_string(),
             c.start
                 .as_ref()
-                .map(ToString::to_string)
+                .map(|t| rfc3339(t.as_offset_date_time()))
                 .unwrap_or_default(),
             c.duration.map(|d| d.to_string()).unwrap_or_default(),
             c.anum.clone().unwrap_or_default(),

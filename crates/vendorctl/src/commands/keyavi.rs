@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::catalog::{self, Purpose, Value};
 use crate::errors::{Failure, Vendor};
-use crate::output::{Output, PageInfo, Table};
+use crate::output::{rfc3339, with_rfc3339, Output, PageInfo, Table};
 use crate::Global;
 
 /// Keyavi commands.
@@ -160,17 +160,31 @@ pub async fn run(cmd: KeyaviCommand, global: &Global, out: Output) -> Result<(),
                 let (items, info) = logs(q, all, max_items, out, "Keyavi full payload logs")
                     .await
                     .map_err(fail)?;
-                out.emit_list(&items, Some(&info), || vec![full_logs_table(&items, &info)]);
+                let values = with_rfc3339(&items, TIMESTAMPS, keyavi_time);
+                out.emit_list(&values, Some(&info), || {
+                    vec![full_logs_table(&items, &info)]
+                });
             } else {
                 let q = filters(client.logs().payload(), page, &action, &result);
                 let (items, info) = logs(q, all, max_items, out, "Keyavi payload logs")
                     .await
                     .map_err(fail)?;
-                out.emit_list(&items, Some(&info), || vec![logs_table(&items, &info)]);
+                let values = with_rfc3339(&items, TIMESTAMPS, keyavi_time);
+                out.emit_list(&values, Some(&info), || vec![logs_table(&items, &info)]);
             }
         }
     }
     Ok(())
+}
+
+/// The JSON keys of Keyavi's timestamps, rewritten as RFC 3339 in the output.
+const TIMESTAMPS: &[&str] = &["logTimestamp", "createdOn"];
+
+/// A Keyavi timestamp (UTC when it says no offset) as an instant.
+fn keyavi_time(text: &str) -> Option<time::OffsetDateTime> {
+    keyavi::LocalTimestamp::parse(text)
+        .ok()
+        .map(|t| t.as_offset_date_time())
 }
 
 /// One page of logs, or every page (`all`), with where it stands.
@@ -390,21 +404,14 @@ pub fn protect_table(payload: &ProtectedPayload, saved_to: &str) -> Table {
 pub fn logs_table(items: &[PayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
         titled("Keyavi payload logs", items.len(), info),
-        &[
-            "log id",
-            "time (UTC)",
-            "payload",
-            "action",
-            "result",
-            "reason",
-        ],
+        &["log id", "time", "payload", "action", "result", "reason"],
     );
     for l in items {
         t.row([
             l.log_id.map(|v| v.to_string()).unwrap_or_default(),
             l.log_timestamp
                 .as_ref()
-                .map(ToString::to_string)
+                .map(|t| rfc3339(t.as_offset_date_time()))
                 .unwrap_or_default(),
             l.payload_name.clone().unwrap_or_default(),
             l.action_attempted
@@ -426,13 +433,7 @@ pub fn full_logs_table(items: &[FullPayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
         titled("Keyavi full payload logs", items.len(), info),
         &[
-            "log id",
-            "time (UTC)",
-            "user",
-            "payload",
-            "action",
-            "result",
-            "ip",
+            "log id", "time", "user", "payload", "action", "result", "ip",
         ],
     );
     for l in items {
@@ -440,7 +441,7 @@ pub fn full_logs_table(items: &[FullPayloadLog], info: &PageInfo) -> Table {
             l.log_id.map(|v| v.to_string()).unwrap_or_default(),
             l.log_timestamp
                 .as_ref()
-                .map(ToString::to_string)
+                .map(|t| rfc3339(t.as_offset_date_time()))
                 .unwrap_or_default(),
             l.user_email_address.clone().unwrap_or_default(),
             l.payload_name.clone().unwrap_or_default(),
