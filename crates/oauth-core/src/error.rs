@@ -211,6 +211,45 @@ impl OAuthError {
         }
         let known = [
             (
+                50_076,
+                "multi-factor authentication is required, which the password grant cannot do: use an application credential (secret, certificate, managed identity) or exclude this account from MFA",
+            ),
+            (
+                50_079,
+                "the user must register for multi-factor authentication, which the password grant cannot do: use an application credential",
+            ),
+            (
+                50_158,
+                "an external security challenge is required, which the password grant cannot answer: use an application credential",
+            ),
+            (
+                53_003,
+                "a Conditional Access policy blocked the sign-in: ask the tenant's administrator which policy applies",
+            ),
+            (
+                65_001,
+                "the application has not been granted consent for this API: ask an administrator to grant admin consent",
+            ),
+            (50_034, "the user account does not exist in this tenant: check the username and tenant"),
+            (
+                50_053,
+                "the account is locked (too many sign-ins with a wrong password): wait, or ask an administrator",
+            ),
+            (50_055, "the user's password has expired: the user must change it"),
+            (50_057, "the user account is disabled: ask an administrator"),
+            (
+                1_002_012,
+                "client credentials need a scope of the form `<resource>/.default`: check the scope",
+            ),
+            (
+                7_000_218,
+                "the request carried no client secret or assertion: set the client secret (or a certificate)",
+            ),
+            (
+                900_023,
+                "the tenant is not a valid tenant id or domain: check the tenant",
+            ),
+            (
                 700_024,
                 "the client assertion is expired or not yet valid: check this machine's clock",
             ),
@@ -312,8 +351,24 @@ impl fmt::Display for OAuthError {
         {
             write!(f, "; server said: {}", truncate_chars(line, 200))?;
         }
+        // What support asks for: the trace and correlation ids, the time, the code's page.
+        let mut support = Vec::new();
         if let Some(trace) = &self.trace_id {
-            write!(f, " [trace id {trace}]")?;
+            support.push(format!("trace id {trace}"));
+        }
+        if let Some(correlation) = &self.correlation_id {
+            support.push(format!("correlation id {correlation}"));
+        }
+        if let Some(at) = &self.timestamp {
+            support.push(format!("at {at}"));
+        }
+        if let Some(code) = self.aadsts.first() {
+            support.push(format!(
+                "https://login.microsoftonline.com/error?code={code}"
+            ));
+        }
+        if !support.is_empty() {
+            write!(f, " [{}]", support.join(", "))?;
         }
         Ok(())
     }
@@ -850,7 +905,10 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("AADSTS7000215"), "{text}");
         assert!(text.contains("check the client secret"), "{text}");
-        assert!(text.contains("[trace id abc]"), "{text}");
+        assert!(
+            text.contains("[trace id abc, https://login.microsoftonline.com/error?code=7000215]"),
+            "{text}"
+        );
         assert!(
             !text.contains("Trace ID: abc"),
             "only the first line: {text}"

@@ -176,6 +176,9 @@ pub fn hint(vendor: Vendor, err: &Error) -> Option<String> {
 fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
     let p = vendor.prefix();
     if let Some(oauth) = err.oauth() {
+        if let Some(hint) = aadsts_hint(vendor, oauth) {
+            return Some(hint);
+        }
         let hint = match oauth.code() {
             "invalid_client" => format!("check {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
             "unauthorized_client" => {
@@ -188,7 +191,6 @@ fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
             "invalid_scope" | "invalid_resource" => {
                 format!("check {p}_CLIENT_ID and {}", vendor.audience_hint())
             }
-            _ if oauth.has_aadsts(90_002) => format!("check {}", vendor.tenant_hint()),
             _ => format!("check {p}_TOKEN_URL, {p}_CLIENT_ID and {p}_CLIENT_SECRET"),
         };
         return Some(hint);
@@ -202,6 +204,39 @@ fn token_hint(vendor: Vendor, err: &TokenError) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// The variable to check for the Entra ID codes users really meet.
+fn aadsts_hint(vendor: Vendor, oauth: &oauth_core::OAuthError) -> Option<String> {
+    let p = vendor.prefix();
+    let has = |codes: &[u64]| codes.iter().any(|c| oauth.has_aadsts(*c));
+    let hint = if has(&[50_076, 50_079, 50_158]) {
+        format!("the password grant cannot do MFA: unset {p}_USERNAME and {p}_PASSWORD and use the application's credential ({p}_CLIENT_SECRET or {p}_CLIENT_CERTIFICATE_PATH)")
+    } else if has(&[53_003]) {
+        format!("a Conditional Access policy blocks {p}_CLIENT_ID (or {p}_USERNAME): ask the tenant's administrator")
+    } else if has(&[65_001]) {
+        format!(
+            "ask an administrator to grant consent to {p}_CLIENT_ID for {}",
+            vendor.audience_hint()
+        )
+    } else if has(&[50_034, 50_057]) {
+        format!("check {p}_USERNAME (and the tenant)")
+    } else if has(&[50_053, 50_055]) {
+        format!("the account in {p}_USERNAME must be unlocked or its password changed; then update {p}_PASSWORD")
+    } else if has(&[1_002_012]) {
+        format!("{p}_SCOPE must be `<resource>/.default` for client credentials")
+    } else if has(&[7_000_218]) {
+        format!("set {p}_CLIENT_SECRET (or {p}_CLIENT_CERTIFICATE_PATH)")
+    } else if has(&[900_023, 90_002]) {
+        format!("check {}", vendor.tenant_hint())
+    } else if has(&[700_027]) {
+        format!("check the certificate in {p}_CLIENT_CERTIFICATE_PATH: registered on the app and not expired")
+    } else if has(&[700_024]) {
+        "check this machine's clock".to_owned()
+    } else {
+        return None;
+    };
+    Some(hint)
 }
 
 #[cfg(test)]

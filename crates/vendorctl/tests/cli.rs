@@ -1348,3 +1348,61 @@ async fn tokens_are_cached_across_runs_until_cleared() {
     assert_eq!(tokens(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A token endpoint answering with the Entra ID code in its path (`/c/<code>/token`).
+fn aadsts_answer(request_line: &str) -> (u16, String) {
+    let code: u64 = request_line
+        .split('/')
+        .skip_while(|part| *part != "c")
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        400,
+        format!(
+            r#"{{"error":"invalid_grant","error_description":"AADSTS{code}: refused.","error_codes":[{code}],"trace_id":"trace-1","correlation_id":"corr-2","timestamp":"2026-12-01 10:00:00Z"}}"#
+        ),
+    )
+}
+
+/// The Entra ID codes users really meet get a hint naming what to do and which
+/// variable, with what support asks for (trace and correlation ids, time, the code's
+/// page); all are refusals (exit 3).
+#[test]
+fn entra_codes_get_hints_naming_the_variable_and_support_details() {
+    let server = RawServer::start(aadsts_answer);
+    let cases: [(u64, &[&str]); 6] = [
+        (50_076, &["MFA", "KAISA_CLIENT_SECRET"]),
+        (53_003, &["Conditional Access", "KAISA_CLIENT_ID"]),
+        (65_001, &["consent", "KAISA_CLIENT_ID"]),
+        (50_055, &["password", "KAISA_PASSWORD"]),
+        (1_002_012, &["/.default", "KAISA_SCOPE"]),
+        (7_000_218, &["KAISA_CLIENT_SECRET"]),
+    ];
+    for (code, needles) in cases {
+        let token_url = format!("{}/c/{code}/token", server.url);
+        let base_url = format!("{}/kaisa", server.url);
+        let out = run_with(
+            &["kaisa", "ping"],
+            &[
+                ("KAISA_CLIENT_ID", "id"),
+                ("KAISA_CLIENT_SECRET", "secret-value"),
+                ("KAISA_TOKEN_URL", token_url.as_str()),
+                ("KAISA_BASE_URL", base_url.as_str()),
+            ],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{code}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{code}: {needle} in {err}");
+        }
+        assert!(
+            err.contains("trace id trace-1, correlation id corr-2, at 2026-12-01 10:00:00Z")
+                && err.contains(&format!(
+                    "https://login.microsoftonline.com/error?code={code}"
+                )),
+            "{err}"
+        );
+        assert!(!err.contains("secret-value"), "{err}");
+    }
+}
