@@ -150,6 +150,8 @@ impl ClientBuilder {
     ///   (then `KAZI_CLIENT_ID` is not needed); two of them are an error naming both;
     /// - `KAZI_ENV` (`test` or `production`, default `test`);
     /// - `KAZI_BASE_URL`, `KAZI_TOKEN_URL`: overrides of the environment's URLs;
+    ///   `KAZI_AUTHORITY_HOST` (else `AZURE_AUTHORITY_HOST`): a sovereign cloud's
+    ///   authority, by name (`AzureGovernment`, `AzureChina`) or URL;
     /// - `KAZI_ALLOW_INSECURE_LOOPBACK=1`: plain `http://` to a loopback host, as a
     ///   local sandbox serves (`vendorctl sandbox` prints it).
     ///
@@ -210,6 +212,7 @@ impl ClientBuilder {
             "KAZI_ALLOW_INSECURE_LOOPBACK",
             None,
         )?;
+        self.common.read_authority_env("KAZI_AUTHORITY_HOST")?;
         Ok(self)
     }
 

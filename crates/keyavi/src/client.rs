@@ -206,7 +206,9 @@ impl ClientBuilder {
     ///
     /// - `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
     ///   `KEYAVI_SUBSCRIPTION_KEY`: required unless already set; optional
-    ///   `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`, `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`:
+    ///   `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`, `KEYAVI_AUTHORITY_HOST` (else
+    ///   `AZURE_AUTHORITY_HOST`: a sovereign cloud by name or URL),
+    ///   `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`:
     ///   plain `http://` to a loopback host, as the local sandbox serves);
     /// - user mode, chosen when `KEYAVI_USERNAME` is set: `KEYAVI_PASSWORD` (unless
     ///   the builder is already in user mode, whose password is kept), and
@@ -329,6 +331,7 @@ impl ClientBuilder {
             "KEYAVI_ALLOW_INSECURE_LOOPBACK",
             Some("KEYAVI_SUBSCRIPTION_KEY"),
         )?;
+        self.common.read_authority_env("KEYAVI_AUTHORITY_HOST")?;
         Ok(self)
     }
 

@@ -27,7 +27,73 @@ use crate::retry::{retry_after, RetryPolicy};
 use crate::token::{AccessToken, DEFAULT_LIFETIME, MAX_LIFETIME};
 
 /// The Azure AD authority used unless another is set (sovereign clouds, tests).
-pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+pub const DEFAULT_AUTHORITY: &str = AuthorityHost::AzurePublicCloud.url();
+
+/// Microsoft Entra ID's cloud instances, each with its own authority host (see
+/// Microsoft's "National clouds" page).
+///
+/// ```
+/// use oauth_core::AuthorityHost;
+///
+/// assert_eq!(AuthorityHost::AzureGovernment.url(), "https://login.microsoftonline.us");
+/// let china: AuthorityHost = "AzureChina".parse()?;
+/// assert_eq!(china.url(), "https://login.chinacloudapi.cn");
+/// # Ok::<(), oauth_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthorityHost {
+    /// The global Azure cloud: `https://login.microsoftonline.com`.
+    AzurePublicCloud,
+    /// Azure Government (US): `https://login.microsoftonline.us`.
+    AzureGovernment,
+    /// Azure operated by 21Vianet (China): `https://login.chinacloudapi.cn`.
+    AzureChina,
+}
+
+impl AuthorityHost {
+    /// The authority's base URL.
+    pub const fn url(self) -> &'static str {
+        match self {
+            Self::AzurePublicCloud => "https://login.microsoftonline.com",
+            Self::AzureGovernment => "https://login.microsoftonline.us",
+            Self::AzureChina => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// An authority from configuration text: a cloud's name (`AzurePublicCloud`,
+    /// `public`, `AzureGovernment`, `usgov`, `AzureChina`, `china`, in any case) or
+    /// an `https://` URL (as `AZURE_AUTHORITY_HOST` holds it; `http://` only to a
+    /// loopback host, which the client then needs the insecure-loopback opt-in
+    /// for), returned as the URL.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] for `field` when the text is neither.
+    pub fn resolve(text: &str, field: &'static str) -> Result<String, ConfigError> {
+        if let Ok(host) = text.parse::<Self>() {
+            return Ok(host.url().to_owned());
+        }
+        check_url(text.trim(), field, true)?;
+        Ok(text.trim().trim_end_matches('/').to_owned())
+    }
+}
+
+impl std::str::FromStr for AuthorityHost {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "azurepubliccloud" | "public" | "global" => Ok(Self::AzurePublicCloud),
+            "azuregovernment" | "usgov" | "usgovernment" => Ok(Self::AzureGovernment),
+            "azurechina" | "china" => Ok(Self::AzureChina),
+            _ => Err(ConfigError::new(
+                "authority_host",
+                "is not a cloud name (AzurePublicCloud, AzureGovernment, AzureChina) or an https:// URL",
+            )),
+        }
+    }
+}
 
 /// Most bytes read from a token endpoint's answer.
 const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
@@ -1325,6 +1391,26 @@ fn aadsts_in(text: &str) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authority_hosts_by_name_or_url() {
+        assert_eq!(
+            AuthorityHost::resolve("AzureGovernment", "h").unwrap(),
+            "https://login.microsoftonline.us"
+        );
+        assert_eq!(
+            AuthorityHost::resolve(" china ", "h").unwrap(),
+            "https://login.chinacloudapi.cn"
+        );
+        assert_eq!(
+            AuthorityHost::resolve("https://login.example.test/", "h").unwrap(),
+            "https://login.example.test"
+        );
+        assert_eq!(DEFAULT_AUTHORITY, AuthorityHost::AzurePublicCloud.url());
+        let err = AuthorityHost::resolve("mars", "AZURE_AUTHORITY_HOST").unwrap_err();
+        assert_eq!(err.field(), "AZURE_AUTHORITY_HOST");
+        assert!(AuthorityHost::resolve("http://login.example.test", "h").is_err());
+    }
 
     #[test]
     fn a_json_array_is_neither_a_token_nor_an_oauth_error() {

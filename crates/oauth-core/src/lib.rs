@@ -19,8 +19,8 @@ pub use assertion::{
 };
 pub use cache::{CacheKey, CacheKeyBuilder, MemoryTokenCache, TokenCache, TokenSource};
 pub use endpoint::{
-    BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder, TokenEndpoint,
-    DEFAULT_AUTHORITY,
+    AuthorityHost, BodyFormat, ClientAuth, Credentials, Timeouts, TokenClient, TokenClientBuilder,
+    TokenEndpoint, DEFAULT_AUTHORITY,
 };
 pub use error::{
     ConfigError, OAuthError, StatusError, TokenError, TransportError, TransportErrorKind,

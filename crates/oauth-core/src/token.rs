@@ -294,6 +294,10 @@ pub struct Claims {
     /// Preferred username.
     #[serde(default, deserialize_with = "text")]
     pub preferred_username: Option<String>,
+    /// The user's name in Azure AD v1 tokens (`unique_name`), often the only one
+    /// there for accounts without a UPN.
+    #[serde(default, deserialize_with = "text")]
+    pub unique_name: Option<String>,
 }
 
 impl Claims {
@@ -333,9 +337,12 @@ impl Claims {
         self.appid.as_deref().or(self.azp.as_deref())
     }
 
-    /// The user, from `upn` or `preferred_username`.
+    /// The user, from `upn`, `preferred_username` (v2) or `unique_name` (v1).
     pub fn user(&self) -> Option<&str> {
-        self.upn.as_deref().or(self.preferred_username.as_deref())
+        self.upn
+            .as_deref()
+            .or(self.preferred_username.as_deref())
+            .or(self.unique_name.as_deref())
     }
 }
 
@@ -422,6 +429,22 @@ mod tests {
         assert_eq!(c.aud, vec!["api://x"]);
         assert_eq!(c.app_id(), Some("a"));
         assert_eq!(c.exp, Some(10));
+    }
+
+    #[test]
+    fn the_user_comes_from_upn_then_preferred_username_then_unique_name() {
+        let v1 = Claims::decode(&jwt(
+            r#"{"ver":"1.0","unique_name":"jane@contoso.example"}"#,
+        ))
+        .unwrap();
+        assert_eq!(v1.user(), Some("jane@contoso.example"));
+        let both = Claims::decode(&jwt(
+            r#"{"upn":"upn@contoso.example","unique_name":"u@contoso.example"}"#,
+        ))
+        .unwrap();
+        assert_eq!(both.user(), Some("upn@contoso.example"));
+        let v2 = Claims::decode(&jwt(r#"{"preferred_username":"p@contoso.example"}"#)).unwrap();
+        assert_eq!(v2.user(), Some("p@contoso.example"));
     }
 
     #[test]

@@ -124,7 +124,8 @@ impl ClientBuilder {
     /// requires only those the builder does not already have:
     ///
     /// - `OKQ8_BASE_URL` and `OKQ8_SUBSCRIPTION_KEY`: required unless already set;
-    ///   optional `OKQ8_TOKEN_URL` and `OKQ8_ALLOW_INSECURE_LOOPBACK=1` (plain
+    ///   optional `OKQ8_TOKEN_URL`, `OKQ8_AUTHORITY_HOST` (else `AZURE_AUTHORITY_HOST`:
+    ///   a sovereign cloud by name or URL) and `OKQ8_ALLOW_INSECURE_LOOPBACK=1` (plain
     ///   `http://` to a loopback sandbox);
     /// - `OKQ8_CLIENT_ID` and `OKQ8_CLIENT_SECRET`, both or neither: when set, OAuth
     ///   with these credentials (as [`client_credentials`](Self::client_credentials));
@@ -206,6 +207,7 @@ impl ClientBuilder {
             "OKQ8_ALLOW_INSECURE_LOOPBACK",
             Some("OKQ8_SUBSCRIPTION_KEY"),
         )?;
+        self.common.read_authority_env("OKQ8_AUTHORITY_HOST")?;
         Ok(self)
     }
 

@@ -149,7 +149,9 @@ async fn a_token_provider_replaces_the_credentials() {
 /// The credential variables; run inside the crate's single environment test (the
 /// variables are process-wide). Expects the other `KAZI_*` variables unset.
 pub(crate) async fn environment_cases() {
-    const VARS: [&str; 11] = [
+    const VARS: [&str; 13] = [
+        "KAZI_AUTHORITY_HOST",
+        "AZURE_AUTHORITY_HOST",
         "KAZI_CLIENT_ID",
         "KAZI_CLIENT_SECRET",
         "KAZI_CLIENT_CERTIFICATE_PATH",
@@ -182,6 +184,26 @@ pub(crate) async fn environment_cases() {
         "{text}"
     );
     std::env::remove_var("KAZI_USE_MANAGED_IDENTITY");
+    // A sovereign cloud: KAZI_AUTHORITY_HOST, else AZURE_AUTHORITY_HOST, by name or URL.
+    std::env::set_var("AZURE_AUTHORITY_HOST", "AzureGovernment");
+    let builder = Client::builder().read_env().unwrap();
+    assert!(
+        format!("{builder:?}").contains("https://login.microsoftonline.us"),
+        "{builder:?}"
+    );
+    std::env::set_var("KAZI_AUTHORITY_HOST", "https://login.chinacloudapi.cn/");
+    let builder = Client::builder().read_env().unwrap();
+    assert!(
+        format!("{builder:?}").contains("\"https://login.chinacloudapi.cn\""),
+        "{builder:?}"
+    );
+    std::env::set_var("KAZI_AUTHORITY_HOST", "mars");
+    assert_eq!(
+        config_field(Client::builder().read_env()),
+        "KAZI_AUTHORITY_HOST"
+    );
+    std::env::remove_var("KAZI_AUTHORITY_HOST");
+    std::env::remove_var("AZURE_AUTHORITY_HOST");
     // A certificate password without a certificate.
     std::env::remove_var("KAZI_CLIENT_CERTIFICATE_PATH");
     std::env::set_var("KAZI_CLIENT_CERTIFICATE_PASSWORD", "pw");

@@ -424,7 +424,30 @@ impl CommonOptions {
         }
         Ok(())
     }
+
+    /// Reads the Azure AD authority host from `var` (`<PREFIX>_AUTHORITY_HOST`), else
+    /// from `AZURE_AUTHORITY_HOST` as the Azure SDKs do: a cloud's name
+    /// (`AzureGovernment`, `AzureChina`, ...) or an `https://` URL.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the variable when its value is neither.
+    pub fn read_authority_env(&mut self, var: &'static str) -> Result<(), ConfigError> {
+        let found = match env::optional(var)? {
+            Some(v) => Some((var, v)),
+            None => env::optional(AZURE_AUTHORITY_HOST)?.map(|v| (AZURE_AUTHORITY_HOST, v)),
+        };
+        if let Some((name, value)) = found {
+            let url = oauth_core::AuthorityHost::resolve(&value, name)
+                .map_err(|e| ConfigError::new(name, e.problem().to_owned()))?;
+            self.authority = Some(url);
+        }
+        Ok(())
+    }
 }
+
+/// The variable the Azure SDKs read for a sovereign cloud's authority host.
+pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
 
 /// How an application authenticates to Azure AD, as a vendor builder collects it:
 /// the last setter called wins. `Debug` redacts the secret.
