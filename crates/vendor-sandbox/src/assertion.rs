@@ -131,7 +131,7 @@ pub(crate) fn federated_token(key: &[u8], base_url: &str, vendor: Vendor, now: i
     ));
     let iss = federated_issuer(base_url);
     let sub = federated_subject(vendor);
-    let jti = crate::jwt::new_jti();
+    let jti = crate::jwt::new_uti();
     let claims = FederatedClaims {
         iss: &iss,
         sub: &sub,
@@ -183,6 +183,9 @@ struct Header {
     kid: Option<String>,
     #[serde(rename = "x5t#S256")]
     x5t_s256: Option<String>,
+    /// SHA-1 thumbprint: what Entra ID documents for certificate credentials, and what
+    /// MSAL sends when given a PEM key and a thumbprint.
+    x5t: Option<String>,
 }
 
 /// Parts of a compact JWT.
@@ -310,9 +313,20 @@ pub(crate) fn verify(token: &str, expected: &Expected<'_>) -> Result<Verified, R
 }
 
 fn verify_certificate(parts: &Parts<'_>, expected: &Expected<'_>) -> Result<Verified, Refusal> {
-    let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(CERT_DER));
-    let expired = URL_SAFE_NO_PAD.encode(Sha256::digest(EXPIRED_CERT_DER));
-    match parts.header.x5t_s256.as_deref() {
+    // `x5t#S256` names the certificate when present; else the SHA-1 `x5t`.
+    type Thumbprint = fn(&[u8]) -> String;
+    let (presented, digest): (Option<&str>, Thumbprint) = match parts.header.x5t_s256.as_deref() {
+        Some(x5t) => (Some(x5t), |der| URL_SAFE_NO_PAD.encode(Sha256::digest(der))),
+        None => (parts.header.x5t.as_deref(), |der| {
+            let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+            URL_SAFE_NO_PAD.encode(sha1.as_ref())
+        }),
+    };
+    // MSAL pads its base64url thumbprints with `=`; Entra ID accepts them either way.
+    let presented = presented.map(|x5t| x5t.trim_end_matches('='));
+    let thumbprint = digest(CERT_DER);
+    let expired = digest(EXPIRED_CERT_DER);
+    match presented {
         Some(x5t) if x5t == thumbprint => {}
         Some(x5t) if x5t == expired && expected.now >= EXPIRED_CERT_END => {
             return Err(Refusal::Signature(format!(
@@ -327,7 +341,7 @@ fn verify_certificate(parts: &Parts<'_>, expected: &Expected<'_>) -> Result<Veri
         }
         None => {
             return Err(Refusal::Signature(
-                "The client assertion header has no 'x5t#S256' naming a registered certificate."
+                "The client assertion header has no 'x5t#S256' or 'x5t' naming a registered certificate."
                     .to_owned(),
             ))
         }

@@ -27,6 +27,9 @@ pub struct SandboxConfig {
     /// Lifetime of every issued token, instead of the vendor default (3599 s for Azure AD,
     /// 300 s for Kaisa). [`Faults::token_lifetime_secs`] takes precedence when set.
     pub token_lifetime: Option<Duration>,
+    /// Serve https with this CA and server certificate instead of plain http; see
+    /// [`SandboxTls`](crate::SandboxTls).
+    pub tls: Option<crate::SandboxTls>,
 }
 
 impl SandboxConfig {
@@ -41,6 +44,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Sets [`tls`](Self::tls): the sandbox serves `https://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn with_tls(mut self, tls: crate::SandboxTls) -> Self {
+        self.tls = Some(tls);
         self
     }
 

@@ -13,6 +13,9 @@ use std::hash::{BuildHasher as _, Hasher as _};
 use crate::Vendor;
 
 pub(crate) const KAZI_TENANT: &str = "8a0c3b4e-1d2f-4e5a-9b6c-7d8e9f0a1b2c";
+/// Kazi's tenant by the domain name its documentation gives (the path of its token URL);
+/// tokens carry the tenant id [`KAZI_TENANT`] as `tid`, as Entra ID's do.
+pub(crate) const KAZI_TENANT_NAME: &str = "kazib2c.onmicrosoft.com";
 /// The resource Kazi documents, so that SDK defaults work against the sandbox.
 pub(crate) const KAZI_RESOURCE: &str = "d00b610c-389f-4a05-97cc-f9a934488c8b";
 pub(crate) const KAZI_CLIENT_ID: &str = "1f7d3c2a-6b5e-4d8f-a9c0-b1e2d3f4a5b6";
@@ -40,7 +43,8 @@ pub(crate) const KAISA_API_VERSION: &str = "2.4.9";
 pub(crate) const KAISA_AUDIENCE: &str = "kaisa-api";
 pub(crate) const KAISA_ROLES: &[&str] = &["api"];
 
-pub(crate) const OKQ8_TENANT: &str = "a53d724c-4e1b-4c2d-9e3f-4a5b6c7d8e9f";
+/// OKQ8's tenant id, as its documentation gives it.
+pub(crate) const OKQ8_TENANT: &str = "a53d724c-15ea-4469-a987-82a5b30ec167";
 pub(crate) const OKQ8_RESOURCE: &str = "api://apim-sandbox-api";
 pub(crate) const OKQ8_CLIENT_ID: &str = "5c2b9a8d-3f1e-4d5f-9a6b-7c8d9e0f1a2b";
 pub(crate) const OKQ8_ROLES: &[&str] = &["get", "post", "put", "delete"];
@@ -216,11 +220,24 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
     },
 ];
 
-/// The vendor owning an Azure AD tenant of the sandbox.
-pub(crate) fn tenant_vendor(tenant: &str) -> Option<Vendor> {
+/// The tenant id of an Entra ID tenant of the sandbox named in a path by its id or its
+/// domain name (case-insensitively).
+pub(crate) fn tenant_id(tenant: &str) -> Option<&'static str> {
+    if tenant.eq_ignore_ascii_case(KAZI_TENANT_NAME) {
+        return Some(KAZI_TENANT);
+    }
     AZURE_CLIENTS
         .iter()
         .find(|c| c.tenant.eq_ignore_ascii_case(tenant))
+        .map(|c| c.tenant)
+}
+
+/// The vendor owning an Azure AD tenant of the sandbox (by id or domain name).
+pub(crate) fn tenant_vendor(tenant: &str) -> Option<Vendor> {
+    let id = tenant_id(tenant)?;
+    AZURE_CLIENTS
+        .iter()
+        .find(|c| c.tenant == id)
         .map(|c| c.vendor)
 }
 
@@ -256,9 +273,12 @@ impl fmt::Debug for Redacted<'_> {
 pub struct KaziSandbox {
     /// API base, e.g. `http://127.0.0.1:PORT/kazi` (append `/tagging/v2/expectations`).
     pub base_url: String,
-    /// Full Azure AD v1 token endpoint: `{authority}/{tenant}/oauth2/token`.
+    /// Full Azure AD v1 token endpoint: `{authority}/kazib2c.onmicrosoft.com/oauth2/token`
+    /// (the tenant by the domain name Kazi documents).
     pub token_url: String,
-    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    /// Entra ID authority host without the tenant: `http://127.0.0.1:PORT` (or `https://`),
+    /// where production has `https://login.microsoftonline.com`. (`{authority}/login/{tenant}/...`
+    /// is served too, for configurations of earlier sandboxes.)
     pub authority: String,
     /// Tenant id (GUID).
     pub tenant: String,
@@ -303,7 +323,9 @@ pub struct KeyaviSandbox {
     pub base_url: String,
     /// Full Azure AD v2 token endpoint: `{authority}/{tenant}/oauth2/v2.0/token`.
     pub token_url: String,
-    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    /// Entra ID authority host without the tenant: `http://127.0.0.1:PORT` (or `https://`),
+    /// where production has `https://login.microsoftonline.com`. (`{authority}/login/{tenant}/...`
+    /// is served too, for configurations of earlier sandboxes.)
     pub authority: String,
     /// Tenant id (GUID).
     pub tenant: String,
@@ -393,7 +415,9 @@ pub struct Okq8Sandbox {
     pub base_url: String,
     /// Full Azure AD v2 token endpoint: `{authority}/{tenant}/oauth2/v2.0/token`.
     pub token_url: String,
-    /// Azure AD authority without the tenant: `http://127.0.0.1:PORT/login`.
+    /// Entra ID authority host without the tenant: `http://127.0.0.1:PORT` (or `https://`),
+    /// where production has `https://login.microsoftonline.com`. (`{authority}/login/{tenant}/...`
+    /// is served too, for configurations of earlier sandboxes.)
     pub authority: String,
     /// Tenant id (GUID).
     pub tenant: String,
@@ -430,10 +454,10 @@ impl fmt::Debug for Okq8Sandbox {
 
 impl KaziSandbox {
     pub(crate) fn new(base: &str, known_talent_scan_id: &str, secrets: &Secrets) -> Self {
-        let authority = format!("{base}/login");
+        let authority = base.to_owned();
         Self {
             base_url: format!("{base}/kazi"),
-            token_url: format!("{authority}/{KAZI_TENANT}/oauth2/token"),
+            token_url: format!("{authority}/{KAZI_TENANT_NAME}/oauth2/token"),
             authority,
             tenant: KAZI_TENANT.to_owned(),
             resource: KAZI_RESOURCE.to_owned(),
@@ -449,7 +473,7 @@ impl KaziSandbox {
 
 impl KeyaviSandbox {
     pub(crate) fn new(base: &str, secrets: &Secrets) -> Self {
-        let authority = format!("{base}/login");
+        let authority = base.to_owned();
         Self {
             base_url: format!("{base}/keyavi/api/"),
             token_url: format!("{authority}/{KEYAVI_TENANT}/oauth2/v2.0/token"),
@@ -484,7 +508,7 @@ impl KaisaSandbox {
 
 impl Okq8Sandbox {
     pub(crate) fn new(base: &str, secrets: &Secrets) -> Self {
-        let authority = format!("{base}/login");
+        let authority = base.to_owned();
         Self {
             base_url: format!("{base}/okq8/"),
             token_url: format!("{authority}/{OKQ8_TENANT}/oauth2/v2.0/token"),

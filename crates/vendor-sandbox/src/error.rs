@@ -18,6 +18,9 @@ pub enum SandboxError {
     /// The HTTP server stopped with an I/O error.
     #[error("the sandbox HTTP server stopped with an I/O error")]
     Serve(#[source] io::Error),
+    /// The TLS material could not be made, read or written (`--tls`, [`SandboxTls`](crate::SandboxTls)).
+    #[error("sandbox TLS: {0}")]
+    Tls(String),
     /// The background server task panicked or was cancelled.
     #[error("the sandbox server task ended abnormally: {0}")]
     Task(String),

@@ -1,4 +1,5 @@
-//! The Kaisa (Freespee) REST API: ping, customers, sources and outgoing CDR statistics.
+//! The Kaisa (Freespee) REST API: ping, customers (list, one, create, update), sources
+//! (paged list, create, service statuses), outgoing CDR statistics and recordings.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -9,7 +10,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::{get, put};
+use axum::routing::get;
+use base64::Engine as _;
 use axum::Router;
 use serde::Serialize;
 use serde_json::json;
@@ -78,16 +80,42 @@ struct Cdr {
     start_unix: i64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+struct Recording {
+    recording_id: String,
+    customer_id: String,
+    cdr_id: String,
+    timestamp: String,
+    expired: String,
+    datalength: String,
+}
+
 struct Customers {
     list: Vec<Customer>,
     next_id: u64,
 }
 
-/// Seeded Kaisa data; customers can be created and updated.
+struct Sources {
+    list: Vec<Source>,
+    next_id: u64,
+}
+
+/// Seeded Kaisa data; customers can be created and updated, sources created.
 pub(crate) struct Data {
     customers: Mutex<Customers>,
-    sources: Vec<Source>,
+    sources: Mutex<Sources>,
     cdrs: Vec<Cdr>,
+    recordings: Vec<Recording>,
+}
+
+/// Number of seeded recordings (of the first answered calls).
+pub(crate) const RECORDING_COUNT: usize = 12;
+
+/// The sound of a sandbox recording: a few bytes standing in for an MP3, named by id.
+fn recording_sound(recording_id: &str) -> Vec<u8> {
+    let mut sound = b"ID3\x04\x00sandbox-recording-".to_vec();
+    sound.extend_from_slice(recording_id.as_bytes());
+    sound
 }
 
 const CUSTOMERS: &[(&str, &str, &str, &str)] = &[
@@ -182,7 +210,7 @@ impl Data {
         let mut rng = fastrand::Rng::with_seed(0x4b61_6973);
         // 2024-03-01 00:00:00 UTC
         let base = 1_709_251_200_i64;
-        let cdrs = (0..CDR_COUNT)
+        let cdrs: Vec<Cdr> = (0..CDR_COUNT)
             .map(|i| {
                 let source = calling_sources[i % calling_sources.len()];
                 let customer = customers
@@ -218,13 +246,37 @@ impl Data {
                 }
             })
             .collect();
+        // The first answered calls of the first two customers were recorded; the
+        // oldest two recordings have expired.
+        let recordings: Vec<Recording> = cdrs
+            .iter()
+            .filter(|c: &&Cdr| c.answered == "1" && c.customer_id != customers[2].customer_id)
+            .take(RECORDING_COUNT)
+            .enumerate()
+            .map(|(i, c)| {
+                let recording_id = (3_100_001 + i).to_string();
+                Recording {
+                    datalength: recording_sound(&recording_id).len().to_string(),
+                    recording_id,
+                    customer_id: c.customer_id.clone(),
+                    cdr_id: c.cdr_id.clone(),
+                    timestamp: c.start.clone(),
+                    expired: if i < 2 { "1" } else { "0" }.to_owned(),
+                }
+            })
+            .collect();
+        let next_source = 5_501_001 + sources.len() as u64;
         Self {
             customers: Mutex::new(Customers {
                 list: customers,
                 next_id: 407_382 + CUSTOMERS.len() as u64,
             }),
-            sources,
+            sources: Mutex::new(Sources {
+                list: sources,
+                next_id: next_source,
+            }),
             cdrs,
+            recordings,
         }
     }
 
@@ -233,6 +285,10 @@ impl Data {
             .customers
             .lock()
             .unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn with_sources<T>(&self, f: impl FnOnce(&mut Sources) -> T) -> T {
+        f(&mut self.sources.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -244,9 +300,14 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
             "/{version}/customers",
             get(list_customers).post(create_customer),
         )
-        .route("/{version}/customers/{id}", put(update_customer))
-        .route("/{version}/sources", get(list_sources))
+        .route(
+            "/{version}/customers/{id}",
+            get(get_customer).put(update_customer),
+        )
+        .route("/{version}/sources", get(list_sources).post(create_source))
+        .route("/{version}/sources/statuses", get(source_statuses))
         .route("/{version}/statistics/cdrs/out", get(outgoing_cdrs))
+        .route("/{version}/recordings", get(list_recordings))
         .fallback(not_found)
         .layer(from_fn_with_state(
             ApiLayer {
@@ -476,32 +537,218 @@ async fn list_sources(
     if let Err(response) = authorize(&app, &headers, &version) {
         return response;
     }
-    let custnr_customer: Option<Option<String>> = query_value(&query, "custnr").map(|n| {
-        app.kaisa.with_customers(|c| {
+    let (page, page_size) = match paging(&query) {
+        Ok(paging) => paging,
+        Err(response) => return response,
+    };
+    let custnr_customer = custnr_customer(&app.kaisa, &query);
+    let field = |name: &str| query_value(&query, name);
+    let sources: Vec<Source> = app.kaisa.with_sources(|all| {
+        all.list
+            .iter()
+            .filter(|s| field("source_id").is_none_or(|v| s.source_id == v))
+            .filter(|s| field("customer_id").is_none_or(|v| s.customer_id == v))
+            .filter(|s| field("destnr").is_none_or(|v| s.destnr == v))
+            .filter(|s| field("campaign_id").is_none_or(|v| s.campaign_id == v))
+            .filter(|s| field("status").is_none_or(|v| s.status.eq_ignore_ascii_case(v)))
+            .filter(|s| field("class").is_none_or(|v| s.class.eq_ignore_ascii_case(v)))
+            .filter(|s| {
+                custnr_customer
+                    .as_ref()
+                    .is_none_or(|id| id.as_deref() == Some(s.customer_id.as_str()))
+            })
+            .skip(page.saturating_mul(page_size))
+            .take(page_size)
+            .cloned()
+            .collect()
+    });
+    json_response(StatusCode::OK, json!({ "sources": sources }))
+}
+
+/// `custnr=` resolved to its customer's id: `Some(None)` when no customer has it.
+fn custnr_customer(data: &Data, query: &HashMap<String, String>) -> Option<Option<String>> {
+    query_value(query, "custnr").map(|n| {
+        data.with_customers(|c| {
             c.list
                 .iter()
                 .find(|c| c.custnr == n)
                 .map(|c| c.customer_id.clone())
         })
-    });
-    let field = |name: &str| query_value(&query, name);
-    let sources: Vec<&Source> = app
+    })
+}
+
+/// Kaisa's paging: `page` from 0 (default 0), `pagesize` 1 to 1000 (default 1000).
+fn paging(query: &HashMap<String, String>) -> Result<(usize, usize), Response> {
+    let page = match query_value(query, "page") {
+        None => 0,
+        Some(text) => text.parse::<usize>().map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "page must be an integer starting at 0",
+            )
+        })?,
+    };
+    let page_size = match query_value(query, "pagesize") {
+        None => MAX_PAGE_SIZE,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("pagesize must be an integer between 1 and {MAX_PAGE_SIZE}"),
+                )
+            })?,
+    };
+    Ok((page, page_size))
+}
+
+async fn get_customer(
+    State(app): State<Shared>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = authorize(&app, &headers, &version) {
+        return response;
+    }
+    let found = app
         .kaisa
-        .sources
+        .with_customers(|c| c.list.iter().find(|c| c.customer_id == id).cloned());
+    match found {
+        Some(customer) => json_response(StatusCode::OK, json!({ "customers": [customer] })),
+        None => error(StatusCode::NOT_FOUND, &format!("Customer {id} not found")),
+    }
+}
+
+async fn create_source(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = authorize(&app, &headers, &version) {
+        return response;
+    }
+    let params = match form(&headers, &body) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    for required in ["customer_id", "name"] {
+        if params.get(required).is_none_or(|v| v.trim().is_empty()) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("Missing required parameter {required}"),
+            );
+        }
+    }
+    let customer_id = params.get("customer_id").cloned().unwrap_or_default();
+    let customer = app.kaisa.with_customers(|c| {
+        c.list
+            .iter()
+            .find(|c| c.customer_id == customer_id)
+            .cloned()
+    });
+    let Some(customer) = customer else {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("Customer {customer_id} not found"),
+        );
+    };
+    let now = time::now_unix();
+    let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+    let created = app.kaisa.with_sources(|s| {
+        let id = s.next_id;
+        s.next_id += 1;
+        let source = Source {
+            source_id: id.to_string(),
+            name: param("name"),
+            email: customer.email.clone(),
+            smsnumber: String::new(),
+            media: param("media"),
+            customer_id: customer.customer_id.clone(),
+            campaign_id: String::new(),
+            // A number from the pool, as Kaisa allocates one.
+            phonenr: format!("+4610{:07}", id % 10_000_000),
+            destnr: if params.contains_key("destnr") {
+                param("destnr")
+            } else {
+                customer.freespee_caller_id.clone()
+            },
+            timestamp: time::format_plain(now),
+            expire: String::new(),
+            created: time::format_plain(now),
+            modified: time::format_plain(now),
+            class: "0".to_owned(),
+            status: "active".to_owned(),
+            vm_greeting_id: String::new(),
+            notify_on_missed_call: "0".to_owned(),
+            alt_numbers: Vec::new(),
+        };
+        s.list.push(source.clone());
+        source
+    });
+    json_response(StatusCode::OK, json!({ "sources": [created] }))
+}
+
+/// Sources with a problem: the quarantined ones are out of service (`OOS`).
+async fn source_statuses(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = authorize(&app, &headers, &version) {
+        return response;
+    }
+    let custnr_customer = custnr_customer(&app.kaisa, &query);
+    let field = |name: &str| query_value(&query, name);
+    let statuses: Vec<serde_json::Value> = app.kaisa.with_sources(|all| {
+        all.list
+            .iter()
+            .filter(|s| s.status == "quarantined")
+            .filter(|s| field("source_id").is_none_or(|v| s.source_id == v))
+            .filter(|s| field("customer_id").is_none_or(|v| s.customer_id == v))
+            .filter(|s| {
+                custnr_customer
+                    .as_ref()
+                    .is_none_or(|id| id.as_deref() == Some(s.customer_id.as_str()))
+            })
+            .map(|s| json!({ "source_id": s.source_id, "service": "OOS" }))
+            .collect()
+    });
+    json_response(StatusCode::OK, json!({ "statuses": statuses }))
+}
+
+/// `recordings?customer_id=` lists without sound; `recordings?recording_id=` is one
+/// recording with its sound (base64), unless it expired.
+async fn list_recordings(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = authorize(&app, &headers, &version) {
+        return response;
+    }
+    let customer_id = query_value(&query, "customer_id");
+    let recording_id = query_value(&query, "recording_id");
+    let recordings: Vec<serde_json::Value> = app
+        .kaisa
+        .recordings
         .iter()
-        .filter(|s| field("source_id").is_none_or(|v| s.source_id == v))
-        .filter(|s| field("customer_id").is_none_or(|v| s.customer_id == v))
-        .filter(|s| field("destnr").is_none_or(|v| s.destnr == v))
-        .filter(|s| field("campaign_id").is_none_or(|v| s.campaign_id == v))
-        .filter(|s| field("status").is_none_or(|v| s.status.eq_ignore_ascii_case(v)))
-        .filter(|s| field("class").is_none_or(|v| s.class.eq_ignore_ascii_case(v)))
-        .filter(|s| {
-            custnr_customer
-                .as_ref()
-                .is_none_or(|id| id.as_deref() == Some(s.customer_id.as_str()))
+        .filter(|r| customer_id.is_none_or(|v| r.customer_id == v))
+        .filter(|r| recording_id.is_none_or(|v| r.recording_id == v))
+        .map(|r| {
+            let mut value = json!(r);
+            if recording_id.is_some() && r.expired == "0" {
+                value["sounddata"] = json!(base64::engine::general_purpose::STANDARD
+                    .encode(recording_sound(&r.recording_id)));
+            }
+            value
         })
         .collect();
-    json_response(StatusCode::OK, json!({ "sources": sources }))
+    json_response(StatusCode::OK, json!({ "recordings": recordings }))
 }
 
 async fn outgoing_cdrs(
@@ -533,28 +780,7 @@ fn cdr_page(data: &Data, query: &HashMap<String, String>) -> Result<Response, Re
     };
     let from = date("from_date", 0)?;
     let to = date("to_date", 86_399)?;
-    let page = match query_value(query, "page") {
-        None => 0,
-        Some(text) => text.parse::<usize>().map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "page must be an integer starting at 0",
-            )
-        })?,
-    };
-    let page_size = match query_value(query, "pagesize") {
-        None => MAX_PAGE_SIZE,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("pagesize must be an integer between 1 and {MAX_PAGE_SIZE}"),
-                )
-            })?,
-    };
+    let (page, page_size) = paging(query)?;
     let newest_first = query_value(query, "newest_first").is_some_and(|v| v == "1" || v == "true");
     let field = |name: &str| query_value(query, name);
     let mut rows: Vec<&Cdr> = data

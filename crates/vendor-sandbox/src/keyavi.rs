@@ -44,6 +44,8 @@ struct LogEntry {
     result: &'static str,
     reason: &'static str,
     timestamp: String,
+    /// The timestamp as (Unix seconds, 100 ns ticks), for `startTime`/`endTime`.
+    instant: (i64, u32),
     ip: String,
     mobile: bool,
 }
@@ -55,6 +57,26 @@ pub(crate) struct Data {
     logs: Vec<LogEntry>,
     protected: AtomicU64,
 }
+
+/// Where each user works from: (service provider, "lat,long", address).
+const PLACES: &[(&str, &str, &str)] = &[
+    (
+        "Contoso Fiber",
+        "47.6423,-122.1391",
+        "1 Contoso Way, Redmond, WA 98052, USA",
+    ),
+    (
+        "Contoso Fiber",
+        "47.6101,-122.2015",
+        "500 Bellevue Way NE, Bellevue, WA 98004, USA",
+    ),
+    (
+        "Telia",
+        "59.3326,18.0649",
+        "Drottninggatan 1, 111 51 Stockholm, Sweden",
+    ),
+    ("", "6.5244,3.3792", "12 Marina Road, Lagos, Nigeria"),
+];
 
 const USERS: &[(&str, &str, &str)] = &[
     ("Doe, Jane", "jane.doe@contoso.example", "LAPTOP-JD4821"),
@@ -111,6 +133,10 @@ impl Data {
             .map(|i| {
                 let (action, result, reason) = EVENTS[i % EVENTS.len()];
                 let payload = (i * 5) % PAYLOADS.len();
+                let instant = (
+                    base + (i as i64) * 3917,
+                    ((5_071_276 + i * 245_489) % 10_000_000) as u32,
+                );
                 LogEntry {
                     log_id: 100_000 + i as u64,
                     user: i % USERS.len(),
@@ -119,10 +145,8 @@ impl Data {
                     action,
                     result,
                     reason,
-                    timestamp: time::format_keyavi(
-                        base + (i as i64) * 3917,
-                        ((5_071_276 + i * 245_489) % 10_000_000) as u32,
-                    ),
+                    timestamp: time::format_keyavi(instant.0, instant.1),
+                    instant,
                     ip: format!("10.20.{}.{}", i % USERS.len(), 10 + i),
                     mobile: i % USERS.len() == 3,
                 }
@@ -282,20 +306,54 @@ fn logs(
         Ok(page) => page,
         Err(response) => return response,
     };
-    let page_size = match positive(query, "pageSize", 20, 100) {
+    // Ours: Keyavi's own log export asks for 1000 per page.
+    let page_size = match positive(query, "pageSize", 20, 1000) {
         Ok(size) => size,
         Err(response) => return response,
     };
     let filter = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let action = filter("actionAttempted");
     let result = filter("result");
+    let instant = |name: &str| match filter(name) {
+        None => Ok(None),
+        Some(text) => parse_instant(text).map(Some).ok_or_else(|| {
+            bad_request(&format!(
+                "{name} must be a date and time such as 2023-05-05T15:54:22.5071276 (UTC)."
+            ))
+        }),
+    };
+    let (start, end) = match (instant("startTime"), instant("endTime")) {
+        (Ok(start), Ok(end)) => (start, end),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
+    let sort = match filter("sort").map(parse_sort) {
+        None => None,
+        Some(Some(sort)) => Some(sort),
+        Some(None) => return bad_request(
+            "sort must be LogTimestamp or LogId, prefixed with + (ascending) or - (descending).",
+        ),
+    };
     let data = &app.keyavi;
-    let matching: Vec<&LogEntry> = data
+    let mut matching: Vec<&LogEntry> = data
         .logs
         .iter()
         .filter(|e| action.is_none_or(|a| e.action.eq_ignore_ascii_case(a)))
         .filter(|e| result.is_none_or(|r| e.result.eq_ignore_ascii_case(r)))
+        .filter(|e| start.is_none_or(|s| e.instant >= s))
+        .filter(|e| end.is_none_or(|t| e.instant <= t))
         .collect();
+    if let Some((by_id, descending)) = sort {
+        matching.sort_by_key(|e| {
+            if by_id {
+                (e.log_id as i64, 0)
+            } else {
+                (e.instant.0, e.instant.1)
+            }
+        });
+        if descending {
+            matching.reverse();
+        }
+    }
     let total = matching.len();
     let items: Vec<Value> = matching
         .into_iter()
@@ -317,6 +375,43 @@ fn logs(
     )
 }
 
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fffffff][Z]` as (Unix seconds, 100 ns ticks), UTC.
+fn parse_instant(text: &str) -> Option<(i64, u32)> {
+    let text = text.trim();
+    let text = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix('z'))
+        .unwrap_or(text);
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, fraction),
+        None => (text, ""),
+    };
+    if whole.len() != 19 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = time::parse_plain(whole, 0)?;
+    let digits: String = fraction.chars().chain("0000000".chars()).take(7).collect();
+    let ticks = digits.parse().ok()?;
+    Some((secs, ticks))
+}
+
+/// `+Field`, `-Field` or `Field` for `LogTimestamp` or `LogId` (ours), in any case:
+/// (by id, descending).
+fn parse_sort(text: &str) -> Option<(bool, bool)> {
+    let (descending, field) = match text.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let by_id = if field.eq_ignore_ascii_case("LogTimestamp") {
+        false
+    } else if field.eq_ignore_ascii_case("LogId") {
+        true
+    } else {
+        return None;
+    };
+    Some((by_id, descending))
+}
+
 fn log_item(data: &Data, entry: &LogEntry, full: bool) -> Value {
     let user = &data.users[entry.user];
     let owner = &data.users[entry.owner];
@@ -331,6 +426,8 @@ fn log_item(data: &Data, entry: &LogEntry, full: bool) -> Value {
         "result": entry.result,
         "resultReason": entry.reason,
         "logTimestamp": entry.timestamp,
+        "oId": ids::guid_from(&format!("keyavi/oid/{}", user.email)),
+        "oIdProviderName": "AzureAD",
     });
     if full {
         item["userLastNameFirstName"] = json!(user.last_first);
@@ -338,6 +435,7 @@ fn log_item(data: &Data, entry: &LogEntry, full: bool) -> Value {
         item["currentOwnerLastNameFirstName"] = json!(owner.last_first);
         item["currentOwnerEmailAddress"] = json!(owner.email);
         let domain = user.email.rsplit('@').next().unwrap_or_default();
+        let place = PLACES[entry.user % PLACES.len()];
         item["userNetwork"] = json!({
             "ipAddress": entry.ip,
             "networkName": format!("{}-corp", domain.split('.').next().unwrap_or_default()),
@@ -346,7 +444,56 @@ fn log_item(data: &Data, entry: &LogEntry, full: bool) -> Value {
             "deviceType": if entry.mobile { "Mobile" } else { "Desktop" },
             "machineName": user.machine,
             "mac": format!("00-15-5D-{:02X}-{:02X}-{:02X}", entry.user, entry.payload, entry.log_id % 256),
+            "uuid": ids::guid_from(&format!("keyavi/device/{}", user.machine)),
+            "serviceProvider": place.0,
+            "latLong": place.1,
+            "address": place.2,
         });
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_parse_as_keyavi_writes_them() {
+        assert_eq!(
+            parse_instant("2023-05-05T15:54:22.5071276"),
+            Some((1_683_302_062, 5_071_276))
+        );
+        assert_eq!(
+            parse_instant("2023-05-05 15:54:22Z"),
+            Some((1_683_302_062, 0))
+        );
+        assert_eq!(
+            parse_instant("2023-05-05T15:54:22.5"),
+            Some((1_683_302_062, 5_000_000))
+        );
+        for bad in [
+            "2023-05-05",
+            "yesterday",
+            "2023-05-05T15:54:22.x",
+            "2023-05-05T25:00:00",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sorts_name_a_field_and_a_direction() {
+        assert_eq!(parse_sort("+LogTimestamp"), Some((false, false)));
+        assert_eq!(parse_sort("-logtimestamp"), Some((false, true)));
+        assert_eq!(parse_sort("LogId"), Some((true, false)));
+        assert_eq!(parse_sort("-PayloadName"), None);
+    }
+
+    #[test]
+    fn seeded_instants_match_their_text() {
+        let data = Data::seed();
+        for entry in &data.logs {
+            assert_eq!(parse_instant(&entry.timestamp), Some(entry.instant));
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod assertion;
 mod config;
 mod control;
 mod creds;
+mod entra;
 mod error;
 mod gate;
 mod http;
@@ -22,6 +23,7 @@ mod server;
 mod state;
 mod stats;
 mod time;
+mod tls;
 mod token;
 
 pub use assertion::{
@@ -34,3 +36,4 @@ pub use error::SandboxError;
 pub use managed::ManagedIdentitySandbox;
 pub use server::Sandbox;
 pub use stats::{Stats, StatusCounts};
+pub use tls::SandboxTls;

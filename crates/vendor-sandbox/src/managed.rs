@@ -16,9 +16,8 @@ use serde_json::json;
 
 use crate::creds::{self, AZURE_CLIENTS};
 use crate::http::{json_response, Shared};
-use crate::jwt::Claims;
 use crate::state::AppState;
-use crate::{ids, time};
+use crate::{entra, ids, time};
 
 /// App Service's identity endpoint path (`IDENTITY_ENDPOINT`).
 pub(crate) const APP_SERVICE_PATH: &str = "/msi/token";
@@ -273,24 +272,21 @@ fn issue(
     let now = time::now_unix();
     let expires_on = now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX));
     let oid = ids::guid_from(&format!("managed-identity/{identity}"));
-    let claims = Claims {
-        aud: client.resource.to_owned(),
-        iss: format!("{}/login/{}/", app.base_url, client.tenant),
-        iat: now,
-        nbf: now,
-        exp: expires_on,
-        tid: client.tenant.to_owned(),
-        appid: identity.to_owned(),
-        azp: identity.to_owned(),
-        sub: oid.clone(),
-        oid,
-        idtyp: "app".to_owned(),
-        jti: crate::jwt::new_jti(),
-        ver: "1.0".to_owned(),
-        roles: Some(client.roles.iter().map(|r| (*r).to_owned()).collect()),
-        scp: None,
-        preferred_username: None,
-    };
+    let claims = entra::access_claims(
+        &app.base_url,
+        client.tenant,
+        client.resource,
+        entra::token_version(client.vendor),
+        (now, expires_on),
+        entra::Subject {
+            client_id: identity,
+            acr: "2",
+            oid,
+            roles: Some(client.roles.iter().map(|r| (*r).to_owned()).collect()),
+            scp: None,
+            username: None,
+        },
+    );
     let body = json!({
         "access_token": app.sign(&claims),
         "expires_on": expires_on.to_string(),

@@ -17,11 +17,11 @@ use tower::Layer as _;
 use crate::config::{Faults, SandboxConfig, Vendor};
 use crate::creds::{self, KaisaSandbox, KaziSandbox, KeyaviSandbox, Okq8Sandbox};
 use crate::http::{check_host, json_response, normalize_path, request_id, Shared};
-use crate::jwt::Claims;
 use crate::managed::{self, ManagedIdentitySandbox};
 use crate::state::AppState;
 use crate::stats::Stats;
-use crate::{assertion, control, ids, kaisa, kazi, keyavi, okq8, time, token, SandboxError};
+use crate::tls::{SandboxTls, TlsListener};
+use crate::{assertion, control, entra, ids, kaisa, kazi, keyavi, okq8, time, token, SandboxError};
 
 /// How long [`Sandbox::shutdown`] waits for open connections before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -33,6 +33,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Sandbox {
     addr: SocketAddr,
     base_url: String,
+    tls: Option<SandboxTls>,
     state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -50,6 +51,7 @@ impl fmt::Debug for Sandbox {
 fn app_router(state: Shared) -> Router {
     Router::new()
         .merge(token::router())
+        .merge(entra::router())
         .merge(managed::router())
         .merge(control::router())
         .nest("/kazi", kazi::router(state.clone()))
@@ -67,7 +69,7 @@ async fn unknown_route(request: Request) -> Response {
         serde_json::json!({
             "error": "not_found",
             "message": format!(
-                "vendor-sandbox serves /login, /kaisa-auth, /msi/token, /metadata/identity/oauth2/token, /kazi, /keyavi/api, /kaisa, /okq8 and /_sandbox; nothing at {}",
+                "vendor-sandbox serves /{{tenant}}/oauth2/token, /{{tenant}}/oauth2/v2.0/token, /{{tenant}}/v2.0/.well-known/openid-configuration, /{{tenant}}/.well-known/openid-configuration, /{{tenant}}/discovery/keys, /{{tenant}}/discovery/v2.0/keys, /login, /kaisa-auth, /msi/token, /metadata/identity/oauth2/token, /kazi, /keyavi/api, /kaisa, /okq8 and /_sandbox; nothing at {}",
                 request.uri().path()
             ),
         }),
@@ -91,25 +93,42 @@ impl Sandbox {
             .await
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
-        let base_url = format!("http://{addr}");
-        let state = Arc::new(AppState::new(base_url.clone(), &config));
+        let scheme = if config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let base_url = format!("{scheme}://{addr}");
+        let state = Arc::new(AppState::new(base_url.clone(), &config)?);
         // Path normalisation must run before routing, so it wraps the router from outside;
         // the Host check wraps everything, so a refused request reaches no route or counter.
         let service =
             from_fn(check_host).layer(from_fn(normalize_path).layer(app_router(state.clone())));
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, service.into_make_service())
-                .with_graceful_shutdown(async move {
-                    // Either an explicit signal or the Sandbox being dropped.
-                    let _ = signal.await;
+        // Either an explicit signal or the Sandbox being dropped.
+        let stopped = async move {
+            let _ = signal.await;
+        };
+        let task = match &config.tls {
+            None => tokio::spawn(async move {
+                axum::serve(listener, service.into_make_service())
+                    .with_graceful_shutdown(stopped)
+                    .await
+            }),
+            Some(tls) => {
+                let listener = TlsListener::new(listener, tls)?;
+                tokio::spawn(async move {
+                    axum::serve(listener, service.into_make_service())
+                        .with_graceful_shutdown(stopped)
+                        .await
                 })
-                .await
-        });
+            }
+        };
         tracing::info!(%addr, "vendor sandbox listening");
         Ok(Self {
             addr,
             base_url,
+            tls: config.tls,
             state,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -121,9 +140,21 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with [`SandboxConfig::with_tls`]), without a
+    /// trailing slash. It is also the Entra ID authority host: the authority of a tenant
+    /// is `{base_url}/{tenant}`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The CA certificate (PEM) that clients must trust, when serving https.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(SandboxTls::ca_certificate_pem)
+    }
+
+    /// The TLS material, when serving https.
+    pub fn tls(&self) -> Option<&SandboxTls> {
+        self.tls.as_ref()
     }
 
     /// Kazi endpoints and credentials.
@@ -183,16 +214,21 @@ impl Sandbox {
     /// OKQ8_BASE_URL OKQ8_TOKEN_URL`, in that order. `KEYAVI_SCOPE` is the app-mode
     /// `.default` scope; `*_TOKEN_URL` are full token endpoint URLs. Each vendor's
     /// group ends with `<VENDOR>_ALLOW_INSECURE_LOOPBACK=1`, so that
-    /// `Client::from_env()` accepts the sandbox's plain-http loopback URLs. Last come
+    /// `Client::from_env()` accepts the sandbox's plain-http loopback URLs. Then come
     /// `IDENTITY_ENDPOINT IDENTITY_HEADER`, App Service's managed identity variables
     /// (see [`managed_identity`](Self::managed_identity)).
+    ///
+    /// Over https ([`SandboxConfig::with_tls`]) the `*_ALLOW_INSECURE_LOOPBACK` variables
+    /// are left out; `SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE` (the CA file, when
+    /// the TLS material lives in a directory: [`SandboxTls::in_dir`]) and
+    /// `AZURE_AUTHORITY_HOST` (the base URL) come last.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let kazi = self.kazi();
         let keyavi = self.keyavi();
         let kaisa = self.kaisa();
         let okq8 = self.okq8();
         let identity = self.managed_identity();
-        [
+        let mut vars: Vec<(String, String)> = [
             ("KAZI_CLIENT_ID", kazi.client_id),
             ("KAZI_CLIENT_SECRET", kazi.client_secret),
             ("KAZI_SUBSCRIPTION_KEY", kazi.subscription_key),
@@ -226,8 +262,21 @@ impl Sandbox {
             ("IDENTITY_HEADER", identity.identity_header),
         ]
         .into_iter()
+        // Over https no opt-in is needed: the CA file below makes the sandbox trusted.
+        .filter(|(name, _)| self.tls.is_none() || !name.ends_with("_ALLOW_INSECURE_LOOPBACK"))
         .map(|(name, value)| (name.to_owned(), value))
-        .collect()
+        .collect();
+        if let Some(ca_file) = self.tls.as_ref().and_then(SandboxTls::ca_file) {
+            let ca_file = ca_file.display().to_string();
+            for name in ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"] {
+                vars.push((name.to_owned(), ca_file.clone()));
+            }
+        }
+        if self.tls.is_some() {
+            // The authority host of the Azure SDKs (azure-identity in every language).
+            vars.push(("AZURE_AUTHORITY_HOST".to_owned(), self.base_url.clone()));
+        }
+        vars
     }
 
     /// A snapshot of the request counters.
@@ -268,24 +317,26 @@ impl Sandbox {
         };
         let oid = ids::guid_from(&format!("minted/{client_id}"));
         let issued = now.min(now.saturating_add(valid_for_secs));
-        let claims = Claims {
-            aud: creds::expected_audience(vendor).to_owned(),
-            iss: format!("{}/login/{tenant}/v2.0", self.base_url),
-            iat: issued,
-            nbf: issued,
-            exp: now.saturating_add(valid_for_secs),
-            tid: tenant.to_owned(),
-            appid: client_id.to_owned(),
-            azp: client_id.to_owned(),
-            sub: oid.clone(),
-            oid,
-            idtyp: "app".to_owned(),
-            jti: crate::jwt::new_jti(),
-            ver: "2.0".to_owned(),
-            roles: Some(roles.iter().map(|r| (*r).to_owned()).collect()),
-            scp: None,
-            preferred_username: None,
+        let tid = if vendor == Vendor::Kaisa {
+            "kaisa"
+        } else {
+            tenant
         };
+        let claims = entra::access_claims(
+            &self.base_url,
+            tid,
+            creds::expected_audience(vendor),
+            entra::token_version(vendor),
+            (issued, now.saturating_add(valid_for_secs)),
+            entra::Subject {
+                client_id,
+                acr: "1",
+                oid,
+                roles: Some(roles.iter().map(|r| (*r).to_owned()).collect()),
+                scp: None,
+                username: None,
+            },
+        );
         self.state.sign(&claims)
     }
 

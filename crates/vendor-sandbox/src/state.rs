@@ -8,7 +8,7 @@ use crate::config::{Faults, SandboxConfig, Vendor};
 use crate::creds::Secrets;
 use crate::jwt::{self, Claims, TokenRejection};
 use crate::stats::Stats;
-use crate::{ids, kaisa, kazi, keyavi, okq8, time};
+use crate::{ids, kaisa, kazi, keyavi, okq8, time, SandboxError};
 
 /// A fault chosen for one API call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,8 @@ struct FaultCounters {
 pub(crate) struct AppState {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
-    signing_key: [u8; 32],
+    /// The RS256 token-signing key, served by the JWKS endpoints.
+    pub issuer_key: jwt::IssuerKey,
     /// Key of the federated tokens handed out by `Sandbox::federated_token`.
     pub federation_key: [u8; 32],
     /// `jti` of every client assertion accepted, with its `exp` (pruned once expired).
@@ -51,15 +52,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    pub(crate) fn new(base_url: String, config: &SandboxConfig) -> Self {
+    pub(crate) fn new(base_url: String, config: &SandboxConfig) -> Result<Self, SandboxError> {
         let mut rng = fastrand::Rng::new();
-        let mut signing_key = [0u8; 32];
-        rng.fill(&mut signing_key);
         let mut federation_key = [0u8; 32];
         rng.fill(&mut federation_key);
-        Self {
+        Ok(Self {
             base_url,
-            signing_key,
+            issuer_key: jwt::IssuerKey::load()?,
             federation_key,
             seen_assertions: Mutex::new(HashMap::new()),
             secrets: Secrets::generate(),
@@ -72,7 +71,7 @@ impl AppState {
             keyavi: keyavi::Data::seed(),
             kaisa: kaisa::Data::seed(),
             okq8: okq8::Data::seed(),
-        }
+        })
     }
 
     pub(crate) fn faults(&self) -> Faults {
@@ -140,11 +139,11 @@ impl AppState {
     }
 
     pub(crate) fn sign(&self, claims: &Claims) -> String {
-        jwt::sign(&self.signing_key, claims)
+        self.issuer_key.sign(claims)
     }
 
     pub(crate) fn verify(&self, token: &str) -> Result<Claims, TokenRejection> {
-        jwt::verify(&self.signing_key, token, time::now_unix())
+        self.issuer_key.verify(token, time::now_unix())
     }
 
     /// Records an assertion's `jti`; `false` if it was seen before (a replay).

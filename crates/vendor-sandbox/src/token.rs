@@ -17,7 +17,7 @@ use crate::creds::{self, AzureClient, AZURE_CLIENTS};
 use crate::http::{json_response, RequestId, Shared};
 use crate::jwt::Claims;
 use crate::state::AppState;
-use crate::{assertion, ids, time, Vendor};
+use crate::{assertion, entra, ids, time, Vendor};
 
 const AZURE_DEFAULT_LIFETIME: u64 = 3599;
 const KAISA_DEFAULT_LIFETIME: u64 = 300;
@@ -25,6 +25,9 @@ const KAISA_DEFAULT_LIFETIME: u64 = 300;
 /// Routes for all token endpoints.
 pub(crate) fn router() -> Router<Shared> {
     Router::new()
+        .route("/{tenant}/oauth2/token", post(azure_v1))
+        .route("/{tenant}/oauth2/v2.0/token", post(azure_v2))
+        // The paths of earlier sandboxes, whose authority ended in `/login`.
         .route("/login/{tenant}/oauth2/token", post(azure_v1))
         .route("/login/{tenant}/oauth2/v2.0/token", post(azure_v2))
         .route("/kaisa-auth/oauth2/token", post(kaisa))
@@ -270,7 +273,7 @@ fn issue_azure(
     body: &[u8],
     errors: &AzureErrors<'_>,
 ) -> Result<Response, Response> {
-    if creds::tenant_vendor(tenant).is_none() {
+    let Some(tenant_id) = creds::tenant_id(tenant) else {
         return Err(errors.bad_request(
             "invalid_request",
             90002,
@@ -278,7 +281,7 @@ fn issue_azure(
                 "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
             ),
         ));
-    }
+    };
     let fields = form_fields(body);
     let grant_type = fields
         .get("grant_type")
@@ -305,7 +308,7 @@ fn issue_azure(
         .ok_or_else(|| errors.missing("client_id"))?;
     let client = AZURE_CLIENTS
         .iter()
-        .find(|c| c.tenant.eq_ignore_ascii_case(tenant) && c.client_id == client_id)
+        .find(|c| c.tenant == tenant_id && c.client_id == client_id)
         .ok_or_else(|| {
             errors.bad_request(
                 "unauthorized_client",
@@ -315,6 +318,14 @@ fn issue_azure(
                 ),
             )
         })?;
+    // `appidacr`/`azpacr`: 0 public client, 1 secret, 2 certificate or federated token.
+    let acr = if assertion.is_some() || assertion_type.is_some() {
+        "2"
+    } else if secret.is_some() {
+        "1"
+    } else {
+        "0"
+    };
     if assertion.is_some() || assertion_type.is_some() {
         let audiences = token_urls(app, version, tenant, headers);
         check_assertion(
@@ -391,47 +402,32 @@ fn issue_azure(
     let lifetime = app.token_lifetime(AZURE_DEFAULT_LIFETIME);
     let now = time::now_unix();
     let expires_on = now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX));
-    let iss = match version {
-        AzureVersion::V1 => format!("{}/login/{tenant}/", app.base_url),
-        AzureVersion::V2 => format!("{}/login/{tenant}/v2.0", app.base_url),
-    };
-    let (idtyp, oid, roles, scp, username) = match grant {
-        Grant::App(roles) => (
-            "app",
-            ids::guid_from(&format!("service-principal/{}", client.client_id)),
-            Some(roles),
-            None,
-            None,
-        ),
-        Grant::User(scp) => (
-            "user",
-            ids::guid_from(&format!("user/{}", creds::KEYAVI_USERNAME)),
-            None,
-            Some(scp),
-            Some(creds::KEYAVI_USERNAME.to_owned()),
-        ),
-    };
-    let claims = Claims {
-        aud: audience.to_owned(),
-        iss,
-        iat: now,
-        nbf: now,
-        exp: expires_on,
-        tid: client.tenant.to_owned(),
-        appid: client.client_id.to_owned(),
-        azp: client.client_id.to_owned(),
-        sub: oid.clone(),
-        oid,
-        idtyp: idtyp.to_owned(),
-        jti: crate::jwt::new_jti(),
-        ver: match version {
-            AzureVersion::V1 => "1.0".to_owned(),
-            AzureVersion::V2 => "2.0".to_owned(),
+    let subject = match grant {
+        Grant::App(roles) => entra::Subject {
+            client_id: client.client_id,
+            acr,
+            oid: entra::service_principal_oid(client.client_id),
+            roles: Some(roles),
+            scp: None,
+            username: None,
         },
-        roles,
-        scp,
-        preferred_username: username,
+        Grant::User(scp) => entra::Subject {
+            client_id: client.client_id,
+            acr,
+            oid: ids::guid_from(&format!("user/{}", creds::KEYAVI_USERNAME)),
+            roles: None,
+            scp: Some(scp),
+            username: Some(creds::KEYAVI_USERNAME.to_owned()),
+        },
     };
+    let claims = entra::access_claims(
+        &app.base_url,
+        client.tenant,
+        audience,
+        entra::token_version(client.vendor),
+        (now, expires_on),
+        subject,
+    );
     let access_token = app.sign(&claims);
     let body = match version {
         AzureVersion::V1 => json!({
@@ -461,18 +457,32 @@ fn token_urls(
     tenant: &str,
     headers: &HeaderMap,
 ) -> Vec<String> {
-    let path = match version {
-        AzureVersion::V1 => format!("/login/{tenant}/oauth2/token"),
-        AzureVersion::V2 => format!("/login/{tenant}/oauth2/v2.0/token"),
+    let tail = match version {
+        AzureVersion::V1 => "oauth2/token",
+        AzureVersion::V2 => "oauth2/v2.0/token",
     };
-    let mut urls = vec![format!("{}{path}", app.base_url)];
+    let scheme = app.base_url.split_once("://").map_or("http", |(s, _)| s);
+    let mut bases = vec![app.base_url.clone()];
     if let Some(host) = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
     {
-        let url = format!("http://{host}{path}");
-        if !urls.contains(&url) {
-            urls.push(url);
+        bases.push(format!("{scheme}://{host}"));
+    }
+    // The tenant as the client wrote it, and by its id (the discovery documents name it so).
+    let mut tenants = vec![tenant.to_owned()];
+    if let Some(id) = creds::tenant_id(tenant) {
+        tenants.push(id.to_owned());
+    }
+    let mut urls = Vec::new();
+    for base in &bases {
+        for tenant in &tenants {
+            for prefix in ["", "/login"] {
+                let url = format!("{base}{prefix}/{tenant}/{tail}");
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
         }
     }
     urls
@@ -707,12 +717,14 @@ fn issue_kaisa(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Respo
         nbf: now,
         exp: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
         tid: "kaisa".to_owned(),
-        appid: creds::KAISA_CLIENT_ID.to_owned(),
-        azp: creds::KAISA_CLIENT_ID.to_owned(),
+        appid: None,
+        appidacr: None,
+        azp: Some(creds::KAISA_CLIENT_ID.to_owned()),
+        azpacr: Some("1".to_owned()),
         sub: oid.clone(),
         oid,
         idtyp: "app".to_owned(),
-        jti: crate::jwt::new_jti(),
+        uti: crate::jwt::new_uti(),
         ver: "2.0".to_owned(),
         roles: Some(owned(creds::KAISA_ROLES)),
         scp: None,

@@ -65,12 +65,25 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the sandbox in-process and call every vendor's endpoints through the SDKs.
-    Demo,
+    Demo {
+        /// Serve the sandbox over https with a fresh local CA that the SDK clients trust
+        /// (no plain-http loopback opt-in).
+        #[arg(long)]
+        tls: bool,
+    },
     /// Run the sandbox server and print the environment variables to export.
     Sandbox {
         /// Port to listen on (127.0.0.1).
         #[arg(long, default_value_t = 8787)]
         port: u16,
+        /// Serve https: a local CA and a server certificate for 127.0.0.1 and localhost,
+        /// kept in --tls-dir; prints SSL_CERT_FILE and REQUESTS_CA_BUNDLE to trust it.
+        #[arg(long)]
+        tls: bool,
+        /// Directory of the CA (reused when it holds ca.pem and ca-key.pem) and the server
+        /// certificate; implies --tls. Default: a new directory under the temp dir.
+        #[arg(long, value_name = "DIR")]
+        tls_dir: Option<std::path::PathBuf>,
     },
     /// Get a token and show its claims (roles, expiry); the token itself stays hidden.
     Token {
@@ -185,8 +198,11 @@ fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Demo => commands::demo::run(out).await,
-            Command::Sandbox { port } => commands::sandbox::run(port, out).await,
+            Command::Demo { tls } => commands::demo::run(out, tls).await,
+            Command::Sandbox { port, tls, tls_dir } => {
+                let tls = (tls || tls_dir.is_some()).then_some(tls_dir);
+                commands::sandbox::run(port, tls, out).await
+            }
             Command::Token {
                 vendor,
                 show_token,

@@ -13,4 +13,5 @@ mod managed;
 mod okq8;
 mod security;
 mod support;
+mod tls_entra;
 mod tokens;

@@ -94,7 +94,9 @@ async fn app_service_tokens_are_accepted_by_kazi_and_okq8() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(claims(token)["appid"], mi.user_assigned_client_id.as_str());
+    // OKQ8's API takes v2 tokens: the client is `azp` (v1 tokens name it `appid`).
+    assert_eq!(claims(token)["azp"], mi.user_assigned_client_id.as_str());
+    assert_eq!(claims(token)["ver"], "2.0");
     let response = http()
         .get(format!("{}core/v1/stations", o.base_url))
         .header("Ocp-Apim-Subscription-Key", &o.subscription_key)

@@ -74,11 +74,19 @@ async fn azure_v1_answers_with_strings_and_roles_in_the_token() {
     let claims = claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], kazi.resource.as_str());
     assert_eq!(claims["tid"], kazi.tenant.as_str());
+    // A v1 access token: `appid`/`appidacr` (1: a secret), no `azp`; issuer
+    // `{authority}/{tid}/` where production has `https://sts.windows.net/{tid}/`.
     assert_eq!(claims["appid"], kazi.client_id.as_str());
-    assert_eq!(claims["azp"], kazi.client_id.as_str());
+    assert_eq!(claims["appidacr"], "1");
+    assert!(claims.get("azp").is_none());
+    assert_eq!(claims["ver"], "1.0");
     assert_eq!(claims["idtyp"], "app");
     assert_eq!(claims["exp"].as_i64(), Some(expires_on));
-    assert!(claims["iss"].as_str().unwrap().contains(&kazi.tenant));
+    assert_eq!(
+        claims["iss"],
+        format!("{}/{}/", kazi.authority, kazi.tenant).as_str()
+    );
+    assert!(claims["uti"].is_string());
     assert!(claims["oid"].is_string() && claims["nbf"].is_i64() && claims["iat"].is_i64());
     let roles = claims["roles"].as_array().expect("roles array");
     assert!(roles.contains(&json!("read:expectations")));
@@ -256,13 +264,21 @@ async fn azure_v2_answers_with_numbers_and_scoped_roles() {
     );
     assert_eq!(keyavi_claims["aud"], sandbox.keyavi().app_id.as_str());
 
-    // Two tokens asked for in the same second still differ, by their `jti`.
+    // Two tokens asked for in the same second still differ, by their `uti`.
     let again = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
     assert_ne!(again, get_only);
-    assert_ne!(claims(&again)["jti"], claims(&get_only)["jti"]);
-    assert!(claims(&again)["jti"]
-        .as_str()
-        .is_some_and(|j| j.len() == 36));
+    assert_ne!(claims(&again)["uti"], claims(&get_only)["uti"]);
+    // A v2 access token: `azp`/`azpacr`, no `appid`; issuer `{authority}/{tid}/v2.0`.
+    let okq8 = sandbox.okq8();
+    let v2 = claims(&again);
+    assert_eq!(v2["ver"], "2.0");
+    assert_eq!(v2["azp"], okq8.client_id.as_str());
+    assert_eq!(v2["azpacr"], "1");
+    assert!(v2.get("appid").is_none());
+    assert_eq!(
+        v2["iss"],
+        format!("{}/{}/v2.0", okq8.authority, okq8.tenant).as_str()
+    );
 }
 
 #[tokio::test]

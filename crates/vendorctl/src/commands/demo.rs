@@ -5,15 +5,35 @@
 
 use futures_util::TryStreamExt;
 use serde_json::{json, Value};
-use vendor_sandbox::{Sandbox, SandboxConfig, Vendor as SandboxVendor};
+use vendor_sandbox::{Sandbox, SandboxConfig, SandboxTls, Vendor as SandboxVendor};
 
 use super::{kaisa as kaisa_cmd, kazi as kazi_cmd, keyavi as keyavi_cmd, okq8 as okq8_cmd, token};
 use crate::errors::{Failure, Vendor};
 use crate::output::{terminal_safe, Output, Table};
 
-/// Runs the demo; prints tables, or one JSON document with `--json`.
-pub async fn run(out: Output) -> Result<(), Failure> {
-    let sandbox = Sandbox::start(SandboxConfig::default())
+/// Trusts the sandbox: its CA when it serves https, else the SDK's opt-in for plain
+/// http to a loopback host.
+macro_rules! trusting {
+    ($builder:expr, $sandbox:expr) => {
+        match $sandbox.ca_certificate_pem() {
+            Some(pem) => $builder.add_root_certificate_pem(pem),
+            None => $builder.allow_insecure_loopback(true),
+        }
+    };
+}
+
+/// Runs the demo; prints tables, or one JSON document with `--json`. With `tls` the
+/// sandbox serves https with a fresh local CA, which the clients trust through
+/// `add_root_certificate_pem`: no plain-http opt-in.
+pub async fn run(out: Output, tls: bool) -> Result<(), Failure> {
+    let mut config = SandboxConfig::default();
+    if tls {
+        config = config
+            .with_tls(SandboxTls::generate().map_err(|e| {
+                Failure::other(format!("cannot make the sandbox's TLS files: {e}"))
+            })?);
+    }
+    let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::other(format!("cannot start the sandbox: {e}")))?;
     if out.is_table() {
@@ -82,14 +102,16 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         out,
         "Kazi Tagging: Azure AD v1 (resource), subscription key",
     );
-    let client = kazi_tagging::Client::builder()
-        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let client = trusting!(
+        kazi_tagging::Client::builder()
+            .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let token = client.token().await.map_err(fail)?;
     let expectations = client.expectations().list().await.map_err(fail)?;
     let first_page = client
@@ -119,17 +141,19 @@ async fn kazi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         )
     });
     // A client registered without `read:expectations`: the error names the role.
-    let limited = kazi_tagging::Client::builder()
-        .client_credentials(
-            s.limited_client_id.as_str(),
-            s.limited_client_secret.as_str(),
-        )
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let limited = trusting!(
+        kazi_tagging::Client::builder()
+            .client_credentials(
+                s.limited_client_id.as_str(),
+                s.limited_client_secret.as_str(),
+            )
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let refused = match limited.expectations().list().await {
         Ok(_) => "unexpectedly allowed".to_owned(),
         Err(e) => e.to_string(),
@@ -171,31 +195,35 @@ async fn keyavi(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     );
     let caller = keyavi::CallerId::parse(s.caller_id.as_str())
         .map_err(|e| Failure::from_config(Vendor::Keyavi, &e))?;
-    let app = keyavi::Client::builder()
-        .app(s.client_id.as_str(), s.client_secret.as_str(), caller)
-        .tenant(s.tenant.as_str())
-        .app_id(s.app_id.as_str())
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
-    let user = keyavi::Client::builder()
-        .user(
-            s.client_id.as_str(),
-            s.username.as_str(),
-            s.password.as_str(),
-        )
-        .client_secret(s.client_secret.as_str())
-        .tenant(s.tenant.as_str())
-        .app_id(s.app_id.as_str())
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let app = trusting!(
+        keyavi::Client::builder()
+            .app(s.client_id.as_str(), s.client_secret.as_str(), caller)
+            .tenant(s.tenant.as_str())
+            .app_id(s.app_id.as_str())
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
+    let user = trusting!(
+        keyavi::Client::builder()
+            .user(
+                s.client_id.as_str(),
+                s.username.as_str(),
+                s.password.as_str(),
+            )
+            .client_secret(s.client_secret.as_str())
+            .tenant(s.tenant.as_str())
+            .app_id(s.app_id.as_str())
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let app_token = app.token().await.map_err(fail)?;
     let user_token = user.token().await.map_err(fail)?;
     let document = b"Quarterly report: revenue up 12%, do not forward.".to_vec();
@@ -255,15 +283,17 @@ async fn kaisa(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
     let s = sandbox.kaisa();
     let fail = |e: kaisa::Error| Failure::from_sdk(Vendor::Kaisa, &e);
     section(out, "Kaisa: generic token endpoint (300 s tokens), REST v2");
-    let client = kaisa::Client::builder()
-        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
-        .api_version(s.api_version.as_str())
-        .token_format(kaisa::TokenFormat::Json)
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let client = trusting!(
+        kaisa::Client::builder()
+            .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
+            .api_version(s.api_version.as_str())
+            .token_format(kaisa::TokenFormat::Json)
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let token = client.token().await.map_err(fail)?;
     let ping = client.ping().await.map_err(fail)?;
     let customers = client.customers().list().await.map_err(fail)?;
@@ -310,16 +340,18 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         out,
         "OKQ8: Azure AD v2 client credentials behind API Management, and a key-only product",
     );
-    let client = okq8::Client::builder()
-        .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
-        .tenant(s.tenant.as_str())
-        .scope(s.scope.as_str())
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .token_url(s.token_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let client = trusting!(
+        okq8::Client::builder()
+            .client_credentials(s.client_id.as_str(), s.client_secret.as_str())
+            .tenant(s.tenant.as_str())
+            .scope(s.scope.as_str())
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str())
+            .token_url(s.token_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let token = client.token().await.map_err(fail)?;
     let first_page: Value = client
         .get("core/v1/stations")
@@ -332,13 +364,15 @@ async fn okq8(sandbox: &Sandbox, out: Output) -> Result<Value, Failure> {
         .try_collect()
         .await
         .map_err(fail)?;
-    let public = okq8::Client::builder()
-        .subscription_key_only()
-        .subscription_key(s.subscription_key.as_str())
-        .base_url(s.base_url.as_str())
-        .allow_insecure_loopback(true)
-        .build()
-        .map_err(fail)?;
+    let public = trusting!(
+        okq8::Client::builder()
+            .subscription_key_only()
+            .subscription_key(s.subscription_key.as_str())
+            .base_url(s.base_url.as_str()),
+        sandbox
+    )
+    .build()
+    .map_err(fail)?;
     let prices: Value = public.get("public/v1/prices").await.map_err(fail)?;
     show(
         out,

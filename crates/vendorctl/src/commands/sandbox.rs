@@ -1,6 +1,8 @@
 //! `vendorctl sandbox`: the local server, for trying the CLI and the SDKs.
 
-use vendor_sandbox::{Sandbox, SandboxConfig};
+use std::path::PathBuf;
+
+use vendor_sandbox::{Sandbox, SandboxConfig, SandboxTls};
 
 use crate::errors::Failure;
 use crate::output::{Format, Output};
@@ -64,14 +66,35 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Starts the sandbox on `port`, prints the variables to export, serves until Ctrl-C
-/// or SIGTERM, then shuts down gracefully.
-pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
-    let mut sandbox = Sandbox::start(SandboxConfig::default().with_port(port))
+/// The TLS directory: the one given, else a new one under the temp dir (its name holds
+/// the process id, so two sandboxes never share one).
+fn tls_dir(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("vendorctl-sandbox-tls-{}", std::process::id()))
+    })
+}
+
+/// Starts the sandbox on `port` (over https with `tls`: `Some(dir)`), prints the
+/// variables to export, serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+pub async fn run(port: u16, tls: Option<Option<PathBuf>>, out: Output) -> Result<(), Failure> {
+    let mut config = SandboxConfig::default().with_port(port);
+    if let Some(dir) = tls {
+        let dir = tls_dir(dir);
+        let material = SandboxTls::in_dir(&dir).map_err(|e| {
+            Failure::other(format!(
+                "cannot prepare the sandbox's TLS files in {}: {e}",
+                dir.display()
+            ))
+        })?;
+        config = config.with_tls(material);
+    }
+    let mut sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::other(format!("cannot start the sandbox: {e}")))?;
     let mut vars = sandbox.env_vars();
-    vars.push(("VENDORCTL_INSECURE_LOOPBACK".to_owned(), "1".to_owned()));
+    if sandbox.tls().is_none() {
+        vars.push(("VENDORCTL_INSECURE_LOOPBACK".to_owned(), "1".to_owned()));
+    }
     let others = other_credentials(&sandbox);
     if !out.is_table() {
         let map: serde_json::Map<String, serde_json::Value> = vars
@@ -90,6 +113,7 @@ pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
             .collect();
         let doc = serde_json::json!({
             "base_url": sandbox.base_url(),
+            "tls_dir": sandbox.tls().and_then(SandboxTls::dir).map(|d| d.display().to_string()),
             "env": map,
             "other_credentials": others,
         });
@@ -108,6 +132,17 @@ pub async fn run(port: u16, out: Output) -> Result<(), Failure> {
             say!("export {k}='{v}'");
         }
         say!("# The secrets are new for each run of the sandbox, which accepts no other.");
+        if let Some(dir) = sandbox.tls().and_then(SandboxTls::dir) {
+            say!(
+                "# TLS: CA and server certificate in {} (the CA is reused with --tls-dir {0});",
+                dir.display()
+            );
+            say!(
+                "# Entra ID authority of a tenant: {}/<tenant> (OpenID configuration at",
+                sandbox.base_url()
+            );
+            say!("#   <authority>/v2.0/.well-known/openid-configuration, keys at <authority>/discovery/v2.0/keys).");
+        }
         say!("# Its other credentials, to see how the APIs refuse a caller:");
         for (what, vars) in &others {
             let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
