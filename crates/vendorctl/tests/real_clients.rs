@@ -366,3 +366,67 @@ fn the_tls_dir_keeps_the_ca_across_runs() {
     drop(second);
     drop(first);
 }
+
+/// `vendorctl` itself with only the printed exports, over https with no loopback
+/// opt-in (the CA through `SSL_CERT_FILE`); and with the token URLs removed, so that
+/// the configuration differs from production only by `AZURE_AUTHORITY_HOST`: the
+/// vendors' default tenants (Kazi's `kazib2c.onmicrosoft.com`, OKQ8's
+/// `a53d724c-…`) are the sandbox's.
+#[test]
+fn vendorctl_with_only_the_printed_exports_works_over_https() {
+    let (sandbox, lines) = start("vendorctl", &["--json"], |_| true);
+    let doc: Value = serde_json::from_str(&lines[0]).unwrap();
+    let env: Vec<(String, String)> = doc["env"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    let home = tls_dir("vendorctl-home");
+    let vendorctl = |args: &[&str], without: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--no-token-cache"])
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        for (k, v) in &env {
+            if !without.contains(&k.as_str()) {
+                cmd.env(k, v);
+            }
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "vendorctl {args:?}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    for vendor in ["kazi", "keyavi", "kaisa", "okq8"] {
+        let token = vendorctl(&["token", vendor, "--json"], &[]);
+        assert!(
+            token["roles"].as_array().is_some_and(|r| !r.is_empty()),
+            "{token}"
+        );
+    }
+    let expectations = vendorctl(&["kazi", "expectations", "--json"], &[]);
+    assert_eq!(expectations["items"].as_array().unwrap().len(), 12);
+    let token_urls = ["KAZI_TOKEN_URL", "KEYAVI_TOKEN_URL", "OKQ8_TOKEN_URL"];
+    let kazi = vendorctl(&["token", "kazi", "--json"], &token_urls);
+    assert_eq!(kazi["aud"][0], KAZI_RESOURCE);
+    let okq8 = vendorctl(&["token", "okq8", "--json"], &token_urls);
+    assert_eq!(okq8["tid"], "a53d724c-15ea-4469-a987-82a5b30ec167");
+    let keyavi = vendorctl(&["token", "keyavi", "--json"], &token_urls);
+    assert_eq!(keyavi["tid"], env_value(&env, "KEYAVI_TENANT_ID"));
+    let _ = std::fs::remove_dir_all(&home);
+    drop(sandbox);
+}
+
+fn env_value(env: &[(String, String)], name: &str) -> String {
+    env.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
