@@ -8,13 +8,14 @@ pub mod models;
 
 pub use api::{
     ListFullPayloadLogsRequest, ListLogsRequest, ListPayloadLogsRequest, Logs, Payloads,
-    ProtectRemoteRequest,
+    ProtectRemoteRequest, MAX_PAGE_SIZE,
 };
 pub use caller_id::CallerId;
 pub use client::{AuthMode, Client, ClientBuilder, CALLER_ID_HEADER};
 pub use models::{
-    ActionAttempted, FullPayloadLog, LocalTimestamp, LogPage, LogResult, Pagination,
-    ParseTimestampError, PayloadId, PayloadLog, PolicyId, ProtectedPayload, UserId, UserNetwork,
+    ActionAttempted, FullPayloadLog, LocalTimestamp, LogPage, LogResult, LogSort, LogSortField,
+    Pagination, ParseTimestampError, PayloadId, PayloadLog, PolicyId, ProtectedPayload, UserId,
+    UserNetwork,
 };
 /// The token engine's types, so that an application depends on this crate alone.
 ///

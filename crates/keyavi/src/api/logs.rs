@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use vendor_core::{paginate, paginate_pages, ItemStream, Page, PageStream, Request, Response};
 
-use crate::models::{ActionAttempted, FullPayloadLog, LogPage, LogResult, PayloadLog};
+use crate::models::{
+    ActionAttempted, FullPayloadLog, LocalTimestamp, LogPage, LogResult, LogSort, PayloadLog,
+};
 use crate::{Client, Error, Result};
 use vendor_core::call_options;
 use vendor_core::kit::CallOptions;
@@ -122,20 +124,46 @@ impl Kind {
 pub struct ListLogsRequest<T> {
     client: Client,
     kind: Kind,
-    action_attempted: Option<ActionAttempted>,
-    result: Option<LogResult>,
+    filters: Filters,
     page: Option<u32>,
     options: CallOptions,
     records: PhantomData<fn() -> T>,
 }
+
+/// The query parameters of a log request other than the page.
+#[derive(Debug, Clone, Default)]
+struct Filters {
+    action_attempted: Option<ActionAttempted>,
+    result: Option<LogResult>,
+    page_size: Option<u32>,
+    start_time: Option<LocalTimestamp>,
+    end_time: Option<LocalTimestamp>,
+    sort: Option<LogSort>,
+    /// Parameters this crate does not type, in the order given.
+    params: Vec<(String, String)>,
+}
+
+/// The parameters the typed setters own; [`ListLogsRequest::param`] refuses them.
+const TYPED: [&str; 7] = [
+    "actionAttempted",
+    "result",
+    "page",
+    "pageSize",
+    "startTime",
+    "endTime",
+    "sort",
+];
+
+/// The largest page size asked for (ours: Keyavi's own log export asks for 1000 per
+/// page; the reference publishes no maximum).
+pub const MAX_PAGE_SIZE: u32 = 1000;
 
 impl<T> Clone for ListLogsRequest<T> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
             kind: self.kind,
-            action_attempted: self.action_attempted.clone(),
-            result: self.result.clone(),
+            filters: self.filters.clone(),
             page: self.page,
             options: self.options.clone(),
             records: PhantomData,
@@ -147,8 +175,7 @@ impl<T> fmt::Debug for ListLogsRequest<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ListLogsRequest")
             .field("path", &self.kind.path())
-            .field("action_attempted", &self.action_attempted)
-            .field("result", &self.result)
+            .field("filters", &self.filters)
             .field("page", &self.page)
             .field("options", &self.options)
             .finish_non_exhaustive()
@@ -162,6 +189,10 @@ struct Query<'q> {
     action_attempted: Option<&'q str>,
     result: Option<&'q str>,
     page: Option<u32>,
+    page_size: Option<u32>,
+    start_time: Option<&'q str>,
+    end_time: Option<&'q str>,
+    sort: Option<String>,
 }
 
 /// What a request asks for, detached from the client so that a stream can own it.
@@ -169,8 +200,7 @@ struct Query<'q> {
 struct Spec {
     kind: Kind,
     role: &'static str,
-    action_attempted: Option<ActionAttempted>,
-    result: Option<LogResult>,
+    filters: Filters,
     options: CallOptions,
 }
 
@@ -182,13 +212,46 @@ impl Spec {
                 "Keyavi numbers pages from 1".to_owned(),
             ));
         }
+        let f = &self.filters;
+        match f.page_size {
+            Some(size) if size == 0 || size > MAX_PAGE_SIZE => {
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("must be between 1 and {MAX_PAGE_SIZE}"),
+                ));
+            }
+            _ => {}
+        }
+        if let (Some(start), Some(end)) = (&f.start_time, &f.end_time) {
+            if start > end {
+                return Err(Error::invalid(
+                    "end_time",
+                    format!("{end} is before the start time {start}"),
+                ));
+            }
+        }
+        if let Some((key, _)) = f
+            .params
+            .iter()
+            .find(|(k, _)| k.trim().is_empty() || TYPED.contains(&k.as_str()))
+        {
+            return Err(Error::invalid(
+                "param",
+                format!("`{key}` is empty or set by a typed setter of this request"),
+            ));
+        }
         let query = Query {
-            action_attempted: self.action_attempted.as_ref().map(ActionAttempted::as_str),
-            result: self.result.as_ref().map(LogResult::as_str),
+            action_attempted: f.action_attempted.as_ref().map(ActionAttempted::as_str),
+            result: f.result.as_ref().map(LogResult::as_str),
             page,
+            page_size: f.page_size,
+            start_time: f.start_time.as_ref().map(LocalTimestamp::as_str),
+            end_time: f.end_time.as_ref().map(LocalTimestamp::as_str),
+            sort: f.sort.as_ref().map(LogSort::to_string),
         };
         let request = Request::get(self.kind.path())
             .query(&query)
+            .query(&f.params)
             .require_role(self.role)
             .operation(self.kind.operation());
         Ok(self.options.apply(request))
@@ -200,8 +263,7 @@ impl<T> ListLogsRequest<T> {
         Self {
             client,
             kind,
-            action_attempted: None,
-            result: None,
+            filters: Filters::default(),
             page: None,
             options: CallOptions::default(),
             records: PhantomData,
@@ -210,13 +272,54 @@ impl<T> ListLogsRequest<T> {
 
     /// Only records of this action (`actionAttempted=`).
     pub fn action_attempted(mut self, action: impl Into<ActionAttempted>) -> Self {
-        self.action_attempted = Some(action.into());
+        self.filters.action_attempted = Some(action.into());
         self
     }
 
     /// Only records with this outcome (`result=`).
     pub fn result(mut self, result: impl Into<LogResult>) -> Self {
-        self.result = Some(result.into());
+        self.filters.result = Some(result.into());
+        self
+    }
+
+    /// Records per page (`pageSize=`), 1 to [`MAX_PAGE_SIZE`]; the server's default
+    /// otherwise (100 in Keyavi's example). Checked when sent.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.filters.page_size = Some(size);
+        self
+    }
+
+    /// Only records logged at or after this instant (`startTime=`), sent as Keyavi
+    /// writes its timestamps (UTC, no offset: `2023-05-05T15:54:22.5071276`); build
+    /// one from a `SystemTime` or an `OffsetDateTime` with
+    /// [`LocalTimestamp::try_from`].
+    pub fn start_time(mut self, start: LocalTimestamp) -> Self {
+        self.filters.start_time = Some(start);
+        self
+    }
+
+    /// Only records logged up to this instant (`endTime=`), written as
+    /// [`start_time`](Self::start_time) is; not before the start time (checked when
+    /// sent).
+    pub fn end_time(mut self, end: LocalTimestamp) -> Self {
+        self.filters.end_time = Some(end);
+        self
+    }
+
+    /// The order of the records (`sort=`), such as
+    /// [`LogSort::oldest_first`] (`+LogTimestamp`, what Keyavi's own log export asks
+    /// for) or [`LogSort::newest_first`].
+    pub fn sort(mut self, sort: LogSort) -> Self {
+        self.filters.sort = Some(sort);
+        self
+    }
+
+    /// Any other query parameter, for those Keyavi documents after this crate was
+    /// written; sent as given, after the typed ones. A name a typed setter owns
+    /// (`page`, `pageSize`, `actionAttempted`, `result`, `startTime`, `endTime`,
+    /// `sort`) or an empty name is refused when sent.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.filters.params.push((name.into(), value.into()));
         self
     }
 
@@ -233,8 +336,7 @@ impl<T> ListLogsRequest<T> {
         Spec {
             kind: self.kind,
             role: self.client.role(LOGS_ROLE),
-            action_attempted: self.action_attempted.clone(),
-            result: self.result.clone(),
+            filters: self.filters.clone(),
             options: self.options.clone(),
         }
     }
@@ -248,7 +350,9 @@ where
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for page 0, before sending; otherwise the pipeline's
+    /// [`Error::InvalidArgument`] for page 0, a page size out of range, an end time
+    /// before the start time or a refused [`param`](Self::param), before sending;
+    /// otherwise the pipeline's
     /// errors ([`Error::Auth`], [`Error::Api`], [`Error::Decode`], ...).
     pub async fn send(self) -> Result<LogPage<T>> {
         let request = self.spec().request(self.page)?;

@@ -5,5 +5,7 @@
 mod logs;
 mod payloads;
 
-pub use logs::{ListFullPayloadLogsRequest, ListLogsRequest, ListPayloadLogsRequest, Logs};
+pub use logs::{
+    ListFullPayloadLogsRequest, ListLogsRequest, ListPayloadLogsRequest, Logs, MAX_PAGE_SIZE,
+};
 pub use payloads::{Payloads, ProtectRemoteRequest};

@@ -1,5 +1,7 @@
 //! Audit logs: `logs/payload` (no personal data) and `logs/full-payload` (with it).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use vendor_core::kit::lenient::{opt_from_str, opt_from_string, opt_string, opt_u64};
@@ -70,6 +72,82 @@ text_enum! {
         AccessDenied = "AccessDenied",
         /// Access was revoked.
         RevokeAccess = "RevokeAccess",
+    }
+}
+
+text_enum! {
+    /// A field log records are sorted by (`sort=`). `LogTimestamp` is the one
+    /// Keyavi's own log export sorts by (`sort=+LogTimestamp`); any other name is sent
+    /// as given.
+    LogSortField {
+        /// When the record was logged.
+        LogTimestamp = "LogTimestamp",
+    }
+}
+
+/// The order of log records: a field and a direction, written `+Field` (ascending,
+/// as Keyavi's own log export writes it) or `-Field` (descending: ours, by the same
+/// convention; the reference publishes no sort syntax).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LogSort {
+    field: LogSortField,
+    descending: bool,
+}
+
+impl LogSort {
+    /// Ascending by `field`: `+Field`.
+    pub fn ascending(field: impl Into<LogSortField>) -> Self {
+        Self {
+            field: field.into(),
+            descending: false,
+        }
+    }
+
+    /// Descending by `field`: `-Field`.
+    pub fn descending(field: impl Into<LogSortField>) -> Self {
+        Self {
+            field: field.into(),
+            descending: true,
+        }
+    }
+
+    /// Oldest records first: `+LogTimestamp`.
+    pub fn oldest_first() -> Self {
+        Self::ascending(LogSortField::LogTimestamp)
+    }
+
+    /// Newest records first: `-LogTimestamp`.
+    pub fn newest_first() -> Self {
+        Self::descending(LogSortField::LogTimestamp)
+    }
+
+    /// The field sorted by.
+    pub fn field(&self) -> &LogSortField {
+        &self.field
+    }
+
+    /// Whether the order is descending.
+    pub fn is_descending(&self) -> bool {
+        self.descending
+    }
+}
+
+/// `+Field`, `-Field` or a bare `Field` (ascending); the field's name in any case.
+impl From<&str> for LogSort {
+    fn from(text: &str) -> Self {
+        let text = text.trim();
+        match text.strip_prefix('-') {
+            Some(field) => Self::descending(field.trim()),
+            None => Self::ascending(text.strip_prefix('+').unwrap_or(text).trim()),
+        }
+    }
+}
+
+/// As sent: `+Field` or `-Field`.
+impl fmt::Display for LogSort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.descending { '-' } else { '+' };
+        write!(f, "{sign}{}", self.field.as_str())
     }
 }
 
@@ -149,6 +227,13 @@ pub struct PayloadLog {
     /// When (no offset: see [`LocalTimestamp`]).
     #[serde(default, deserialize_with = "opt_from_str")]
     pub log_timestamp: Option<LocalTimestamp>,
+    /// The user's object id at the identity provider (`oId`, as Keyavi's own log
+    /// export reads it).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub o_id: Option<String>,
+    /// The identity provider's name (`oIdProviderName`).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub o_id_provider_name: Option<String>,
     /// Fields this crate does not model, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -199,6 +284,13 @@ pub struct FullPayloadLog {
     /// When (no offset: see [`LocalTimestamp`]).
     #[serde(default, deserialize_with = "opt_from_str")]
     pub log_timestamp: Option<LocalTimestamp>,
+    /// The user's object id at the identity provider (`oId`, as Keyavi's own log
+    /// export reads it).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub o_id: Option<String>,
+    /// The identity provider's name (`oIdProviderName`).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub o_id_provider_name: Option<String>,
     /// Where the user was.
     #[serde(default)]
     pub user_network: Option<UserNetwork>,
@@ -207,7 +299,19 @@ pub struct FullPayloadLog {
     pub extra: Map<String, Value>,
 }
 
-/// The network and device of the user in a [`FullPayloadLog`].
+impl UserNetwork {
+    /// [`lat_long`](Self::lat_long) as degrees (latitude, longitude), when it is two
+    /// numbers separated by a comma and within range.
+    pub fn lat_long_degrees(&self) -> Option<(f64, f64)> {
+        let (lat, long) = self.lat_long.as_deref()?.split_once(',')?;
+        let lat: f64 = lat.trim().parse().ok()?;
+        let long: f64 = long.trim().parse().ok()?;
+        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long)).then_some((lat, long))
+    }
+}
+
+/// The network and device of the user in a [`FullPayloadLog`], with every field of
+/// Keyavi's reference example.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -233,6 +337,19 @@ pub struct UserNetwork {
     /// MAC address.
     #[serde(default, deserialize_with = "opt_string")]
     pub mac: Option<String>,
+    /// The device's UUID.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub uuid: Option<String>,
+    /// The network's service provider.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub service_provider: Option<String>,
+    /// Latitude and longitude, `"84.9183,-09.7229"` as Keyavi writes them (see
+    /// [`lat_long_degrees`](Self::lat_long_degrees)).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub lat_long: Option<String>,
+    /// The street address the location resolves to.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub address: Option<String>,
     /// Fields this crate does not model, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -255,6 +372,29 @@ mod tests {
             serde_json::to_string(&LogResult::AccessDenied).unwrap(),
             r#""AccessDenied""#
         );
+    }
+
+    #[test]
+    fn sorts_are_written_with_a_sign() {
+        assert_eq!(LogSort::oldest_first().to_string(), "+LogTimestamp");
+        assert_eq!(LogSort::newest_first().to_string(), "-LogTimestamp");
+        assert_eq!(LogSort::from("-logtimestamp"), LogSort::newest_first());
+        assert_eq!(LogSort::from("LogTimestamp"), LogSort::oldest_first());
+        assert_eq!(LogSort::from(" +LogId ").to_string(), "+LogId");
+        assert!(LogSort::from("-PayloadName").is_descending());
+    }
+
+    #[test]
+    fn lat_long_reads_as_degrees() {
+        let mut n = UserNetwork {
+            lat_long: Some("84.9183,-09.7229".into()),
+            ..UserNetwork::default()
+        };
+        assert_eq!(n.lat_long_degrees(), Some((84.9183, -9.7229)));
+        n.lat_long = Some("95,0".into());
+        assert_eq!(n.lat_long_degrees(), None);
+        n.lat_long = Some("somewhere".into());
+        assert_eq!(n.lat_long_degrees(), None);
     }
 
     #[test]

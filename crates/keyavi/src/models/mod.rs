@@ -7,7 +7,8 @@ mod timestamp;
 
 pub use ids::{PayloadId, PolicyId, UserId};
 pub use logs::{
-    ActionAttempted, FullPayloadLog, LogPage, LogResult, Pagination, PayloadLog, UserNetwork,
+    ActionAttempted, FullPayloadLog, LogPage, LogResult, LogSort, LogSortField, Pagination,
+    PayloadLog, UserNetwork,
 };
 pub use payloads::ProtectedPayload;
 pub use timestamp::{LocalTimestamp, ParseTimestampError};

@@ -273,3 +273,174 @@ async fn page_zero_is_refused_before_sending() {
         Err(Error::InvalidArgument(e))
      if e.name() == "page"));
 }
+
+#[tokio::test]
+async fn every_documented_log_parameter_is_typed_and_the_network_decoded_in_full() {
+    use keyavi::{LocalTimestamp, LogSort};
+
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/logs/full-payload")))
+        .and(api_headers(&token))
+        .and(wiremock::matchers::header(keyavi::CALLER_ID_HEADER, CALLER))
+        .and(exact_query(&[
+            ("actionAttempted", "Decrypt"),
+            ("result", "AccessDenied"),
+            ("page", "3"),
+            ("pageSize", "2"),
+            ("startTime", "2023-05-01T00:00:00.0000000"),
+            ("endTime", "2023-05-31T23:59:59"),
+            ("sort", "+LogTimestamp"),
+            ("payloadName", "IdNullaUltrices.txt"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("logs_full_network.json")))
+        .expect(1)
+        .named("logs/full-payload with every parameter")
+        .mount(&server)
+        .await;
+
+    let client = app_builder(&server).build().unwrap();
+    let start = LocalTimestamp::try_from(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_682_899_200),
+    )
+    .unwrap();
+    let page = client
+        .logs()
+        .full_payload()
+        .action_attempted(ActionAttempted::Decrypt)
+        .result(LogResult::AccessDenied)
+        .page(3)
+        .page_size(2)
+        .start_time(start)
+        .end_time(LocalTimestamp::parse("2023-05-31T23:59:59").unwrap())
+        .sort(LogSort::oldest_first())
+        .param("payloadName", "IdNullaUltrices.txt")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(page.pagination.total_records, Some(26_381));
+    assert_eq!(page.pagination.page_size, Some(2));
+    assert_eq!(page.pagination.page, Some(3));
+    let record = &page.data[0];
+    assert_eq!(record.log_id, Some(30_088));
+    assert_eq!(
+        record.user_last_name_first_name.as_deref(),
+        Some("Attree,Bevin")
+    );
+    assert_eq!(
+        record.o_id.as_deref(),
+        Some("5c1f0e2d-7a3b-4c9d-8e6f-1a2b3c4d5e6f")
+    );
+    assert_eq!(record.o_id_provider_name.as_deref(), Some("AzureAD"));
+    let network = record.user_network.as_ref().unwrap();
+    assert_eq!(network.ip_address.as_deref(), Some("60.254.90.254"));
+    assert_eq!(network.network_name.as_deref(), Some("Three Faces East "));
+    assert_eq!(
+        network.network_id.as_deref(),
+        Some("7dd47255-8751-4e16-8f82-2ec428ec75b2")
+    );
+    assert_eq!(network.domain_name.as_deref(), Some("AzureAD"));
+    assert_eq!(
+        network.device_type.as_deref(),
+        Some("Microsoft Windows 10 Enterprise")
+    );
+    assert_eq!(network.machine_name.as_deref(), Some("17bqaDnu9"));
+    assert_eq!(network.mac.as_deref(), Some("9SCOO7ZEKL"));
+    assert_eq!(
+        network.uuid.as_deref(),
+        Some("86349ada-f414-4a86-9c73-430f451e85f9")
+    );
+    // An empty string is "not known".
+    assert_eq!(network.service_provider, None);
+    assert_eq!(network.lat_long.as_deref(), Some("84.9183,-09.7229"));
+    assert_eq!(network.lat_long_degrees(), Some((84.9183, -9.7229)));
+    assert_eq!(
+        network.address.as_deref(),
+        Some("56 Nobel Terrace, New York, NY 10029, USA")
+    );
+    // Fields Keyavi adds later are kept.
+    assert_eq!(network.extra.get("vpn"), Some(&json!(true)));
+}
+
+#[tokio::test]
+async fn the_stream_sends_every_parameter_on_every_page() {
+    use keyavi::LogSort;
+
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    for (page, ids) in [("1", [1, 2]), ("2", [3, 4])] {
+        let data: Vec<Value> = ids.iter().map(|id| json!({"logId": id})).collect();
+        Mock::given(method("GET"))
+            .and(path(format!("{API}/logs/payload")))
+            .and(api_headers(&token))
+            .and(exact_query(&[
+                ("page", page),
+                ("pageSize", "2"),
+                ("sort", "-LogTimestamp"),
+                ("userId", "u-1"),
+            ]))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "pagination": {"totalRecords": 4, "pageSize": 2, "itemsInPage": 2, "page": page},
+                "data": data,
+            })))
+            .expect(1)
+            .named("a page of the sorted stream")
+            .mount(&server)
+            .await;
+    }
+    let client = app_builder(&server).build().unwrap();
+    let records: Vec<PayloadLog> = client
+        .logs()
+        .payload()
+        .page_size(2)
+        .sort(LogSort::newest_first())
+        .param("userId", "u-1")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<Option<u64>> = records.iter().map(|r| r.log_id).collect();
+    assert_eq!(ids, [Some(1), Some(2), Some(3), Some(4)]);
+}
+
+#[tokio::test]
+async fn bad_log_parameters_are_refused_before_sending() {
+    use keyavi::LocalTimestamp;
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = app_builder(&server).build().unwrap();
+    let logs = client.logs();
+    assert_eq!(
+        refused_argument(logs.payload().page_size(0).send().await),
+        "page_size"
+    );
+    assert_eq!(
+        refused_argument(
+            logs.payload()
+                .page_size(keyavi::MAX_PAGE_SIZE + 1)
+                .send()
+                .await
+        ),
+        "page_size"
+    );
+    let early = LocalTimestamp::parse("2023-05-01T00:00:00").unwrap();
+    let late = LocalTimestamp::parse("2023-05-02T00:00:00").unwrap();
+    assert_eq!(
+        refused_argument(logs.payload().start_time(late).end_time(early).send().await),
+        "end_time"
+    );
+    for name in ["page", "pageSize", "sort", "startTime", " "] {
+        assert_eq!(
+            refused_argument(logs.full_payload().param(name, "1").send().await),
+            "param",
+            "{name}"
+        );
+    }
+}

@@ -49,7 +49,95 @@ pub enum KeyaviCommand {
         /// Only this result (e.g. AccessDenied).
         #[arg(long)]
         result: Option<String>,
+        /// Records per page (1 to 1000; the server's default otherwise).
+        #[arg(long, value_name = "N")]
+        page_size: Option<u32>,
+        /// Only records logged at or after this time (UTC): 2023-05-05T15:54:22,
+        /// an RFC 3339 time, or 2023-05-05.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only records logged up to this time (UTC), written as --since.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// The order: newest or oldest first, or Keyavi's own +Field / -Field.
+        #[arg(long, value_name = "ORDER", allow_hyphen_values = true)]
+        sort: Option<String>,
+        /// Another query parameter Keyavi documents, as NAME=VALUE (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
     },
+}
+
+/// The command line's log parameters beyond the page.
+struct LogArgs {
+    page: Option<u32>,
+    action: Option<String>,
+    result: Option<String>,
+    page_size: Option<u32>,
+    since: Option<keyavi::LocalTimestamp>,
+    until: Option<keyavi::LocalTimestamp>,
+    sort: Option<keyavi::LogSort>,
+    params: Vec<(String, String)>,
+}
+
+/// A time given on the command line, as Keyavi writes it: a Keyavi or RFC 3339
+/// timestamp (any offset, converted to UTC), or a date (midnight UTC).
+fn log_time(flag: &str, text: &str) -> Result<keyavi::LocalTimestamp, Failure> {
+    let text = text.trim();
+    let parsed = keyavi::LocalTimestamp::parse(text)
+        .or_else(|_| keyavi::LocalTimestamp::parse(&format!("{text}T00:00:00")));
+    parsed
+        .ok()
+        .and_then(|t| keyavi::LocalTimestamp::try_from(t.as_offset_date_time()).ok())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "{flag} `{text}` is not a time: write 2023-05-05T15:54:22, 2023-05-05T17:54:22+02:00 or 2023-05-05"
+            ))
+        })
+}
+
+/// `newest`, `oldest` or Keyavi's `+Field` / `-Field`.
+fn log_sort(text: &str) -> Result<keyavi::LogSort, Failure> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "newest" | "newest-first" => Ok(keyavi::LogSort::newest_first()),
+        "oldest" | "oldest-first" => Ok(keyavi::LogSort::oldest_first()),
+        "" => Err(Failure::usage(
+            "--sort needs newest, oldest, +Field or -Field",
+        )),
+        _ => Ok(keyavi::LogSort::from(text)),
+    }
+}
+
+impl LogArgs {
+    #[allow(clippy::too_many_arguments)]
+    fn parse(
+        page: Option<u32>,
+        action: Option<String>,
+        result: Option<String>,
+        page_size: Option<u32>,
+        since: Option<String>,
+        until: Option<String>,
+        sort: Option<String>,
+        params: Vec<String>,
+    ) -> Result<Self, Failure> {
+        let params = params
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+                _ => Err(Failure::usage(format!("--param `{p}` must be NAME=VALUE"))),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            page,
+            action,
+            result,
+            page_size,
+            since: since.map(|t| log_time("--since", &t)).transpose()?,
+            until: until.map(|t| log_time("--until", &t)).transpose()?,
+            sort: sort.map(|s| log_sort(&s)).transpose()?,
+            params,
+        })
+    }
 }
 
 /// The Keyavi client configured from the KEYAVI_* variables.
@@ -154,9 +242,15 @@ pub async fn run(cmd: KeyaviCommand, global: &Global, out: Output) -> Result<(),
             page,
             action,
             result,
+            page_size,
+            since,
+            until,
+            sort,
+            params,
         } => {
+            let args = LogArgs::parse(page, action, result, page_size, since, until, sort, params)?;
             if full {
-                let q = filters(client.logs().full_payload(), page, &action, &result);
+                let q = filters(client.logs().full_payload(), &args);
                 let (items, info) = logs(q, all, max_items, out, "Keyavi full payload logs")
                     .await
                     .map_err(fail)?;
@@ -165,7 +259,7 @@ pub async fn run(cmd: KeyaviCommand, global: &Global, out: Output) -> Result<(),
                     vec![full_logs_table(&items, &info)]
                 });
             } else {
-                let q = filters(client.logs().payload(), page, &action, &result);
+                let q = filters(client.logs().payload(), &args);
                 let (items, info) = logs(q, all, max_items, out, "Keyavi payload logs")
                     .await
                     .map_err(fail)?;
@@ -346,20 +440,30 @@ fn write_output(input: &Path, target: &Path, bytes: &[u8], force: bool) -> Resul
 }
 
 /// Applies the command line's filters to a log query.
-fn filters<T>(
-    mut q: ListLogsRequest<T>,
-    page: Option<u32>,
-    action: &Option<String>,
-    result: &Option<String>,
-) -> ListLogsRequest<T> {
-    if let Some(p) = page {
+fn filters<T>(mut q: ListLogsRequest<T>, args: &LogArgs) -> ListLogsRequest<T> {
+    if let Some(p) = args.page {
         q = q.page(p);
     }
-    if let Some(a) = action {
+    if let Some(a) = &args.action {
         q = q.action_attempted(a.as_str());
     }
-    if let Some(r) = result {
+    if let Some(r) = &args.result {
         q = q.result(r.as_str());
+    }
+    if let Some(size) = args.page_size {
+        q = q.page_size(size);
+    }
+    if let Some(since) = &args.since {
+        q = q.start_time(since.clone());
+    }
+    if let Some(until) = &args.until {
+        q = q.end_time(until.clone());
+    }
+    if let Some(sort) = &args.sort {
+        q = q.sort(sort.clone());
+    }
+    for (name, value) in &args.params {
+        q = q.param(name.as_str(), value.as_str());
     }
     q
 }
