@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::get;
-use base64::Engine as _;
 use axum::Router;
+use base64::Engine as _;
 use serde::Serialize;
 use serde_json::json;
 

@@ -430,3 +430,62 @@ fn env_value(env: &[(String, String)], name: &str) -> String {
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
 }
+
+/// `vendorctl demo --tls`: every vendor end to end over https, the SDK clients trusting
+/// the sandbox's CA with no loopback opt-in; `vendorctl sandbox --tls` without
+/// `--tls-dir` makes a private directory of its own.
+#[test]
+fn the_demo_runs_over_tls_and_the_default_tls_dir_is_private() {
+    let out = Command::new(BIN)
+        .args(["demo", "--tls", "--json"])
+        .env_remove("VENDORCTL_INSECURE_LOOPBACK")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["sandbox"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://127.0.0.1:"));
+    for vendor in ["kazi", "keyavi", "kaisa", "okq8"] {
+        assert!(
+            doc["traffic"][vendor]["api_calls"].as_u64().unwrap() > 0,
+            "{vendor}: {doc}"
+        );
+    }
+
+    let mut child = Command::new(BIN)
+        .args(["sandbox", "--port", "0", "--tls", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    let doc: Value = serde_json::from_str(&line.unwrap()).unwrap();
+    let dir = PathBuf::from(doc["tls_dir"].as_str().unwrap());
+    assert!(dir.starts_with(std::env::temp_dir()), "{}", dir.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the TLS directory is private");
+    }
+    assert_eq!(
+        doc["env"]["SSL_CERT_FILE"],
+        dir.join("ca.pem").display().to_string()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

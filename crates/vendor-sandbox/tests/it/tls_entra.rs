@@ -260,3 +260,47 @@ async fn tls_in_a_directory_reuses_its_ca() {
     sandbox.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn instance_and_user_realm_discovery_answer_as_msal_reads_them() {
+    let (sandbox, client) = tls_sandbox().await;
+    let base = sandbox.base_url().to_owned();
+    let host = base.trim_start_matches("https://").to_owned();
+    let keyavi = sandbox.keyavi();
+    let (status, body) = json(
+        client
+            .get(format!("{base}/common/discovery/instance"))
+            .query(&[
+                ("api-version", "1.1"),
+                (
+                    "authorization_endpoint",
+                    &format!("https://127.0.0.1/{}/oauth2/v2.0/authorize", keyavi.tenant),
+                ),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["tenant_discovery_endpoint"],
+        format!(
+            "{base}/{}/v2.0/.well-known/openid-configuration",
+            keyavi.tenant
+        )
+    );
+    assert_eq!(body["metadata"][0]["aliases"], serde_json::json!([host]));
+    let (status, body) = json(
+        client
+            .get(format!("{base}/common/userrealm/{}", keyavi.username))
+            .query(&[("api-version", "1.0")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["account_type"], "Managed");
+    sandbox.shutdown().await.unwrap();
+}

@@ -66,12 +66,33 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The TLS directory: the one given, else a new one under the temp dir (its name holds
-/// the process id, so two sandboxes never share one).
-fn tls_dir(given: Option<PathBuf>) -> PathBuf {
-    given.unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("vendorctl-sandbox-tls-{}", std::process::id()))
-    })
+/// The TLS directory: the one given, else a new one under the temp dir, created here
+/// (readable by its owner only) so that no directory planted in a shared temp dir,
+/// nor a CA in it, is ever used.
+fn tls_dir(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "vendorctl-sandbox-tls-{}-{nanos:09}",
+        std::process::id()
+    ));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(&dir).map_err(|e| {
+        Failure::other(format!(
+            "cannot create the sandbox's TLS directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(dir)
 }
 
 /// Starts the sandbox on `port` (over https with `tls`: `Some(dir)`), prints the
@@ -79,7 +100,7 @@ fn tls_dir(given: Option<PathBuf>) -> PathBuf {
 pub async fn run(port: u16, tls: Option<Option<PathBuf>>, out: Output) -> Result<(), Failure> {
     let mut config = SandboxConfig::default().with_port(port);
     if let Some(dir) = tls {
-        let dir = tls_dir(dir);
+        let dir = tls_dir(dir)?;
         let material = SandboxTls::in_dir(&dir).map_err(|e| {
             Failure::other(format!(
                 "cannot prepare the sandbox's TLS files in {}: {e}",
