@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use vendor_core::kit::{env, CommonOptions, VendorClient};
 use vendor_core::{Request, Response};
 
-use crate::api::{Customers, Miscellaneous, PingRequest, Sources, Statistics};
+use crate::api::{Customers, Miscellaneous, PingRequest, Recordings, Sources, Statistics};
 use crate::version::ApiVersion;
 use crate::Result;
 use vendor_core::kit::CallOptions;
@@ -334,6 +334,11 @@ impl Client {
     /// Call statistics.
     pub fn statistics(&self) -> Statistics<'_> {
         Statistics::new(self)
+    }
+
+    /// Call recordings.
+    pub fn recordings(&self) -> Recordings<'_> {
+        Recordings::new(self)
     }
 
     /// Sends `request` with `options` applied and decodes the answer.

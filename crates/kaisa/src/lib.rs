@@ -3,17 +3,21 @@
 
 pub mod api;
 mod client;
+pub mod dncs;
+mod hint;
 pub mod models;
 mod version;
 
 pub use api::{
-    CreateCustomerRequest, ListCdrsRequest, ListCustomersRequest, ListSourcesRequest, PingRequest,
-    UpdateCustomerRequest, MAX_PAGE_SIZE,
+    CreateCustomerRequest, CreateSourceRequest, GetCustomerRequest, ListCdrsRequest,
+    ListCustomersRequest, ListRecordingsRequest, ListSourceStatusesRequest, ListSourcesRequest,
+    PingRequest, UpdateCustomerRequest, MAX_PAGE_SIZE,
 };
 pub use client::{Client, ClientBuilder, TokenFormat, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
+pub use hint::{access_hint, IP_ALLOW_LIST_HINT};
 pub use models::{
-    Cdr, CdrId, Customer, CustomerId, CustomerUpdate, KaisaDateTime, NewCustomer, Ping, Source,
-    SourceId, SourceStatus,
+    Cdr, CdrId, Customer, CustomerId, CustomerUpdate, KaisaDateTime, NewCustomer, NewSource, Ping,
+    Recording, RecordingId, Source, SourceId, SourceServiceStatus, SourceStatus,
 };
 pub use oauth_core::{
     AccessToken, Claims, ConfigError, MemoryTokenCache, RetryPolicy, Timeouts, TokenCache,

@@ -111,3 +111,92 @@ async fn every_endpoint_with_one_token() {
     assert_eq!(traffic(&stats, Vendor::Kaisa), (1, 1, 11, 11), "{stats:?}");
     assert_only(&stats, Vendor::Kaisa);
 }
+
+#[tokio::test]
+async fn sources_paged_created_and_their_statuses_customer_by_id_and_recordings() {
+    let sandbox = sandbox().await;
+    let client = workspace_tests::kaisa_client(&sandbox).unwrap();
+
+    bounded(async {
+        let acme = client.customers().get("407382").await.unwrap();
+        assert_eq!(acme.name.as_deref(), Some("Acme Rörservice AB"));
+        let missing = client.customers().get("999").await.unwrap_err();
+        assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+
+        // Five seeded sources in pages of two: 2 + 2 + 1, the short page ends it.
+        let paged: Vec<kaisa::Source> = client
+            .sources()
+            .list()
+            .page_size(2)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(assert_unique(paged.iter().map(|s| s.source_id.clone())), 5);
+        let second = client.sources().list().page(1).page_size(2).await.unwrap();
+        assert_eq!(second, paged[2..4]);
+
+        let created = client
+            .sources()
+            .create(kaisa::NewSource::new("407382", "AdWords").media("Google.com"))
+            .await
+            .unwrap();
+        assert_eq!(created.name.as_deref(), Some("AdWords"));
+        assert_eq!(created.media.as_deref(), Some("Google.com"));
+        assert_eq!(created.status, Some(SourceStatus::Active));
+        assert!(created.phonenr.is_some() && created.created.is_some());
+        let acme_sources = client.sources().list().customer_id("407382").await.unwrap();
+        assert!(acme_sources.contains(&created));
+        let refused = client
+            .sources()
+            .create(kaisa::NewSource::new("999", "x"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(404));
+
+        // The quarantined radio number is out of service; Acme has no problem.
+        let statuses = client.sources().statuses().await.unwrap();
+        assert_eq!(statuses.len(), 1);
+        assert_eq!(statuses[0].source_id.as_str(), "5501004");
+        assert_eq!(statuses[0].service.as_deref(), Some("OOS"));
+        assert!(client
+            .sources()
+            .statuses()
+            .customer_id("407382")
+            .await
+            .unwrap()
+            .is_empty());
+
+        let recordings = client
+            .recordings()
+            .list()
+            .customer_id("407382")
+            .await
+            .unwrap();
+        assert!(!recordings.is_empty());
+        assert!(recordings.iter().all(|r| r.sounddata.is_none()
+            && r.cdr_id.is_some()
+            && r.customer_id.as_ref().map(|c| c.as_str()) == Some("407382")));
+        let kept = recordings.iter().find(|r| r.is_available()).unwrap();
+        let one = client
+            .recordings()
+            .list()
+            .recording_id(kept.recording_id.clone())
+            .await
+            .unwrap();
+        let sound = one[0].sounddata.as_deref().unwrap();
+        // base64 of a stand-in MP3 starting with an ID3 tag; 4 characters per 3 bytes.
+        assert!(sound.starts_with("SUQz"), "{sound}");
+        let bytes = one[0].datalength.unwrap();
+        assert_eq!(sound.len() as u64, bytes.div_ceil(3) * 4);
+        let expired = recordings.iter().find(|r| !r.is_available()).unwrap();
+        let gone = client
+            .recordings()
+            .list()
+            .recording_id(expired.recording_id.clone())
+            .await
+            .unwrap();
+        assert_eq!(gone[0].sounddata, None, "an expired recording has no sound");
+    })
+    .await;
+}

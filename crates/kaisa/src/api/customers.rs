@@ -43,6 +43,27 @@ impl<'a> Customers<'a> {
         }
     }
 
+    /// One customer by id: `GET customers/{customer_id}`, Kaisa's own example of
+    /// reading one resource. The `{"customers":[<one>]}` envelope is removed.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kaisa::Client) -> kaisa::Result<()> {
+    /// let acme = client.customers().get("407382").await?;
+    /// println!("{:?} ({:?})", acme.name, acme.custnr);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Vendor docs: <https://support.kaisa.io/hc/en-us/articles/201050852-Introduction-to-the-Kaisa-API>.
+    ///
+    /// The id is checked when the request is sent: see [`GetCustomerRequest::send`].
+    pub fn get(&self, customer_id: impl Into<CustomerId>) -> GetCustomerRequest {
+        GetCustomerRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+            customer_id: customer_id.into(),
+        }
+    }
+
     /// Creates a customer: `POST customers` with url-encoded parameters. `name`
     /// (at most 60 characters) and `custnr` (at most 45) are checked before sending.
     ///
@@ -278,3 +299,50 @@ impl UpdateCustomerRequest {
 }
 
 into_future!(UpdateCustomerRequest => Customer);
+
+/// A customer read being built: see [`Customers::get`]. Send it with `.await`,
+/// [`send`](Self::send) or [`send_with_response`](Self::send_with_response).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct GetCustomerRequest {
+    client: Client,
+    options: CallOptions,
+    customer_id: CustomerId,
+}
+
+impl GetCustomerRequest {
+    call_options!();
+
+    fn request(&self) -> Result<Request> {
+        let id = self.customer_id.to_path_segment("customer_id")?;
+        Ok(Request::get(format!("customers/{id}")).operation("kaisa.customers.get"))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidArgument`] before sending for a `customer_id` that is
+    /// empty, `.` or `..`; otherwise the pipeline's errors ([`crate::Error::Api`] with
+    /// status 404 for an unknown customer, ...), and [`crate::Error::Decode`] when
+    /// the answer holds no customer.
+    pub async fn send(self) -> Result<Customer> {
+        let OneCustomer(customer) = self.client.send(self.request()?, &self.options).await?;
+        Ok(customer)
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Customer>> {
+        let response: Response<OneCustomer> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneCustomer(customer)| customer))
+    }
+}
+
+into_future!(GetCustomerRequest => Customer);

@@ -4,12 +4,15 @@
 
 mod customers;
 mod miscellaneous;
+mod recordings;
 mod sources;
 mod statistics;
 
 pub use customers::{
-    CreateCustomerRequest, Customers, ListCustomersRequest, UpdateCustomerRequest,
+    CreateCustomerRequest, Customers, GetCustomerRequest, ListCustomersRequest,
+    UpdateCustomerRequest,
 };
 pub use miscellaneous::{Miscellaneous, PingRequest};
-pub use sources::{ListSourcesRequest, Sources};
+pub use recordings::{ListRecordingsRequest, Recordings};
+pub use sources::{CreateSourceRequest, ListSourceStatusesRequest, ListSourcesRequest, Sources};
 pub use statistics::{ListCdrsRequest, Statistics, MAX_PAGE_SIZE};

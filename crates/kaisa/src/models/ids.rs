@@ -10,4 +10,7 @@ vendor_core::id_newtype! {
 
     /// A call detail record id.
     pub struct CdrId: From<u64>;
+
+    /// A call recording id.
+    pub struct RecordingId: From<u64>;
 }

@@ -5,6 +5,7 @@ mod customers;
 mod datetime;
 mod ids;
 mod misc;
+mod recordings;
 mod sources;
 
 pub use cdrs::Cdr;
@@ -14,7 +15,9 @@ pub use customers::{
 };
 pub(crate) use customers::{CustomersEnvelope, OneCustomer};
 pub use datetime::KaisaDateTime;
-pub use ids::{CdrId, CustomerId, SourceId};
+pub use ids::{CdrId, CustomerId, RecordingId, SourceId};
 pub use misc::Ping;
-pub(crate) use sources::SourcesEnvelope;
-pub use sources::{Source, SourceStatus};
+pub use recordings::Recording;
+pub(crate) use recordings::RecordingsEnvelope;
+pub use sources::{NewSource, Source, SourceServiceStatus, SourceStatus};
+pub(crate) use sources::{OneSource, SourcesEnvelope, StatusesEnvelope};

@@ -132,6 +132,173 @@ pub(crate) struct SourcesEnvelope {
     pub(crate) sources: Vec<Source>,
 }
 
+/// `{"sources":[<one>]}`: the answer of a create.
+pub(crate) struct OneSource(pub(crate) Source);
+
+impl<'de> Deserialize<'de> for OneSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        SourcesEnvelope::deserialize(d)?
+            .sources
+            .into_iter()
+            .next()
+            .map(OneSource)
+            .ok_or_else(|| serde::de::Error::custom("`sources` holds no source"))
+    }
+}
+
+/// The typed parameters of [`NewSource`]; [`NewSource::param`] may not repeat them.
+const TYPED_SOURCE_PARAMS: [&str; 4] = ["customer_id", "name", "media", "phonenr"];
+
+/// A source to create: `customer_id` and `name` as Kaisa's getting-started example
+/// sends them, with the optional `media` and `phonenr`. Kaisa's sources page lists
+/// further parameters (an activation date, `reserve_number`, ...) whose exact names
+/// this crate cannot confirm: pass them with [`param`](Self::param).
+///
+/// ```
+/// use kaisa::NewSource;
+///
+/// let source = NewSource::new("407390", "AdWords")
+///     .media("Google.com")
+///     .phonenr("0890510")
+///     .param("destnr", "+4612345678");
+/// assert_eq!(source.name, "AdWords");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewSource {
+    /// The customer the number is for.
+    pub customer_id: CustomerId,
+    /// The source's name.
+    pub name: String,
+    /// The medium the number is published in (`Google.com`, `Print`, ...).
+    pub media: Option<String>,
+    /// The number the source is for, as Kaisa's example sends it (`0890510`).
+    pub phonenr: Option<String>,
+    /// Further parameters, sent as given, in this order.
+    pub params: Vec<(String, String)>,
+}
+
+impl NewSource {
+    /// A source with its two required fields.
+    pub fn new(customer_id: impl Into<CustomerId>, name: impl Into<String>) -> Self {
+        Self {
+            customer_id: customer_id.into(),
+            name: name.into(),
+            media: None,
+            phonenr: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// The medium (`media=`).
+    #[must_use]
+    pub fn media(mut self, media: impl Into<String>) -> Self {
+        self.media = Some(media.into());
+        self
+    }
+
+    /// The number (`phonenr=`).
+    #[must_use]
+    pub fn phonenr(mut self, phonenr: impl Into<String>) -> Self {
+        self.phonenr = Some(phonenr.into());
+        self
+    }
+
+    /// Any other parameter Kaisa documents for `POST sources`, sent as
+    /// `key=value` (checked when sent: not empty, not one of the typed ones).
+    #[must_use]
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        if self.customer_id.as_str().trim().is_empty() {
+            return Err(crate::Error::invalid("customer_id", "must not be empty"));
+        }
+        if self.name.trim().is_empty() {
+            return Err(crate::Error::invalid("name", "must not be empty"));
+        }
+        for (key, _) in &self.params {
+            if key.trim().is_empty() {
+                return Err(crate::Error::invalid("param", "a parameter name is empty"));
+            }
+            if TYPED_SOURCE_PARAMS.contains(&key.as_str()) {
+                return Err(crate::Error::invalid(
+                    "param",
+                    format!("`{key}` has its own setter on NewSource"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serializes to the url-encoded parameters Kaisa expects.
+impl Serialize for NewSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("customer_id", self.customer_id.as_str())?;
+        map.serialize_entry("name", &self.name)?;
+        if let Some(media) = &self.media {
+            map.serialize_entry("media", media)?;
+        }
+        if let Some(phonenr) = &self.phonenr {
+            map.serialize_entry("phonenr", phonenr)?;
+        }
+        for (key, value) in &self.params {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// A source's service status, as `sources/statuses` returns it: only sources with a
+/// problem are listed.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct SourceServiceStatus {
+    /// The source.
+    pub source_id: SourceId,
+    /// The service status, usually `OOS` (out of service).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub service: Option<String>,
+    /// Fields this crate does not model, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The statuses, from `{"statuses":[...]}` (the key is ours: Kaisa's page shows
+/// none), any other single-list envelope, or a bare array; `[]`, `{}` and `null` are
+/// no statuses.
+pub(crate) struct StatusesEnvelope(pub(crate) Vec<SourceServiceStatus>);
+
+impl<'de> Deserialize<'de> for StatusesEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list = match Value::deserialize(d)? {
+            Value::Array(items) => Value::Array(items),
+            Value::Object(mut map) => match map.remove("statuses") {
+                Some(list) => list,
+                None => map
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .find(Value::is_array)
+                    .unwrap_or(Value::Array(Vec::new())),
+            },
+            Value::Null => Value::Array(Vec::new()),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "expected a list of source statuses, found {other}"
+                )))
+            }
+        };
+        serde_json::from_value(list)
+            .map(StatusesEnvelope)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -276,3 +276,50 @@ async fn an_answer_without_the_customer_is_a_decode_error() {
     };
     assert!(decode.message().contains("no customer"), "{decode}");
 }
+
+#[tokio::test]
+async fn get_reads_one_customer_by_id() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api_path("customers/407382")))
+        .and(api_headers(&token))
+        .and(exact_query(&[]))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"customers": [{
+                "customer_id": "407382", "name": "DailyLoans", "custnr": "1412", "corporateid": "",
+                "email": "", "uuid": "0097bfcb-9c9c-45ae-b811-2dcc3e799100", "dncs_class_name": "",
+                "receive_monthly_report": "0", "freespee_caller_id": "0", "custom_3": "north"
+            }]})),
+        )
+        .expect(1)
+        .named("one customer")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api_path("customers/999")))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            serde_json::json!({"error": {"code": 404, "message": "Customer 999 not found"}}),
+        ))
+        .expect(1)
+        .named("unknown customer")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let customer = client.customers().get(407_382).await.unwrap();
+    assert_eq!(customer.customer_id.as_str(), "407382");
+    assert_eq!(customer.name.as_deref(), Some("DailyLoans"));
+    assert_eq!(customer.email, None, "an empty string reads as absent");
+    assert_eq!(customer.receive_monthly_report, Some(0));
+    assert_eq!(customer.custom(3), Some("north"));
+    let missing = client.customers().get("999").await.unwrap_err();
+    assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+    for bad in ["", "..", "%2e%2e"] {
+        let err = client.customers().get(bad).await.unwrap_err();
+        assert!(
+            matches!(&err, kaisa::Error::InvalidArgument(e) if e.name() == "customer_id"),
+            "{bad}: {err}"
+        );
+    }
+}

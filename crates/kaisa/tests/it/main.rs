@@ -7,6 +7,7 @@
 mod client;
 mod customers;
 mod paths;
+mod recordings;
 mod shape;
 mod sources;
 mod statistics;

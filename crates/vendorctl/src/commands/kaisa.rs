@@ -1,7 +1,7 @@
 //! `vendorctl kaisa ...`: the Kaisa API.
 
 use clap::Subcommand;
-use kaisa::{Cdr, Client, Customer, KaisaDateTime, Source};
+use kaisa::{Cdr, Client, Customer, KaisaDateTime, Recording, Source, SourceServiceStatus};
 
 use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
@@ -22,7 +22,12 @@ pub enum KaisaCommand {
         #[arg(long)]
         custnr: Option<String>,
     },
-    /// List tracking numbers (sources).
+    /// One customer by id (customers/{id}).
+    Customer {
+        /// The customer id.
+        customer_id: String,
+    },
+    /// List tracking numbers (sources), one page or --all.
     Sources {
         /// Only this customer id.
         #[arg(long)]
@@ -30,6 +35,36 @@ pub enum KaisaCommand {
         /// Only this status (active, upcoming, reserved, quarantined, archived, extended).
         #[arg(long)]
         status: Option<String>,
+        /// Page to fetch (from 0).
+        #[arg(long)]
+        page: Option<u32>,
+        /// Sources per page (1 to 1000).
+        #[arg(long)]
+        page_size: Option<u32>,
+        /// Fetch every page (progress on stderr when it is a terminal).
+        #[arg(long)]
+        all: bool,
+        /// With --all: stop after this many sources.
+        #[arg(long, requires = "all", value_name = "N")]
+        max_items: Option<usize>,
+    },
+    /// Sources with a service problem (sources/statuses); empty when none has one.
+    SourceStatuses {
+        /// Only this customer id.
+        #[arg(long)]
+        customer_id: Option<String>,
+        /// Only this source id.
+        #[arg(long)]
+        source_id: Option<String>,
+    },
+    /// Call recordings of a customer, or one recording with its sound (base64).
+    Recordings {
+        /// The customer whose recordings to list.
+        #[arg(long, required_unless_present = "recording_id")]
+        customer_id: Option<String>,
+        /// One recording, with its sound.
+        #[arg(long)]
+        recording_id: Option<String>,
     },
     /// Outgoing call records (statistics/cdrs/out).
     Cdrs {
@@ -80,7 +115,16 @@ pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> 
 /// Runs a Kaisa command.
 pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), Failure> {
     let client = client(global)?;
-    let fail = |e: kaisa::Error| Failure::from_sdk(Vendor::Kaisa, &e);
+    let fail = |e: kaisa::Error| {
+        let mut failure = Failure::from_sdk(Vendor::Kaisa, &e);
+        // Kaisa also refuses calls from an address it was not told about.
+        if let Some(hint) = kaisa::access_hint(&e) {
+            failure.message.push_str(" (");
+            failure.message.push_str(hint);
+            failure.message.push(')');
+        }
+        failure
+    };
     match cmd {
         KaisaCommand::Ping => {
             let ping = client.ping().await.map_err(fail)?;
@@ -104,9 +148,19 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             let list = q.await.map_err(fail)?;
             out.emit_list(&list, None, || vec![customers_table(&list)]);
         }
+        KaisaCommand::Customer { customer_id } => {
+            let customer = client.customers().get(customer_id).await.map_err(fail)?;
+            out.emit(&customer, || {
+                vec![customers_table(std::slice::from_ref(&customer))]
+            });
+        }
         KaisaCommand::Sources {
             customer_id,
             status,
+            page,
+            page_size,
+            all,
+            max_items,
         } => {
             let mut q = client.sources().list();
             if let Some(id) = customer_id {
@@ -115,8 +169,69 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             if let Some(s) = status {
                 q = q.status(s.as_str());
             }
+            if let Some(p) = page {
+                q = q.page(p);
+            }
+            if let Some(s) = page_size {
+                q = q.page_size(s);
+            }
+            let (list, info): (Vec<Source>, Option<PageInfo>) = if all {
+                let (list, info) = super::collect_all(q.pages(), max_items, out, "Kaisa sources")
+                    .await
+                    .map_err(fail)?;
+                (list, Some(info))
+            } else {
+                let list: Vec<Source> = q.await.map_err(fail)?;
+                let info = (page.is_some() || page_size.is_some()).then(|| PageInfo {
+                    page: Some(u64::from(page.unwrap_or(0))),
+                    page_size: page_size.map(u64::from),
+                    ..PageInfo::default()
+                });
+                (list, info)
+            };
+            let items = with_rfc3339(
+                &list,
+                &["timestamp", "expire", "created", "modified"],
+                |text| {
+                    KaisaDateTime::parse(text)
+                        .ok()
+                        .map(|t| t.as_offset_date_time())
+                },
+            );
+            out.emit_list(&items, info.as_ref(), || vec![sources_table(&list)]);
+        }
+        KaisaCommand::SourceStatuses {
+            customer_id,
+            source_id,
+        } => {
+            let mut q = client.sources().statuses();
+            if let Some(id) = customer_id {
+                q = q.customer_id(id);
+            }
+            if let Some(id) = source_id {
+                q = q.source_id(id);
+            }
             let list = q.await.map_err(fail)?;
-            out.emit_list(&list, None, || vec![sources_table(&list)]);
+            out.emit_list(&list, None, || vec![statuses_table(&list)]);
+        }
+        KaisaCommand::Recordings {
+            customer_id,
+            recording_id,
+        } => {
+            let mut q = client.recordings().list();
+            if let Some(id) = customer_id {
+                q = q.customer_id(id);
+            }
+            if let Some(id) = recording_id {
+                q = q.recording_id(id);
+            }
+            let list = q.await.map_err(fail)?;
+            let items = with_rfc3339(&list, &["timestamp"], |text| {
+                KaisaDateTime::parse(text)
+                    .ok()
+                    .map(|t| t.as_offset_date_time())
+            });
+            out.emit_list(&items, None, || vec![recordings_table(&list)]);
         }
         KaisaCommand::Cdrs {
             from,
@@ -228,6 +343,58 @@ pub fn cdrs_table(list: &[Cdr], info: &PageInfo) -> Table {
                 Some(false) => "no".to_owned(),
                 None => String::new(),
             },
+        ]);
+    }
+    t
+}
+
+/// Source service problems as a table.
+pub fn statuses_table(list: &[SourceServiceStatus]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa source statuses ({})", list.len()),
+        &["source id", "service"],
+    );
+    for s in list {
+        t.row([
+            s.source_id.to_string(),
+            s.service.clone().unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// Recordings as a table (the sound's size, not the sound).
+pub fn recordings_table(list: &[Recording]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa recordings ({})", list.len()),
+        &[
+            "recording id",
+            "cdr id",
+            "when",
+            "expired",
+            "sound (base64 chars)",
+        ],
+    );
+    for r in list {
+        t.row([
+            r.recording_id.to_string(),
+            r.cdr_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            r.timestamp
+                .as_ref()
+                .map(|t| rfc3339(t.as_offset_date_time()))
+                .unwrap_or_default(),
+            match r.expired {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+            r.sounddata
+                .as_ref()
+                .map(|s| s.len().to_string())
+                .unwrap_or_default(),
         ]);
     }
     t
