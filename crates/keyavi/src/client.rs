@@ -24,6 +24,9 @@ const CREDENTIALS_HINT: &str = "set .app(client_id, client_secret, caller_id) or
 /// The delegated scope of user mode, after the application id.
 pub(crate) const USER_SCOPE: &str = "access_as_user";
 
+/// What `read_env` says when neither `KEYAVI_API_APP_ID` nor `KEYAVI_SCOPE` is set.
+const APP_ID_HINT: &str = "is not set, nor KEYAVI_SCOPE: Keyavi's scope is `<id>/.default` (user mode: `<id>/access_as_user`) where <id> is the client ID of the identity provider configured in Keyavi's API authentication app service, which is not your KEYAVI_CLIENT_ID: ask Keyavi's administrator for it";
+
 /// How the client signs in to Azure AD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -205,8 +208,14 @@ impl ClientBuilder {
     /// requires only those the builder does not already have:
     ///
     /// - `KEYAVI_BASE_URL`, `KEYAVI_TENANT_ID`, `KEYAVI_CLIENT_ID`,
-    ///   `KEYAVI_SUBSCRIPTION_KEY`: required unless already set; optional
-    ///   `KEYAVI_SCOPE`, `KEYAVI_TOKEN_URL`, `KEYAVI_AUTHORITY_HOST` (else
+    ///   `KEYAVI_SUBSCRIPTION_KEY`: required unless already set;
+    /// - `KEYAVI_API_APP_ID` (the client ID of the identity provider configured in
+    ///   Keyavi's API authentication app service, which the scope is built from) or
+    ///   the whole `KEYAVI_SCOPE`: one of them, unless the builder has an
+    ///   [`app_id`](Self::app_id) or a [`scope`](Self::scope) already (or a
+    ///   [`token_provider`](Self::token_provider)); the caller's client id is not
+    ///   guessed for it;
+    /// - optional `KEYAVI_TOKEN_URL`, `KEYAVI_AUTHORITY_HOST` (else
     ///   `AZURE_AUTHORITY_HOST`: a sovereign cloud by name or URL),
     ///   `KEYAVI_ALLOW_INSECURE_LOOPBACK` (`1`:
     ///   plain `http://` to a loopback host, as the local sandbox serves);
@@ -322,8 +331,14 @@ impl ClientBuilder {
                 None => return Err(ConfigError::new("KEYAVI_CALLER_ID", "is not set").into()),
             }
         }
+        if let Some(app_id) = env::optional("KEYAVI_API_APP_ID")? {
+            self.app_id = Some(app_id);
+        }
         if let Some(scope) = env::optional("KEYAVI_SCOPE")? {
             self.scope = Some(scope);
+        }
+        if self.scope.is_none() && self.app_id.is_none() && !provider {
+            return Err(ConfigError::new("KEYAVI_API_APP_ID", APP_ID_HINT).into());
         }
         self.common.read_env(
             "KEYAVI_BASE_URL",
@@ -346,13 +361,20 @@ impl ClientBuilder {
     }
 
     /// The application id the scope is built from (`<app id>/access_as_user` or
-    /// `<app id>/.default`); defaults to the client id.
+    /// `<app id>/.default`): per Keyavi's authentication page, "the client ID of the
+    /// identity provider configured in your Keyavi API authentication app service",
+    /// which Keyavi's administrator gives (`KEYAVI_API_APP_ID`). Without it or a
+    /// [`scope`](Self::scope), `build` falls back to the caller's client id and says
+    /// so in [`Client::warnings`]; [`read_env`](Self::read_env) refuses to guess.
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = Some(app_id.into());
         self
     }
 
     /// The exact scope to request, replacing the one built from the application id.
+    /// Keyavi's user mode needs one ending in `/access_as_user`, application mode one
+    /// ending in `/.default`; another is sent as given, with a note in
+    /// [`Client::warnings`].
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
@@ -382,7 +404,7 @@ impl ClientBuilder {
                 Some(Mode::App { caller_id }) => (AuthMode::App, caller_id),
                 None => (AuthMode::App, None),
             };
-            return self.finish(None, mode, caller_id);
+            return self.finish(None, mode, caller_id, Vec::new());
         }
         let Some(mode) = self.mode.take() else {
             return Err(ConfigError::new("credentials", CREDENTIALS_HINT).into());
@@ -415,22 +437,40 @@ impl ClientBuilder {
             Mode::User { .. } => (AuthMode::User, USER_SCOPE),
             Mode::App { .. } => (AuthMode::App, ".default"),
         };
+        let mut warnings = Vec::new();
         let scope = match self.scope.take() {
             Some(scope) => scope,
             None => {
-                let app_id = self
-                    .app_id
-                    .as_deref()
-                    .or(client_id.as_deref())
-                    .ok_or_else(|| {
-                        ConfigError::new(
+                let app_id = match (self.app_id.as_deref(), client_id.as_deref()) {
+                    (Some(app_id), _) => app_id,
+                    (None, Some(client_id)) => {
+                        warnings.push(format!(
+                            "the scope `{}/{suffix}` was built from the client id: Keyavi builds it from the client ID of the identity provider configured in its API authentication app service; set it with .app_id(..) (KEYAVI_API_APP_ID) or the scope with .scope(..) (KEYAVI_SCOPE)",
+                            client_id.trim_end_matches('/')
+                        ));
+                        client_id
+                    }
+                    (None, None) => {
+                        return Err(ConfigError::new(
                             "scope",
-                            "the managed identity asks for `<app id>/.default`: set Keyavi's application id with .app_id(..) or the scope with .scope(..) (KEYAVI_CLIENT_ID or KEYAVI_SCOPE)",
+                            "the managed identity asks for `<app id>/.default`: set Keyavi's application id with .app_id(..) or the scope with .scope(..) (KEYAVI_API_APP_ID or KEYAVI_SCOPE)",
                         )
-                    })?;
+                        .into())
+                    }
+                };
                 format!("{}/{suffix}", app_id.trim_end_matches('/'))
             }
         };
+        let expected = format!("/{suffix}");
+        if !scope.trim_end().ends_with(&expected) {
+            let mode = match auth_mode {
+                AuthMode::User => "user mode (the password grant)",
+                AuthMode::App => "application mode (client credentials)",
+            };
+            warnings.push(format!(
+                "the scope `{scope}` does not end in `{expected}`, which Keyavi's {mode} requires: check KEYAVI_SCOPE"
+            ));
+        }
         let endpoint = TokenEndpoint::azure_ad_v2(tenant, [scope]);
         let client_id = client_id.unwrap_or_default();
         let (provider, caller_id) = match mode {
@@ -474,7 +514,7 @@ impl ClientBuilder {
                 )
             }
         };
-        self.finish(Some(provider), auth_mode, caller_id)
+        self.finish(Some(provider), auth_mode, caller_id, warnings)
     }
 
     fn finish(
@@ -482,6 +522,7 @@ impl ClientBuilder {
         provider: Option<Arc<OAuthProvider>>,
         mode: AuthMode,
         caller_id: Option<CallerId>,
+        warnings: Vec<String>,
     ) -> Result<Client> {
         let headers: Vec<(&str, &str)> = caller_id
             .as_ref()
@@ -495,6 +536,7 @@ impl ClientBuilder {
             core,
             mode,
             caller_id,
+            warnings: warnings.into(),
         })
     }
 }
@@ -526,6 +568,7 @@ pub struct Client {
     core: VendorClient,
     mode: AuthMode,
     caller_id: Option<CallerId>,
+    warnings: Arc<[String]>,
 }
 
 impl Client {
@@ -547,6 +590,14 @@ impl Client {
     /// User or application mode.
     pub fn auth_mode(&self) -> AuthMode {
         self.mode
+    }
+
+    /// Settings that were accepted but are likely wrong, each a sentence naming what
+    /// to check, for the application to log: a scope built from the caller's client
+    /// id (no [`ClientBuilder::app_id`]), or a scope not ending in `/access_as_user`
+    /// in user mode (`/.default` in application mode). Empty when all is well.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The `x-api-caller-id` sent on every call (application mode only).

@@ -176,3 +176,77 @@ async fn bad_log_parameters_are_usage_errors() {
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("sort"), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scope_comes_from_keyavis_api_app_id_and_a_wrong_one_is_warned_about() {
+    let s = sandbox().await;
+    let app_id = s.keyavi().app_id;
+    // Neither KEYAVI_API_APP_ID nor KEYAVI_SCOPE: a usage error naming both, no guess.
+    let out = run(&s, &["keyavi", "logs"], &[], &["KEYAVI_SCOPE"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("KEYAVI_API_APP_ID") && err.contains("KEYAVI_SCOPE"),
+        "{err}"
+    );
+    // KEYAVI_API_APP_ID alone builds `<id>/.default`, which the sandbox accepts.
+    let doc = json(
+        &run(
+            &s,
+            &["-o", "json", "keyavi", "logs"],
+            &[("KEYAVI_API_APP_ID", &app_id)],
+            &["KEYAVI_SCOPE"],
+        )
+        .await,
+    );
+    assert!(doc["count"].as_u64().unwrap() > 0, "{doc}");
+    // User mode given the application scope: it runs, and with --verbose says what to
+    // check (without it, only a refusal's error line would).
+    let keyavi = s.keyavi();
+    let out = run(
+        &s,
+        &["--verbose", "-o", "json", "keyavi", "logs"],
+        &[
+            ("KEYAVI_USERNAME", &keyavi.username),
+            ("KEYAVI_PASSWORD", &keyavi.password),
+            ("KEYAVI_SCOPE", &format!("{app_id}/.default")),
+        ],
+        &["KEYAVI_CALLER_ID"],
+    )
+    .await;
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: Keyavi:") && err.contains("/access_as_user"),
+        "{err}"
+    );
+    // A refusal names it on the error's one line.
+    let out = run(
+        &s,
+        &["keyavi", "logs"],
+        &[
+            ("KEYAVI_USERNAME", &keyavi.username),
+            ("KEYAVI_PASSWORD", "not-the-password"),
+            ("KEYAVI_SCOPE", &format!("{app_id}/.default")),
+        ],
+        &["KEYAVI_CALLER_ID"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("(note: the scope"), "{err}");
+    // ... and none with the user scope built from KEYAVI_API_APP_ID.
+    let out = run(
+        &s,
+        &["--verbose", "-o", "json", "keyavi", "logs"],
+        &[
+            ("KEYAVI_USERNAME", &keyavi.username),
+            ("KEYAVI_PASSWORD", &keyavi.password),
+            ("KEYAVI_API_APP_ID", &app_id),
+        ],
+        &["KEYAVI_CALLER_ID", "KEYAVI_SCOPE"],
+    )
+    .await;
+    json(&out);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}

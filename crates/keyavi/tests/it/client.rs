@@ -158,6 +158,10 @@ async fn scope_defaults_to_the_client_id_and_can_be_replaced() {
         .allow_insecure_loopback(true)
         .build()
         .unwrap();
+    // Built in code without an application id: the client id stands in, said so.
+    assert_eq!(client.warnings().len(), 1, "{:?}", client.warnings());
+    assert!(client.warnings()[0].contains(&default_scope));
+    assert!(client.warnings()[0].contains("KEYAVI_API_APP_ID"));
     client.token().await.unwrap();
 
     let other = MockServer::start().await;
@@ -410,7 +414,8 @@ fn debug_output_holds_no_secret() {
     }
 }
 
-const ENV_VARS: [&str; 11] = [
+const ENV_VARS: [&str; 12] = [
+    "KEYAVI_API_APP_ID",
     "KEYAVI_BASE_URL",
     "KEYAVI_TENANT_ID",
     "KEYAVI_CLIENT_ID",
@@ -500,7 +505,26 @@ async fn configuration_from_the_environment() {
     std::env::set_var("KEYAVI_CALLER_ID", "not-an-email");
     assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_CALLER_ID");
     std::env::set_var("KEYAVI_CALLER_ID", CALLER);
-    std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
+    // The scope is built from Keyavi's API application id, never guessed from the
+    // caller's client id: one of KEYAVI_API_APP_ID and KEYAVI_SCOPE is required.
+    assert_eq!(config_field(ClientBuilder::from_env()), "KEYAVI_API_APP_ID");
+    match ClientBuilder::from_env() {
+        Err(keyavi::Error::Config(e)) => {
+            let text = e.to_string();
+            assert!(text.contains("KEYAVI_SCOPE"), "{text}");
+            assert!(text.contains("API authentication app service"), "{text}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    // An application id set in code is enough.
+    Client::builder()
+        .app_id(APP_ID)
+        .read_env()
+        .unwrap()
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    std::env::set_var("KEYAVI_API_APP_ID", APP_ID);
 
     // Plain http to loopback still needs the opt-in, which the caller adds.
     let field = config_field(Client::from_env());
@@ -523,6 +547,8 @@ async fn configuration_from_the_environment() {
     std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1");
     let client = Client::from_env().unwrap();
     assert_eq!(client.auth_mode(), AuthMode::App);
+    assert!(client.warnings().is_empty(), "{:?}", client.warnings());
+    // The token mock expects `<APP_ID>/.default`, built from KEYAVI_API_APP_ID.
     client.logs().payload().send().await.unwrap();
 
     // User mode: chosen by KEYAVI_USERNAME; the password is then required.
@@ -537,6 +563,17 @@ async fn configuration_from_the_environment() {
         .build()
         .unwrap();
     assert_eq!(client.auth_mode(), AuthMode::User);
+    assert!(client.warnings().is_empty(), "{:?}", client.warnings());
+    // A scope of application mode given to user mode is sent, with a warning.
+    std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
+    let client = ClientBuilder::from_env()
+        .unwrap()
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    assert_eq!(client.warnings().len(), 1, "{:?}", client.warnings());
+    assert!(client.warnings()[0].contains("/access_as_user"));
+    assert!(client.warnings()[0].contains("KEYAVI_SCOPE"));
 
     remove_env_vars(&ENV_VARS);
     crate::credentials::environment_cases().await;
@@ -563,4 +600,53 @@ async fn the_raw_pipeline_adds_the_same_bearer_key_and_caller_id() {
         .await
         .unwrap();
     assert_eq!(answer["items"], json!([1, 2]));
+}
+
+#[test]
+fn scopes_keyavi_would_refuse_are_warned_about() {
+    let server_uri = "http://127.0.0.1:9";
+    let with = |b: ClientBuilder| {
+        b.tenant(TENANT)
+            .authority(server_uri)
+            .base_url(format!("{server_uri}{API}/"))
+            .subscription_key(SUBSCRIPTION_KEY)
+            .allow_insecure_loopback(true)
+            .build()
+            .unwrap()
+    };
+    let caller = || CallerId::parse(CALLER).unwrap();
+    // Built from Keyavi's application id, in either mode: nothing to say.
+    let app = with(
+        Client::builder()
+            .app(CLIENT_ID, CLIENT_SECRET, caller())
+            .app_id(APP_ID),
+    );
+    assert!(app.warnings().is_empty(), "{:?}", app.warnings());
+    let user = with(
+        Client::builder()
+            .user(CLIENT_ID, USERNAME, PASSWORD)
+            .app_id(APP_ID),
+    );
+    assert!(user.warnings().is_empty(), "{:?}", user.warnings());
+    // User mode with a scope that does not end in /access_as_user.
+    let user = with(
+        Client::builder()
+            .user(CLIENT_ID, USERNAME, PASSWORD)
+            .scope(format!("{APP_ID}/.default")),
+    );
+    assert_eq!(user.warnings().len(), 1, "{:?}", user.warnings());
+    assert!(user.warnings()[0].contains("user mode"));
+    assert!(user.warnings()[0].contains("/access_as_user"));
+    // Application mode with a scope that does not end in /.default.
+    let app = with(
+        Client::builder()
+            .app(CLIENT_ID, CLIENT_SECRET, caller())
+            .scope(format!("{APP_ID}/access_as_user")),
+    );
+    assert_eq!(app.warnings().len(), 1, "{:?}", app.warnings());
+    assert!(app.warnings()[0].contains("/.default"));
+    // A warning holds no secret.
+    for w in app.warnings().iter().chain(user.warnings()) {
+        assert!(!w.contains(CLIENT_SECRET) && !w.contains(PASSWORD), "{w}");
+    }
 }

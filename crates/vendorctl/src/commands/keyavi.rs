@@ -165,6 +165,15 @@ pub fn client_for(global: &Global, purpose: Purpose) -> Result<Client, Failure> 
                 b.build()
             }
         })
+        .inspect(|client| {
+            // Accepted, but likely wrong: with --verbose said up front on stderr;
+            // otherwise added to the error line if the token or the API refuses.
+            if global.verbose {
+                for warning in client.warnings() {
+                    eprintln!("warning: Keyavi: {}", crate::output::terminal_safe(warning));
+                }
+            }
+        })
         .map_err(|e| Failure::from_sdk(Vendor::Keyavi, &e))
 }
 
@@ -200,7 +209,15 @@ fn token_only(builder: ClientBuilder) -> keyavi::Result<ClientBuilder> {
 /// Runs a Keyavi command.
 pub async fn run(cmd: KeyaviCommand, global: &Global, out: Output) -> Result<(), Failure> {
     let client = client(global)?;
-    let fail = |e: keyavi::Error| Failure::from_sdk(Vendor::Keyavi, &e);
+    let fail = |e: keyavi::Error| {
+        let mut failure = Failure::from_sdk(Vendor::Keyavi, &e);
+        if matches!(e, keyavi::Error::Token(_) | keyavi::Error::Auth(_)) {
+            for warning in client.warnings() {
+                failure.message.push_str(&format!(" (note: {warning})"));
+            }
+        }
+        failure
+    };
     match cmd {
         KeyaviCommand::Protect {
             file,
