@@ -150,7 +150,7 @@ pub fn kaisa_client(sandbox: &Sandbox) -> kaisa::Result<kaisa::Client> {
 }
 
 /// The OKQ8 API's application id URI (`api://apim-sandbox-api`): the sandbox's
-/// `.default` scope without its suffix, for [`okq8::ClientBuilder::scope_for`].
+/// `.default` scope without its suffix, for [`okq8::ClientBuilder::api`].
 pub fn okq8_app_id_uri(sandbox: &Sandbox) -> String {
     let scope = sandbox.okq8().scope;
     match scope.strip_suffix("/.default") {

@@ -8,7 +8,7 @@ use oauth_core::{AccessToken, BodyFormat, ConfigError, OAuthProvider, TokenEndpo
 use vendor_core::kit::{env, non_empty_or, AppAuth, CommonOptions, CredentialVars, VendorClient};
 use vendor_core::ApiClient;
 
-use crate::level::AccessLevel;
+use crate::level::{default_scope, AccessLevel};
 use crate::Result;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -29,7 +29,7 @@ pub enum AuthMode {
 /// Builds a [`Client`]; start with [`Client::builder`], then choose how the client
 /// authenticates, per OKQ8 API product:
 /// [`client_credentials`](Self::client_credentials) for products that require OAuth
-/// (then also a scope: [`scope`](Self::scope) or [`scope_for`](Self::scope_for)), or
+/// (then also the API: [`api`](Self::api), whose `.default` scope is requested), or
 /// [`subscription_key_only`](Self::subscription_key_only) for those that do not.
 ///
 /// Always required: the base URL ([`base_url`](Self::base_url); OKQ8 publishes no
@@ -39,11 +39,11 @@ pub enum AuthMode {
 /// [`ConfigError`] naming the first missing or conflicting setting.
 ///
 /// ```
-/// use okq8::{AccessLevel, Client};
+/// use okq8::Client;
 ///
 /// let oauth = Client::builder()
 ///     .client_credentials("client-id", "client-secret")
-///     .scope_for("api://apim-core-api", AccessLevel::Get)
+///     .api("api://apim-core-api")
 ///     .base_url("https://api.okq8.example/")
 ///     .subscription_key("apim-subscription-key")
 ///     .build()?;
@@ -212,8 +212,8 @@ impl ClientBuilder {
     }
 
     /// OAuth: the client id and secret of the application registered for the API
-    /// product (Azure AD v2 client credentials). Needs a scope too
-    /// ([`scope`](Self::scope) or [`scope_for`](Self::scope_for)). Last call wins: this
+    /// product (Azure AD v2 client credentials). Needs the API too
+    /// ([`api`](Self::api), or [`scope`](Self::scope)). Last call wins: this
     /// replaces an earlier [`subscription_key_only`](Self::subscription_key_only).
     pub fn client_credentials(
         mut self,
@@ -252,18 +252,22 @@ impl ClientBuilder {
         self
     }
 
-    /// The exact scope to request, such as `api://apim-xxxxx-api/.default` (OAuth
-    /// only).
+    /// The API to request tokens for, by its application id URI
+    /// (`api://apim-xxxxx-api`): requests `api://apim-xxxxx-api/.default`, the only
+    /// scope client credentials accept. The access levels the application was
+    /// granted (`get`, `post`, `put`, `delete`) arrive as app roles in that token:
+    /// see [`AccessLevel`] and [`Client::access_levels`] (OAuth only).
+    pub fn api(self, app_id_uri: impl AsRef<str>) -> Self {
+        let scope = default_scope(app_id_uri.as_ref());
+        self.scope(scope)
+    }
+
+    /// The exact scope to request: it must be `<resource>/.default`, since Azure AD
+    /// v2 client credentials refuse any other (AADSTS1002012); prefer
+    /// [`api`](Self::api). Checked by [`build`](Self::build) (OAuth only).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
-    }
-
-    /// The scope for an access level of an API: `.scope_for("api://apim-xxxxx-api",
-    /// AccessLevel::Get)` requests `api://apim-xxxxx-api/get`.
-    pub fn scope_for(self, app_id_uri: impl AsRef<str>, level: AccessLevel) -> Self {
-        let scope = level.scope_for(app_id_uri.as_ref());
-        self.scope(scope)
     }
 
     /// Checks the configuration and builds the client.
@@ -323,9 +327,23 @@ impl ClientBuilder {
             .ok_or_else(|| {
                 ConfigError::new(
                     "scope",
-                    "set the scope, such as api://apim-xxxxx-api/.default (see scope_for and AccessLevel)",
+                    "set the API, such as .api(\"api://apim-xxxxx-api\") (its scope api://apim-xxxxx-api/.default)",
                 )
             })?;
+        // Entra ID refuses any other scope for client credentials (AADSTS1002012):
+        // refused here, before a token request can fail on it.
+        if !scope.ends_with("/.default") {
+            let level = scope
+                .rsplit_once('/')
+                .and_then(|(_, last)| last.parse::<AccessLevel>().ok());
+            let problem = match level {
+                Some(level) => format!(
+                    "must end in /.default: client credentials cannot request the access level `{level}` as a scope; the levels granted arrive as app roles in the .default token (use .api(app_id_uri))"
+                ),
+                None => "must be <resource>/.default: client credentials accept no other scope (Entra ID AADSTS1002012)".to_owned(),
+            };
+            return Err(ConfigError::new("scope", problem).into());
+        }
         let tenant = non_empty_or(self.tenant.as_deref(), DEFAULT_TENANT, "tenant")?;
         Ok(self.common.app_provider(
             TokenEndpoint::azure_ad_v2(tenant, [scope]),
@@ -348,11 +366,11 @@ impl ClientBuilder {
 ///
 /// ```no_run
 /// # async fn demo() -> okq8::Result<()> {
-/// use okq8::{AccessLevel, Client};
+/// use okq8::Client;
 ///
 /// let client = Client::builder()
 ///     .client_credentials("client-id", "client-secret")
-///     .scope_for("api://apim-core-api", AccessLevel::Default)
+///     .api("api://apim-core-api")
 ///     .base_url("https://api.okq8.example/")
 ///     .subscription_key("apim-subscription-key")
 ///     .build()?;
@@ -403,6 +421,26 @@ impl Client {
     /// obtained.
     pub async fn token(&self) -> Result<AccessToken> {
         self.core.token().await
+    }
+
+    /// The access levels the application was granted: the app roles of its token
+    /// that name one (`get`, `post`, `put`, `delete`).
+    ///
+    /// # Errors
+    ///
+    /// As [`token`](Self::token); a token without readable claims (opaque) grants
+    /// none that can be seen, and gives an empty list.
+    pub async fn access_levels(&self) -> Result<Vec<AccessLevel>> {
+        let token = self.token().await?;
+        Ok(token
+            .claims()
+            .map(|c| {
+                AccessLevel::ALL
+                    .into_iter()
+                    .filter(|level| c.has_role(level.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// The underlying authorized pipeline, to send [`vendor_core::Request`]s

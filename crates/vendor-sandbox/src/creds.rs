@@ -48,6 +48,9 @@ pub(crate) const OKQ8_TENANT: &str = "a53d724c-15ea-4469-a987-82a5b30ec167";
 pub(crate) const OKQ8_RESOURCE: &str = "api://apim-sandbox-api";
 pub(crate) const OKQ8_CLIENT_ID: &str = "5c2b9a8d-3f1e-4d5f-9a6b-7c8d9e0f1a2b";
 pub(crate) const OKQ8_ROLES: &[&str] = &["get", "post", "put", "delete"];
+/// An OKQ8 application granted the `get` access level only.
+pub(crate) const OKQ8_READER_CLIENT_ID: &str = "6d3c0b9e-4a2f-4e6a-8b7c-8d9e0f1a2b3c";
+pub(crate) const OKQ8_READER_ROLES: &[&str] = &["get"];
 
 /// Unguessable random values: SipHash keyed by `RandomState`, whose keys the standard
 /// library draws from the operating system's random source, over a counter.
@@ -108,6 +111,7 @@ pub(crate) struct Secrets {
     pub keyavi_subscription_key: String,
     pub kaisa_client_secret: String,
     pub okq8_client_secret: String,
+    pub okq8_reader_client_secret: String,
     pub okq8_subscription_key: String,
     pub okq8_other_product_key: String,
     /// The `X-IDENTITY-HEADER` value of the managed identity endpoint.
@@ -141,6 +145,7 @@ impl Secrets {
             keyavi_subscription_key: e.subscription_key("6b657961"),
             kaisa_client_secret: e.secret("kaisa-sandbox-secret~"),
             okq8_client_secret: e.secret("okq8-sandbox-secret~"),
+            okq8_reader_client_secret: e.secret("okq8-reader-secret~"),
             okq8_subscription_key: e.subscription_key("6f6b7138"),
             okq8_other_product_key: e.subscription_key("6f6b7138"),
             identity_header: e.string(b"0123456789ABCDEF", 32),
@@ -155,6 +160,7 @@ impl Secrets {
             KEYAVI_CLIENT_ID => &self.keyavi_client_secret,
             KEYAVI_LOGS_ONLY_CLIENT_ID => &self.keyavi_logs_only_client_secret,
             OKQ8_CLIENT_ID => &self.okq8_client_secret,
+            OKQ8_READER_CLIENT_ID => &self.okq8_reader_client_secret,
             KAISA_CLIENT_ID => &self.kaisa_client_secret,
             _ => return None,
         };
@@ -217,6 +223,13 @@ pub(crate) const AZURE_CLIENTS: &[AzureClient] = &[
         vendor: Vendor::Okq8,
         resource: OKQ8_RESOURCE,
         roles: OKQ8_ROLES,
+    },
+    AzureClient {
+        tenant: OKQ8_TENANT,
+        client_id: OKQ8_READER_CLIENT_ID,
+        vendor: Vendor::Okq8,
+        resource: OKQ8_RESOURCE,
+        roles: OKQ8_READER_ROLES,
     },
 ];
 
@@ -425,9 +438,14 @@ pub struct Okq8Sandbox {
     pub client_id: String,
     /// Secret of [`client_id`](Self::client_id).
     pub client_secret: String,
-    /// `api://apim-sandbox-api/.default` (all access levels); `.../get`, `.../post`,
-    /// `.../put`, `.../delete` grant a single level.
+    /// `api://apim-sandbox-api/.default`, the only scope client credentials accept
+    /// (another is refused with AADSTS1002012, as Entra ID does); the access levels
+    /// granted (`get`, `post`, `put`, `delete`) arrive as app roles.
     pub scope: String,
+    /// A second application, granted the `get` access level only.
+    pub reader_client_id: String,
+    /// Secret of [`reader_client_id`](Self::reader_client_id).
+    pub reader_client_secret: String,
     /// Key subscribed to the Core, Payments and Public products.
     pub subscription_key: String,
     /// Key subscribed only to the Public product (Core and Payments answer 403).
@@ -443,6 +461,11 @@ impl fmt::Debug for Okq8Sandbox {
             .field("client_id", &self.client_id)
             .field("client_secret", &Redacted(&self.client_secret))
             .field("scope", &self.scope)
+            .field("reader_client_id", &self.reader_client_id)
+            .field(
+                "reader_client_secret",
+                &Redacted(&self.reader_client_secret),
+            )
             .field("subscription_key", &Redacted(&self.subscription_key))
             .field(
                 "other_product_subscription_key",
@@ -517,6 +540,8 @@ impl Okq8Sandbox {
             client_id: OKQ8_CLIENT_ID.to_owned(),
             client_secret: secrets.okq8_client_secret.clone(),
             scope: format!("{OKQ8_RESOURCE}/.default"),
+            reader_client_id: OKQ8_READER_CLIENT_ID.to_owned(),
+            reader_client_secret: secrets.okq8_reader_client_secret.clone(),
             subscription_key: secrets.okq8_subscription_key.clone(),
             other_product_subscription_key: secrets.okq8_other_product_key.clone(),
         }
@@ -537,6 +562,7 @@ mod tests {
         assert!(!text.contains(&s.keyavi_password));
         let text = format!("{:?}", Okq8Sandbox::new("http://h", &s));
         assert!(!text.contains(&s.okq8_other_product_key));
+        assert!(!text.contains(&s.okq8_reader_client_secret));
         let text = format!("{:?}", KaisaSandbox::new("http://h", &s));
         assert!(!text.contains(&s.kaisa_client_secret));
         assert!(!format!("{s:?}").contains(&s.kazi_client_secret));
@@ -556,6 +582,7 @@ mod tests {
                 s.keyavi_subscription_key.clone(),
                 s.kaisa_client_secret.clone(),
                 s.okq8_client_secret.clone(),
+                s.okq8_reader_client_secret.clone(),
                 s.okq8_subscription_key.clone(),
                 s.okq8_other_product_key.clone(),
             ]
@@ -565,7 +592,7 @@ mod tests {
             assert!(!b.contains(secret), "{secret} drawn twice");
             assert_eq!(a.iter().filter(|x| *x == secret).count(), 1);
         }
-        for key in [&a[2], &a[6], &a[9], &a[10]] {
+        for key in [&a[2], &a[6], &a[10], &a[11]] {
             assert_eq!(key.len(), 32);
             assert!(key.bytes().all(|c| c.is_ascii_hexdigit()), "{key}");
         }

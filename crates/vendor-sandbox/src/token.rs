@@ -589,7 +589,9 @@ fn v2_grant(
             (".default" | "access_as_user", true) if exposes_user_scope => {}
             (_, true) => return Err(errors.invalid_scope(item)),
             (".default", false) => roles.extend(owned(client.roles)),
-            ("access_as_user", false) => {
+            // Client credentials take `.default` only; the access levels an
+            // application was granted come as app roles in that token.
+            (_, false) => {
                 return Err(errors.bad_request(
                     "invalid_scope",
                     1_002_012,
@@ -598,8 +600,6 @@ fn v2_grant(
                     ),
                 ))
             }
-            (level, false) if client.roles.contains(&level) => roles.push(level.to_owned()),
-            (_, false) => return Err(errors.invalid_scope(item)),
         }
     }
     if !any {

@@ -73,8 +73,12 @@ async fn okq8_get_level_token_cannot_post_a_payment() {
     let sandbox = sandbox().await;
     let app_id_uri = workspace_tests::okq8_app_id_uri(&sandbox);
     assert_eq!(app_id_uri, "api://apim-sandbox-api");
+    // The application granted the `get` level only: its `.default` token carries
+    // that one role.
+    let reader = sandbox.okq8();
     let client = workspace_tests::okq8_builder(&sandbox)
-        .scope_for(&app_id_uri, AccessLevel::Get)
+        .client_credentials(reader.reader_client_id, reader.reader_client_secret)
+        .api(&app_id_uri)
         .build()
         .unwrap();
     let payment = json!({"amount": 100, "currency": "SEK"});
@@ -107,12 +111,22 @@ async fn okq8_get_level_token_cannot_post_a_payment() {
         );
         assert_eq!(status(&err), 403);
 
-        // Without it, a plain 403 whose message still names the level.
+        // Without it too: every call declares the level its method needs.
+        assert_eq!(
+            client.access_levels().await.unwrap(),
+            vec![AccessLevel::Get]
+        );
         let err = client
             .post::<Value>("payments/v1/payments", &payment)
             .await
             .unwrap_err();
-        assert_eq!(auth_kind(&err), &AuthErrorKind::Forbidden);
+        assert_eq!(
+            auth_kind(&err),
+            &AuthErrorKind::MissingRole {
+                required: "post".to_owned(),
+                granted: vec!["get".to_owned()],
+            }
+        );
         assert_eq!(status(&err), 403);
         assert!(
             err.auth()

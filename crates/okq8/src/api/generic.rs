@@ -1,5 +1,6 @@
 //! The typed generic calls on [`Client`].
 
+use crate::AccessLevel;
 use http::Method;
 use serde::Serialize;
 use serde_json::Value;
@@ -21,9 +22,16 @@ fn operation(method: &Method) -> &'static str {
 }
 
 impl Client {
+    /// The request, naming the access level (app role) its method needs, so that a
+    /// 403 says which role the application lacks.
     fn describe(&self, method: Method, path: impl Into<String>) -> Request {
         let op = operation(&method);
-        Request::new(method, path.into()).operation(op)
+        let level = AccessLevel::for_method(&method);
+        let request = Request::new(method, path.into()).operation(op);
+        match level {
+            Some(level) => request.require_role(level.as_str()),
+            None => request,
+        }
     }
 
     /// A call with any method, decoding the JSON answer into `T`; add a body with

@@ -46,11 +46,14 @@ async fn the_token_is_fetched_once_across_calls() {
     assert_eq!(client.token().await.unwrap().secret(), token);
 }
 
+/// Client credentials take `.default` only (Entra ID refuses the rest with
+/// AADSTS1002012): `.api(uri)` asks for it, an access level is never requested as a
+/// scope (refused before any request), and the levels granted are the token's roles.
 #[tokio::test]
-async fn an_access_level_scope_is_requested() {
+async fn the_api_default_scope_is_requested_and_levels_are_roles() {
     let server = MockServer::start().await;
-    let scope = format!("{APP_ID_URI}/get");
-    let token = mount_token_for(&server, &scope, &["get"], 1).await;
+    let scope = format!("{APP_ID_URI}/.default");
+    let token = mount_token_for(&server, &scope, &["get", "post"], 1).await;
     Mock::given(method("GET"))
         .and(path(format!("{API}/core/v1/stations")))
         .and(api_headers(&token))
@@ -61,10 +64,31 @@ async fn an_access_level_scope_is_requested() {
         .await;
 
     let client = oauth_builder(&server)
-        .scope_for(format!("{APP_ID_URI}/"), AccessLevel::Get)
+        .api(format!("{APP_ID_URI}/"))
         .build()
         .unwrap();
     client.get_json("core/v1/stations").await.unwrap();
+    assert_eq!(
+        client.access_levels().await.unwrap(),
+        vec![AccessLevel::Get, AccessLevel::Post]
+    );
+
+    for (scope, needle) in [
+        (format!("{APP_ID_URI}/get"), "access level `get`"),
+        (
+            "https://graph.microsoft.com/User.Read".to_owned(),
+            "/.default",
+        ),
+    ] {
+        let err = oauth_builder(&server).scope(scope).build().unwrap_err();
+        match err {
+            Error::Config(c) => {
+                assert_eq!(c.field(), "scope");
+                assert!(c.problem().contains(needle), "{c}");
+            }
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
 }
 
 #[tokio::test]
@@ -213,10 +237,10 @@ async fn a_token_without_the_access_level_names_it() {
         .await;
 
     let client = oauth_builder(&server).build().unwrap();
+    // No role declared: a POST needs the `post` level, named in the error.
     let err = client
         .request::<serde_json::Value>(okq8::Method::POST, "payments/v1/payments")
         .json(&json!({"amount": 1}))
-        .require_role(AccessLevel::Post.as_str())
         .await
         .unwrap_err();
     assert_eq!(

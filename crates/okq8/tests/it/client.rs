@@ -1,6 +1,6 @@
 //! Building the client: required settings, modes, from_env, secrets in Debug.
 
-use okq8::{AccessLevel, AuthMode, Client, ClientBuilder};
+use okq8::{AuthMode, Client, ClientBuilder};
 use serde_json::json;
 use test_support::assertions::{assert_no_secret, config_field, remove_env_vars};
 use test_support::matchers::form_body;
@@ -185,7 +185,7 @@ async fn from_env_reads_and_names_variables() {
 
     // Full OAuth configuration, pointed at the mock server.
     let server = MockServer::start().await;
-    let scope = AccessLevel::Get.scope_for(APP_ID_URI);
+    let scope = format!("{APP_ID_URI}/.default");
     let token = {
         // OKQ8_TOKEN_URL replaces the tenant's endpoint; a custom tenant is still read.
         let token = crate::app_token(&["get"]);

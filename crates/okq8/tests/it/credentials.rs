@@ -6,7 +6,7 @@ use std::time::Duration;
 use test_support::credentials::{certificate_path, forbid_token_requests};
 
 use oauth_core::{AccessToken, Certificate, StaticTokenProvider};
-use okq8::{AccessLevel, AuthMode, Client, ClientBuilder};
+use okq8::{AuthMode, Client, ClientBuilder};
 use serde_json::json;
 use test_support::assertions::{config_field, remove_env_vars};
 use test_support::matchers::assertion_form;
@@ -21,7 +21,7 @@ use crate::{
 /// A builder on the mock server with a scope and no credentials.
 fn bare(server: &MockServer) -> ClientBuilder {
     Client::builder()
-        .scope_for(APP_ID_URI, AccessLevel::Default)
+        .api(APP_ID_URI)
         .authority(server.uri())
         .base_url(format!("{}{API}/", server.uri()))
         .subscription_key(SUBSCRIPTION_KEY)
@@ -72,7 +72,7 @@ async fn a_certificate_signs_the_client_assertion() {
     let certificate = Certificate::from_pem_file(certificate_path()).unwrap();
     let client = bare(&server)
         .subscription_key_only()
-        .scope_for(APP_ID_URI, AccessLevel::Default)
+        .api(APP_ID_URI)
         .certificate(CLIENT_ID, certificate)
         .build()
         .unwrap();

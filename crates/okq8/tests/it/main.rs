@@ -10,7 +10,7 @@ mod credentials;
 mod paths;
 mod shape;
 
-use okq8::{AccessLevel, Client, ClientBuilder, DEFAULT_TENANT};
+use okq8::{Client, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};
 use test_support::matchers::ApiHeaders;
 use test_support::{jwt, token_endpoint};
@@ -83,7 +83,7 @@ pub(crate) fn default_scope() -> String {
 pub(crate) fn oauth_builder(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .client_credentials(CLIENT_ID, CLIENT_SECRET)
-        .scope_for(APP_ID_URI, AccessLevel::Default)
+        .api(APP_ID_URI)
         .authority(server.uri())
         .base_url(format!("{}{API}/", server.uri()))
         .subscription_key(SUBSCRIPTION_KEY)

@@ -124,7 +124,7 @@ async fn keys_of_other_products_and_invalid_keys() {
 async fn access_levels_gate_methods() {
     let sandbox = start().await;
     let o = sandbox.okq8();
-    let get_only = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
+    let get_only = okq8_reader_token(&sandbox).await;
     let payment = json!({ "amount": 499.5, "currency": "SEK", "stationId": "SE-1001" });
 
     let (status, body) = json(

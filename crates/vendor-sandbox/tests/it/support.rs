@@ -114,6 +114,18 @@ pub async fn okq8_token(sandbox: &Sandbox, scope: &str) -> String {
     v2_token(&o.token_url, &o.client_id, &o.client_secret, scope).await
 }
 
+/// A `.default` token of the OKQ8 application granted the `get` level only.
+pub async fn okq8_reader_token(sandbox: &Sandbox) -> String {
+    let o = sandbox.okq8();
+    v2_token(
+        &o.token_url,
+        &o.reader_client_id,
+        &o.reader_client_secret,
+        &o.scope,
+    )
+    .await
+}
+
 pub async fn kaisa_token(sandbox: &Sandbox) -> String {
     let k = sandbox.kaisa();
     let (status, body) = post_form(

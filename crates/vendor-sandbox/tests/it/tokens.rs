@@ -253,8 +253,23 @@ async fn azure_v2_answers_with_numbers_and_scoped_roles() {
     assert_eq!(claims_all["roles"], json!(["get", "post", "put", "delete"]));
     assert_eq!(claims_all["tid"], okq8.tenant.as_str());
 
-    let get_only = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
+    let get_only = okq8_reader_token(&sandbox).await;
     assert_eq!(claims(&get_only)["roles"], json!(["get"]));
+    // An access level is an app role, not a scope: client credentials asking for
+    // `.../get` are refused as Entra ID refuses them.
+    let (status, body) = post_form(
+        &okq8.token_url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &okq8.client_id),
+            ("client_secret", &okq8.client_secret),
+            ("scope", "api://apim-sandbox-api/get"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_scope");
+    assert_eq!(body["error_codes"], json!([1002012]));
 
     let keyavi = keyavi_app_token(&sandbox).await;
     let keyavi_claims = claims(&keyavi);
@@ -265,7 +280,7 @@ async fn azure_v2_answers_with_numbers_and_scoped_roles() {
     assert_eq!(keyavi_claims["aud"], sandbox.keyavi().app_id.as_str());
 
     // Two tokens asked for in the same second still differ, by their `uti`.
-    let again = okq8_token(&sandbox, "api://apim-sandbox-api/get").await;
+    let again = okq8_token(&sandbox, "api://apim-sandbox-api/.default").await;
     assert_ne!(again, get_only);
     assert_ne!(claims(&again)["uti"], claims(&get_only)["uti"]);
     // A v2 access token: `azp`/`azpacr`, no `appid`; issuer `{authority}/{tid}/v2.0`.
