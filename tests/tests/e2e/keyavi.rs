@@ -165,3 +165,83 @@ async fn user_mode_every_endpoint_with_one_token() {
     assert_eq!(stats.api_calls_with_status(Vendor::Keyavi, 201), 1);
     assert_only(&stats, Vendor::Keyavi);
 }
+
+#[tokio::test]
+async fn log_parameters_page_size_time_range_sort_and_the_full_network() {
+    use keyavi::{LocalTimestamp, LogSort, PayloadLog};
+
+    let sandbox = sandbox().await;
+    let client = workspace_tests::keyavi_app_client(&sandbox).unwrap();
+
+    bounded(async {
+        // Newest first, ten per page.
+        let page = client
+            .logs()
+            .payload()
+            .page_size(10)
+            .sort(LogSort::newest_first())
+            .send()
+            .await
+            .unwrap();
+        let p = &page.pagination;
+        assert_eq!(
+            (
+                p.total_records,
+                p.page_size,
+                p.items_in_page,
+                p.total_pages()
+            ),
+            (Some(45), Some(10), Some(10), Some(5))
+        );
+        let ids: Vec<u64> = page.data.iter().filter_map(|r| r.log_id).collect();
+        assert_eq!(ids.first(), Some(&100_044));
+        assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+
+        // A time range (bounds inclusive), oldest first, two per page, streamed; an
+        // extra parameter goes through (the sandbox ignores what it does not know).
+        let in_range: Vec<PayloadLog> = client
+            .logs()
+            .payload()
+            .start_time(LocalTimestamp::parse("2023-05-05T16:00:00").unwrap())
+            .end_time(LocalTimestamp::parse("2023-05-05T20:00:00").unwrap())
+            .sort(LogSort::oldest_first())
+            .page_size(2)
+            .param("includeArchived", "false")
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        let ids: Vec<Option<u64>> = in_range.iter().map(|r| r.log_id).collect();
+        assert_eq!(ids, [Some(100_001), Some(100_002), Some(100_003)]);
+        assert!(in_range.iter().all(|r| r.o_id.is_some()
+            && r.o_id_provider_name.as_deref() == Some("AzureAD")
+            && r.extra.is_empty()));
+
+        // The full log's network, every documented field.
+        let full = client
+            .logs()
+            .full_payload()
+            .page_size(4)
+            .send()
+            .await
+            .unwrap();
+        for record in &full.data {
+            let n = record.user_network.as_ref().expect("a network");
+            assert!(n.uuid.is_some() && n.address.is_some(), "{n:?}");
+            assert!(n.lat_long_degrees().is_some(), "{n:?}");
+            assert!(n.extra.is_empty(), "{n:?}");
+        }
+
+        // The sandbox refuses what Keyavi would not know.
+        let err = client
+            .logs()
+            .payload()
+            .sort(LogSort::descending("PayloadName"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("sort"), "{err}");
+    })
+    .await;
+    assert_only(&sandbox.stats(), Vendor::Keyavi);
+}
