@@ -350,6 +350,11 @@ impl Client {
         self.core.api().send(options.apply(request)).await
     }
 
+    /// Sends `request` with `options` applied; the answer's body is not read as JSON.
+    pub(crate) async fn send_empty(&self, request: Request, options: &CallOptions) -> Result<()> {
+        self.core.api().send_empty(options.apply(request)).await
+    }
+
     /// Sends `request` with `options` applied and decodes the answer, with its
     /// status, headers and request id.
     pub(crate) async fn send_with_response<T: DeserializeOwned>(

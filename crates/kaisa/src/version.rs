@@ -7,9 +7,12 @@ use oauth_core::ConfigError;
 
 /// The version of Kaisa's REST API, the first path segment after the host.
 ///
-/// Kaisa's clients use dotted versions (`2.4.9`, the default). Kaisa also mentions a
-/// REST v3 without documenting its URL; [`ApiVersion::V3`] is the segment `v3` (ours).
-/// Any other version: [`ApiVersion::custom`] or a string.
+/// Kaisa's clients use dotted versions (`2.4.9`, the default). Kaisa also has a REST v3,
+/// but no public page shows its path segment: the OAuth2 page writes
+/// `https://api.analytics.freespee.com/version/customers`, and the introduction says
+/// the version is handed out with the access details. [`ApiVersion::V3`] is the segment
+/// `v3`, a guess: prefer the segment Kaisa gives you ([`ApiVersion::custom`], a string,
+/// or `KAISA_API_VERSION`).
 ///
 /// ```
 /// use kaisa::ApiVersion;
@@ -24,7 +27,7 @@ pub struct ApiVersion(Cow<'static, str>);
 impl ApiVersion {
     /// `2.4.9`, the version Kaisa's own clients call (the default).
     pub const V2_4_9: ApiVersion = ApiVersion(Cow::Borrowed("2.4.9"));
-    /// `v3`.
+    /// `v3`: this crate's guess at REST v3's segment (Kaisa does not publish it).
     pub const V3: ApiVersion = ApiVersion(Cow::Borrowed("v3"));
 
     /// Any version segment (checked when the client is built).

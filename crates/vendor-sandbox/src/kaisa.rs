@@ -21,6 +21,8 @@ use crate::http::{api_layer, json_response, ApiLayer, Shared};
 use crate::state::AppState;
 use crate::{ids, time, Vendor};
 
+mod customer_resources;
+
 /// Number of seeded outgoing CDRs.
 pub(crate) const CDR_COUNT: usize = 2500;
 const MAX_PAGE_SIZE: usize = 1000;
@@ -106,6 +108,7 @@ pub(crate) struct Data {
     sources: Mutex<Sources>,
     cdrs: Vec<Cdr>,
     recordings: Vec<Recording>,
+    resources: customer_resources::Resources,
 }
 
 /// Number of seeded recordings (of the first answered calls).
@@ -266,6 +269,16 @@ impl Data {
             })
             .collect();
         let next_source = 5_501_001 + sources.len() as u64;
+        let resources = customer_resources::Resources::seed(
+            &customers
+                .iter()
+                .map(|c| c.customer_id.clone())
+                .collect::<Vec<_>>(),
+            &sources
+                .iter()
+                .map(|s| (s.source_id.clone(), s.customer_id.clone()))
+                .collect::<Vec<_>>(),
+        );
         Self {
             customers: Mutex::new(Customers {
                 list: customers,
@@ -277,6 +290,7 @@ impl Data {
             }),
             cdrs,
             recordings,
+            resources,
         }
     }
 
@@ -287,6 +301,10 @@ impl Data {
             .unwrap_or_else(PoisonError::into_inner))
     }
 
+    fn has_customer(&self, id: &str) -> bool {
+        self.with_customers(|c| c.list.iter().any(|c| c.customer_id == id))
+    }
+
     fn with_sources<T>(&self, f: impl FnOnce(&mut Sources) -> T) -> T {
         f(&mut self.sources.lock().unwrap_or_else(PoisonError::into_inner))
     }
@@ -294,7 +312,7 @@ impl Data {
 
 /// Kaisa routes, relative to `/kaisa`.
 pub(crate) fn router(app: Shared) -> Router<Shared> {
-    Router::new()
+    customer_resources::routes(Router::new())
         .route("/{version}/miscellaneous/ping", get(ping))
         .route(
             "/{version}/customers",

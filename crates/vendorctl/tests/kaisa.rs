@@ -243,10 +243,7 @@ async fn refusing_kaisa(limit: usize) -> String {
             let mut request = Vec::new();
             let mut buf = [0u8; 4096];
             // Read the head and the (small) body.
-            loop {
-                let Ok(n) = conn.read(&mut buf).await else {
-                    break;
-                };
+            while let Ok(n) = conn.read(&mut buf).await {
                 if n == 0 {
                     break;
                 }
@@ -307,4 +304,51 @@ async fn a_refused_call_names_the_ip_allow_list() {
     assert!(err.contains("403"), "{err}");
     assert!(err.contains("IP addresses"), "{err}");
     assert!(err.contains("Kaisa support"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn greetings_callbacks_and_blacklist_of_a_customer() {
+    let s = sandbox().await;
+    let greetings = json(&run(&s, &["kaisa", "greetings", "407382", "--json"], &[]).await);
+    assert_eq!(greetings["count"], 2, "{greetings}");
+    let own = greetings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["locked"] == false)
+        .unwrap();
+    assert!(is_rfc3339(own["timestamp"].as_str().unwrap()));
+    let id = own["vm_greeting_id"].as_str().unwrap();
+    let one = json(
+        &run(
+            &s,
+            &["kaisa", "greetings", "407382", "--id", id, "--json"],
+            &[],
+        )
+        .await,
+    );
+    assert!(one["items"][0]["sounddata"]
+        .as_str()
+        .unwrap()
+        .starts_with("SUQz"));
+
+    let callbacks = json(&run(&s, &["kaisa", "callbacks", "407382", "--json"], &[]).await);
+    assert_eq!(callbacks["count"], 2, "{callbacks}");
+    assert!(is_rfc3339(
+        callbacks["items"][0]["scheduled"].as_str().unwrap()
+    ));
+    let bad = run(
+        &s,
+        &["kaisa", "callbacks", "407382", "--from", "tomorrow"],
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2));
+
+    let blacklist = json(&run(&s, &["kaisa", "blacklist", "407382", "--json"], &[]).await);
+    assert_eq!(blacklist["items"][0], "+46701234567");
+    assert_eq!(blacklist["count"], 2);
+    let table = run(&s, &["kaisa", "blacklist", "407382"], &[]).await;
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.starts_with("Kaisa blacklist (2)"), "{text}");
 }

@@ -200,3 +200,74 @@ async fn sources_paged_created_and_their_statuses_customer_by_id_and_recordings(
     })
     .await;
 }
+
+#[tokio::test]
+async fn customer_greetings_callbacks_and_blacklist() {
+    let sandbox = sandbox().await;
+    let client = workspace_tests::kaisa_client(&sandbox).unwrap();
+
+    bounded(async {
+        let greetings = client.customers().voicemail_greetings();
+        let acme = greetings.list("407382").await.unwrap();
+        // The system greeting and Acme's own.
+        assert_eq!(acme.len(), 2);
+        assert!(acme
+            .iter()
+            .any(|g| g.locked == Some(true) && g.customer_id.is_none()));
+        let own = acme.iter().find(|g| g.locked == Some(false)).unwrap();
+        assert_eq!(own.used_by.len(), 1);
+        let id = own.vm_greeting_id.clone().unwrap();
+        let with_sound = greetings.list("407382").vm_greeting_id(&id).await.unwrap();
+        assert!(with_sound[0]
+            .sounddata
+            .as_deref()
+            .unwrap()
+            .starts_with("SUQz"));
+
+        let created = greetings
+            .create("407382", "Closed for lunch")
+            .await
+            .unwrap();
+        assert!(created.record_number.is_some() && created.record_pin.is_some());
+        let new_id = created.vm_greeting_id.clone().unwrap();
+        let renamed = greetings
+            .rename("407382", &new_id, "Closed today")
+            .await
+            .unwrap();
+        assert_eq!(renamed.name.as_deref(), Some("Closed today"));
+        // The system greeting is not the customer's to change.
+        let locked = greetings.rename("407382", "1", "Mine").await.unwrap_err();
+        assert_eq!(locked.status().map(|s| s.as_u16()), Some(403));
+        greetings.delete("407382", &new_id).await.unwrap();
+        assert_eq!(greetings.list("407382").await.unwrap().len(), 2);
+        let gone = greetings.delete("407382", &new_id).await.unwrap_err();
+        assert_eq!(gone.status().map(|s| s.as_u16()), Some(404));
+
+        let callbacks = client.customers().callbacks();
+        // Kaisa's default window: from now to a week ahead (the one made yesterday is
+        // outside it).
+        let ahead = callbacks.list("407382").await.unwrap();
+        assert_eq!(ahead.len(), 2);
+        assert!(ahead.iter().all(|c| c.completed == Some(false)));
+        let scheduled = callbacks
+            .create(
+                kaisa::NewCallback::new("407382", "+46812345678", "+46701112233")
+                    .retries(1)
+                    .call_recording(false),
+            )
+            .await
+            .unwrap();
+        assert_eq!(scheduled.retries, Some(1));
+        assert_eq!(scheduled.retry_interval, Some(300), "Kaisa's default");
+        assert_eq!(scheduled.caller_id.as_deref(), Some("+46812345678"));
+        assert_eq!(callbacks.list("407382").await.unwrap().len(), 3);
+
+        let blacklist = client.customers().blacklist();
+        assert_eq!(blacklist.get("407382").await.unwrap().len(), 2);
+        blacklist.set("407383", ["+4631123456"]).await.unwrap();
+        assert_eq!(blacklist.get("407383").await.unwrap(), ["+4631123456"]);
+        let unknown = blacklist.get("999").await.unwrap_err();
+        assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
+    })
+    .await;
+}

@@ -21,6 +21,21 @@ impl<'a> Customers<'a> {
         Self { client }
     }
 
+    /// A customer's voicemail greetings (`customers/voicemail_greetings`).
+    pub fn voicemail_greetings(&self) -> super::VoicemailGreetings<'a> {
+        super::VoicemailGreetings::new(self.client)
+    }
+
+    /// A customer's scheduled callbacks (`customers/callbacks`).
+    pub fn callbacks(&self) -> super::Callbacks<'a> {
+        super::Callbacks::new(self.client)
+    }
+
+    /// A customer's blacklist (`customers/blacklist`).
+    pub fn blacklist(&self) -> super::Blacklist<'a> {
+        super::Blacklist::new(self.client)
+    }
+
     /// Lists customers: `GET customers`, optionally filtered by id or customer
     /// number. The `{"customers":[...]}` envelope is removed.
     ///

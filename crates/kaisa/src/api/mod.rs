@@ -2,12 +2,18 @@
 //! `<Verb><Noun>Request` that owns a clone of the client and is sent with `.await`,
 //! `send()` or `send_with_response()`.
 
+mod customer_resources;
 mod customers;
 mod miscellaneous;
 mod recordings;
 mod sources;
 mod statistics;
 
+pub use customer_resources::{
+    Blacklist, Callbacks, CreateCallbackRequest, DeleteGreetingRequest, GetBlacklistRequest,
+    GreetingWriteRequest, ListCallbacksRequest, ListGreetingsRequest, SetBlacklistRequest,
+    VoicemailGreetings,
+};
 pub use customers::{
     CreateCustomerRequest, Customers, GetCustomerRequest, ListCustomersRequest,
     UpdateCustomerRequest,

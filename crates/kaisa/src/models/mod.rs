@@ -1,6 +1,7 @@
 //! What the Kaisa API sends and receives.
 
 mod cdrs;
+mod customer_resources;
 mod customers;
 mod datetime;
 mod ids;
@@ -10,6 +11,10 @@ mod sources;
 
 pub use cdrs::Cdr;
 pub(crate) use cdrs::CdrsEnvelope;
+pub(crate) use customer_resources::{
+    check_e164, BlacklistAnswer, CallbacksEnvelope, GreetingsEnvelope, OneCallback, OneGreeting,
+};
+pub use customer_resources::{Callback, NewCallback, VoicemailGreeting};
 pub use customers::{
     Customer, CustomerUpdate, NewCustomer, CUSTOM_FIELDS, MAX_CUSTNR_CHARS, MAX_NAME_CHARS,
 };

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod customer_resources;
 mod customers;
 mod paths;
 mod recordings;

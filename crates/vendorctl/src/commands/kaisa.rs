@@ -1,7 +1,10 @@
 //! `vendorctl kaisa ...`: the Kaisa API.
 
 use clap::Subcommand;
-use kaisa::{Cdr, Client, Customer, KaisaDateTime, Recording, Source, SourceServiceStatus};
+use kaisa::{
+    Callback, Cdr, Client, Customer, KaisaDateTime, Recording, Source, SourceServiceStatus,
+    VoicemailGreeting,
+};
 
 use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
@@ -24,6 +27,30 @@ pub enum KaisaCommand {
     },
     /// One customer by id (customers/{id}).
     Customer {
+        /// The customer id.
+        customer_id: String,
+    },
+    /// A customer's voicemail greetings (its own and the system's), or one with its sound.
+    Greetings {
+        /// The customer id.
+        customer_id: String,
+        /// One greeting, with its sound (base64).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// A customer's scheduled callbacks (Kaisa's default: from now to a week ahead).
+    Callbacks {
+        /// The customer id.
+        customer_id: String,
+        /// From this time, UTC, "YYYY-MM-DD HH:MM:SS".
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this time, UTC, "YYYY-MM-DD HH:MM:SS".
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// The numbers that may not call a customer.
+    Blacklist {
         /// The customer id.
         customer_id: String,
     },
@@ -152,6 +179,46 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             let customer = client.customers().get(customer_id).await.map_err(fail)?;
             out.emit(&customer, || {
                 vec![customers_table(std::slice::from_ref(&customer))]
+            });
+        }
+        KaisaCommand::Greetings { customer_id, id } => {
+            let mut q = client.customers().voicemail_greetings().list(customer_id);
+            if let Some(id) = id {
+                q = q.vm_greeting_id(id);
+            }
+            let list = q.await.map_err(fail)?;
+            let items = with_rfc3339(&list, &["timestamp"], parse_time);
+            out.emit_list(&items, None, || vec![greetings_table(&list)]);
+        }
+        KaisaCommand::Callbacks {
+            customer_id,
+            from,
+            to,
+        } => {
+            let mut q = client.customers().callbacks().list(customer_id);
+            if let Some(f) = from {
+                q = q.from(f.parse::<KaisaDateTime>().map_err(fail)?);
+            }
+            if let Some(t) = to {
+                q = q.to(t.parse::<KaisaDateTime>().map_err(fail)?);
+            }
+            let list = q.await.map_err(fail)?;
+            let items = with_rfc3339(&list, &["scheduled"], parse_time);
+            out.emit_list(&items, None, || vec![callbacks_table(&list)]);
+        }
+        KaisaCommand::Blacklist { customer_id } => {
+            let list = client
+                .customers()
+                .blacklist()
+                .get(customer_id)
+                .await
+                .map_err(fail)?;
+            out.emit_list(&list, None, || {
+                let mut t = Table::new(format!("Kaisa blacklist ({})", list.len()), &["number"]);
+                for number in &list {
+                    t.row([number.clone()]);
+                }
+                vec![t]
             });
         }
         KaisaCommand::Sources {
@@ -395,6 +462,67 @@ pub fn recordings_table(list: &[Recording]) -> Table {
                 .as_ref()
                 .map(|s| s.len().to_string())
                 .unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// A Kaisa timestamp as a UTC instant, for the RFC 3339 output.
+fn parse_time(text: &str) -> Option<kaisa::time::OffsetDateTime> {
+    KaisaDateTime::parse(text)
+        .ok()
+        .map(|t| t.as_offset_date_time())
+}
+
+/// Voicemail greetings as a table (the sound's size, not the sound).
+pub fn greetings_table(list: &[VoicemailGreeting]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa voicemail greetings ({})", list.len()),
+        &["id", "name", "system", "used by", "sound (base64 chars)"],
+    );
+    for g in list {
+        t.row([
+            g.vm_greeting_id.clone().unwrap_or_default(),
+            g.name.clone().unwrap_or_default(),
+            match g.locked {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+            g.used_by
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            g.sounddata
+                .as_ref()
+                .map(|s| s.len().to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
+/// Callbacks as a table.
+pub fn callbacks_table(list: &[Callback]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa callbacks ({})", list.len()),
+        &["id", "scheduled", "agent", "retries", "completed"],
+    );
+    for c in list {
+        t.row([
+            c.id.clone().unwrap_or_default(),
+            c.scheduled
+                .as_ref()
+                .map(|t| rfc3339(t.as_offset_date_time()))
+                .unwrap_or_default(),
+            c.agent_nr.clone().unwrap_or_default(),
+            c.retries.map(|r| r.to_string()).unwrap_or_default(),
+            match c.completed {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
         ]);
     }
     t

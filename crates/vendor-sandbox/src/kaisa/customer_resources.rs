@@ -1,0 +1,483 @@
+//! Kaisa's customer sub-resources: voicemail greetings, callbacks and the blacklist,
+//! addressed with the customer in the parameters (`customers/voicemail_greetings?customer_id=`).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{authorize, error, form, query_value};
+use crate::http::{json_response, Shared};
+use crate::time;
+
+/// The system greeting every customer may use.
+const SYSTEM_GREETING_ID: u64 = 1;
+/// The number Kaisa's answer says to call to record a new greeting (sandbox's own).
+const RECORD_NUMBER: &str = "+46812300000";
+
+#[derive(Debug, Clone, Serialize)]
+struct Greeting {
+    vm_greeting_id: String,
+    name: String,
+    timestamp: String,
+    datalength: String,
+    locked: String,
+    used_by: Vec<String>,
+    customer_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Callback {
+    id: String,
+    customer_id: String,
+    agent_nr: String,
+    caller_id: String,
+    scheduled: String,
+    retries: String,
+    retry_interval: String,
+    completed: String,
+    cdr_id: Option<String>,
+    #[serde(skip)]
+    scheduled_unix: i64,
+}
+
+struct Store {
+    greetings: Vec<Greeting>,
+    next_greeting: u64,
+    callbacks: Vec<Callback>,
+    next_callback: u64,
+    blacklists: HashMap<String, Vec<String>>,
+}
+
+/// Greetings, callbacks and blacklists of the seeded customers.
+pub(crate) struct Resources(Mutex<Store>);
+
+/// A greeting's sound: a stand-in MP3 (an `ID3` tag and the greeting's id).
+fn greeting_sound(id: &str) -> Vec<u8> {
+    let mut sound = b"ID3\x04\x00sandbox-greeting-".to_vec();
+    sound.extend_from_slice(id.as_bytes());
+    sound
+}
+
+impl Resources {
+    /// `customers` are the seeded customer ids, `sources` their sources as
+    /// (source id, customer id).
+    pub(crate) fn seed(customers: &[String], sources: &[(String, String)]) -> Self {
+        let now = time::now_unix();
+        let mut greetings = vec![Greeting {
+            vm_greeting_id: SYSTEM_GREETING_ID.to_string(),
+            name: "Standard".to_owned(),
+            timestamp: time::format_plain(1_577_836_800),
+            datalength: greeting_sound("1").len().to_string(),
+            locked: "1".to_owned(),
+            used_by: Vec::new(),
+            customer_id: None,
+        }];
+        for (i, customer) in customers.iter().enumerate().take(2) {
+            let id = (41 + i).to_string();
+            greetings.push(Greeting {
+                datalength: greeting_sound(&id).len().to_string(),
+                vm_greeting_id: id,
+                name: if i == 0 { "Lunch" } else { "Holidays" }.to_owned(),
+                timestamp: time::format_plain(1_704_873_600 + i as i64 * 86_400),
+                locked: "0".to_owned(),
+                used_by: sources
+                    .iter()
+                    .filter(|(_, c)| c == customer)
+                    .map(|(s, _)| s.clone())
+                    .take(1)
+                    .collect(),
+                customer_id: Some(customer.clone()),
+            });
+        }
+        let mut callbacks = Vec::new();
+        if let Some(acme) = customers.first() {
+            // One made yesterday, two ahead (inside Kaisa's default window of a week).
+            for (i, (offset, completed)) in
+                [(-86_400_i64, true), (3_600, false), (2 * 86_400, false)]
+                    .into_iter()
+                    .enumerate()
+            {
+                let at = now + offset;
+                callbacks.push(Callback {
+                    id: (9001 + i).to_string(),
+                    customer_id: acme.clone(),
+                    agent_nr: "+46812345678".to_owned(),
+                    caller_id: "+46812345678".to_owned(),
+                    scheduled: time::format_plain(at),
+                    retries: "2".to_owned(),
+                    retry_interval: "300".to_owned(),
+                    completed: if completed { "1" } else { "0" }.to_owned(),
+                    cdr_id: completed.then(|| "7000001".to_owned()),
+                    scheduled_unix: at,
+                });
+            }
+        }
+        let mut blacklists = HashMap::new();
+        if let Some(acme) = customers.first() {
+            blacklists.insert(
+                acme.clone(),
+                vec!["+46701234567".to_owned(), "+46709876543".to_owned()],
+            );
+        }
+        let next_callback = 9001 + callbacks.len() as u64;
+        Self(Mutex::new(Store {
+            greetings,
+            next_greeting: 41 + customers.len().min(2) as u64,
+            callbacks,
+            next_callback,
+            blacklists,
+        }))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The routes, relative to `/kaisa`.
+pub(crate) fn routes(router: Router<Shared>) -> Router<Shared> {
+    router
+        .route(
+            "/{version}/customers/voicemail_greetings",
+            get(list_greetings)
+                .post(create_greeting)
+                .put(rename_greeting)
+                .delete(delete_greeting),
+        )
+        .route(
+            "/{version}/customers/callbacks",
+            get(list_callbacks).post(create_callback),
+        )
+        .route(
+            "/{version}/customers/blacklist",
+            get(get_blacklist).put(set_blacklist),
+        )
+}
+
+/// The customer named by `customer_id`, which must exist.
+fn customer(app: &Shared, params: &HashMap<String, String>) -> Result<String, Response> {
+    let id = params
+        .get("customer_id")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "Missing required parameter customer_id",
+            )
+        })?;
+    if app.kaisa.has_customer(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(error(
+            StatusCode::NOT_FOUND,
+            &format!("Customer {id} not found"),
+        ))
+    }
+}
+
+fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, Response> {
+    params
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                &format!("Missing required parameter {name}"),
+            )
+        })
+}
+
+fn e164(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    (2..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+macro_rules! try_response {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
+async fn list_greetings(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let customer = try_response!(customer(&app, &query));
+    let one = query_value(&query, "vm_greeting_id");
+    let list: Vec<serde_json::Value> = app.kaisa.resources.with(|s| {
+        s.greetings
+            .iter()
+            .filter(|g| g.customer_id.as_ref().is_none_or(|c| *c == customer))
+            .filter(|g| one.is_none_or(|id| g.vm_greeting_id == id))
+            .map(|g| {
+                let mut value = json!(g);
+                if one.is_some() {
+                    value["sounddata"] = json!(base64::engine::general_purpose::STANDARD
+                        .encode(greeting_sound(&g.vm_greeting_id)));
+                }
+                value
+            })
+            .collect()
+    });
+    if one.is_some() && list.is_empty() {
+        return error(StatusCode::NOT_FOUND, "Voicemail greeting not found");
+    }
+    json_response(StatusCode::OK, json!({ "voicemail_greetings": list }))
+}
+
+async fn create_greeting(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let name = try_response!(required(&params, "name")).to_owned();
+    let created = app.kaisa.resources.with(|s| {
+        let id = s.next_greeting;
+        s.next_greeting += 1;
+        let greeting = Greeting {
+            vm_greeting_id: id.to_string(),
+            name,
+            timestamp: time::format_plain(time::now_unix()),
+            datalength: "0".to_owned(),
+            locked: "0".to_owned(),
+            used_by: Vec::new(),
+            customer_id: Some(customer),
+        };
+        s.greetings.push(greeting.clone());
+        greeting
+    });
+    let mut value = json!(created);
+    value["record_number"] = json!(RECORD_NUMBER);
+    let id: u64 = created.vm_greeting_id.parse().unwrap_or(0);
+    // A four-digit PIN, different for each greeting.
+    value["record_pin"] = json!((1000 + id.wrapping_mul(7919) % 9000).to_string());
+    json_response(StatusCode::OK, json!({ "voicemail_greetings": [value] }))
+}
+
+/// The customer's own greeting `vm_greeting_id`: 404 when it has none such, 403 for the
+/// system greeting (ours: Kaisa does not say).
+fn own_greeting<'s>(
+    store: &'s mut Store,
+    customer: &str,
+    id: &str,
+) -> Result<&'s mut Greeting, Response> {
+    let greeting = store
+        .greetings
+        .iter_mut()
+        .find(|g| g.vm_greeting_id == id)
+        .filter(|g| g.customer_id.as_deref().is_none_or(|c| c == customer))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Voicemail greeting not found"))?;
+    if greeting.locked == "1" {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "System greetings cannot be changed",
+        ));
+    }
+    Ok(greeting)
+}
+
+async fn rename_greeting(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let id = try_response!(required(&params, "vm_greeting_id"));
+    let name = try_response!(required(&params, "name"));
+    let renamed = app.kaisa.resources.with(|s| {
+        let greeting = own_greeting(s, &customer, id)?;
+        greeting.name = name.to_owned();
+        Ok::<_, Response>(greeting.clone())
+    });
+    let renamed = try_response!(renamed);
+    json_response(StatusCode::OK, json!({ "voicemail_greetings": [renamed] }))
+}
+
+async fn delete_greeting(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let customer = try_response!(customer(&app, &query));
+    let id = try_response!(required(&query, "vm_greeting_id")).to_owned();
+    let deleted = app.kaisa.resources.with(|s| {
+        own_greeting(s, &customer, &id)?;
+        s.greetings.retain(|g| g.vm_greeting_id != id);
+        Ok::<_, Response>(())
+    });
+    try_response!(deleted);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn list_callbacks(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let customer = try_response!(customer(&app, &query));
+    let now = time::now_unix();
+    let date = |name: &str, default: i64| -> Result<i64, Response> {
+        match query_value(&query, name) {
+            None => Ok(default),
+            Some(text) => time::parse_plain(text, 0).ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("{name} must be formatted YYYY-MM-DD HH:MM:SS"),
+                )
+            }),
+        }
+    };
+    let from = try_response!(date("from_date", now));
+    let to = try_response!(date("to_date", now + 7 * 86_400));
+    let list: Vec<Callback> = app.kaisa.resources.with(|s| {
+        s.callbacks
+            .iter()
+            .filter(|c| c.customer_id == customer)
+            .filter(|c| (from..=to).contains(&c.scheduled_unix))
+            .cloned()
+            .collect()
+    });
+    json_response(StatusCode::OK, json!({ "callbacks": list }))
+}
+
+async fn create_callback(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let agent = try_response!(required(&params, "agent_nr")).to_owned();
+    let requester = try_response!(required(&params, "requester_nr")).to_owned();
+    for (name, number) in [("agent_nr", &agent), ("requester_nr", &requester)] {
+        if !e164(number) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("{name} must be in E164 format"),
+            );
+        }
+    }
+    let now = time::now_unix();
+    let scheduled = match params
+        .get("scheduled")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        None => now,
+        Some(text) => try_response!(time::parse_plain(text, 0).ok_or_else(|| error(
+            StatusCode::BAD_REQUEST,
+            "scheduled must be formatted YYYY-MM-DD HH:MM:SS"
+        ))),
+    };
+    let number = |name: &str, default: &str| -> Result<String, Response> {
+        let value = params.get(name).map_or(default, |v| v.trim());
+        value.parse::<u32>().map(|n| n.to_string()).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                &format!("{name} must be an integer"),
+            )
+        })
+    };
+    let retries = try_response!(number("retries", "0"));
+    let retry_interval = try_response!(number("retry_interval", "300"));
+    let caller_id = params
+        .get("caller_id")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| agent.clone());
+    let created = app.kaisa.resources.with(|s| {
+        let id = s.next_callback;
+        s.next_callback += 1;
+        let callback = Callback {
+            id: id.to_string(),
+            customer_id: customer,
+            agent_nr: agent,
+            caller_id,
+            scheduled: time::format_plain(scheduled),
+            retries,
+            retry_interval,
+            completed: "0".to_owned(),
+            cdr_id: None,
+            scheduled_unix: scheduled,
+        };
+        s.callbacks.push(callback.clone());
+        callback
+    });
+    json_response(StatusCode::OK, json!({ "callbacks": [created] }))
+}
+
+async fn get_blacklist(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let customer = try_response!(customer(&app, &query));
+    let list = app
+        .kaisa
+        .resources
+        .with(|s| s.blacklists.get(&customer).cloned().unwrap_or_default());
+    json_response(StatusCode::OK, json!({ "blacklist": list }))
+}
+
+async fn set_blacklist(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let raw = params.get("phonenrs").map(String::as_str).unwrap_or("");
+    let numbers: Vec<String> = match serde_json::from_str(raw) {
+        Ok(numbers) => numbers,
+        Err(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "phonenrs must be a JSON encoded array of phone numbers",
+            )
+        }
+    };
+    if let Some(bad) = numbers.iter().find(|n| !e164(n)) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("{bad} is not in E.164 format"),
+        );
+    }
+    app.kaisa
+        .resources
+        .with(|s| s.blacklists.insert(customer, numbers.clone()));
+    json_response(StatusCode::OK, json!({ "blacklist": numbers }))
+}
