@@ -6,9 +6,9 @@ use std::str::FromStr;
 use oauth_core::secrecy::SecretString;
 use oauth_core::{AccessToken, BodyFormat, ConfigError, TokenEndpoint};
 use vendor_core::kit::{env, non_empty_or, AppAuth, CommonOptions, CredentialVars, VendorClient};
-use vendor_core::ApiClient;
+use vendor_core::{ApiClient, AuthErrorKind};
 
-use crate::api::{Expectations, TalentScans};
+use crate::api::{Administrator, Expectations, TalentScans};
 use crate::Result;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -361,6 +361,11 @@ impl Client {
         TalentScans::new(self)
     }
 
+    /// The Administrator API: `client.administrator().job_scans(account).await`.
+    pub fn administrator(&self) -> Administrator<'_> {
+        Administrator::new(self)
+    }
+
     /// The access token the client currently uses, fetching one if needed: for
     /// diagnosis (its claims show the scopes granted, see
     /// [`Scope::granted_by`](crate::Scope::granted_by)).
@@ -370,6 +375,39 @@ impl Client {
     /// [`Error::Token`](crate::Error::Token) when no token could be obtained.
     pub async fn token(&self) -> Result<AccessToken> {
         self.core.token().await
+    }
+
+    /// What to check after `error`, naming the `KAZI_*` variables, when this crate
+    /// knows more than the error itself says; `None` otherwise.
+    ///
+    /// Kazi's test and production environments have separate developer portals and
+    /// subscriptions, so a subscription key that APIM rejects as invalid is often a
+    /// key of the other environment: the advice names `KAZI_ENV` and the host the
+    /// call went to.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) {
+    /// if let Err(e) = client.expectations().list().await {
+    ///     match client.hint(&e) {
+    ///         Some(hint) => eprintln!("{e} ({hint})"),
+    ///         None => eprintln!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn hint(&self, error: &crate::Error) -> Option<String> {
+        match error.auth_kind()? {
+            AuthErrorKind::SubscriptionKeyInvalid => Some(format!(
+                "check KAZI_SUBSCRIPTION_KEY, and that KAZI_ENV (now `{}`, calls go to {}) is the environment the key was issued for: test and production keys differ",
+                self.environment,
+                self.base_url()
+            )),
+            AuthErrorKind::SubscriptionKeyMissing => Some(
+                "set KAZI_SUBSCRIPTION_KEY: the key of your subscription in Kazi's developer portal"
+                    .to_owned(),
+            ),
+            _ => None,
+        }
     }
 
     /// The underlying authorized pipeline, for Kazi endpoints this crate does not

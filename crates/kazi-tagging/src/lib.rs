@@ -65,12 +65,12 @@ mod client;
 pub mod models;
 mod scope;
 
-pub use api::{ListExpectationsRequest, ListMatchesRequest};
+pub use api::{ListAccountJobScansRequest, ListExpectationsRequest, ListMatchesRequest};
 pub use client::{Client, ClientBuilder, Environment, DEFAULT_RESOURCE, DEFAULT_TENANT};
 pub use models::{
-    Expectation, ExpectationId, ExpectationKind, ExpectationMatch, JobMatch, JobScanId,
-    JobScanSummary, MatchOrder, MatchSort, Pagination, TalentScanId, TalentScanMatches,
-    TalentScanSummary,
+    AccountId, AccountJobScan, Expectation, ExpectationId, ExpectationKind, ExpectationMatch,
+    JobMatch, JobScanId, JobScanSummary, MatchOrder, MatchSort, Pagination, ScanExpectation,
+    TalentScanId, TalentScanMatches, TalentScanSummary,
 };
 pub use oauth_core::{
     AccessToken, Claims, ConfigError, MemoryTokenCache, RetryPolicy, Timeouts, TokenCache,

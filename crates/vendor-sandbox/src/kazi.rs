@@ -1,4 +1,7 @@
-//! The Kazi tagging API: expectations and talent-scan job matches.
+//! The Kazi tagging API: expectations and talent-scan job matches; the
+//! Administrator API's job scans of an account ([`admin`]).
+
+mod admin;
 
 use std::collections::HashMap;
 
@@ -51,6 +54,8 @@ pub(crate) struct Data {
     expectations: Vec<Expectation>,
     talent_scan_id: String,
     matches: Vec<JobMatch>,
+    /// The known account's job scans, one per job of `matches`.
+    job_scans: Vec<admin::AccountJobScan>,
 }
 
 const EXPECTATIONS: &[(&str, u8, &str)] = &[
@@ -197,10 +202,13 @@ impl Data {
                 }
             })
             .collect();
+        let types: Vec<u8> = EXPECTATIONS.iter().map(|(_, t, _)| *t).collect();
+        let job_scans = admin::seed(MATCH_COUNT, &types, &mut rng);
         Self {
             expectations,
             talent_scan_id: ids::guid_from("kazi/talentscan/known"),
             matches,
+            job_scans,
         }
     }
 
@@ -218,6 +226,7 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
             "/tagging/v2/bulk/talentscans/{id}/matches",
             get(talent_scan_matches),
         )
+        .route(admin::JOB_SCANS_PATH, get(admin::job_scans_for_account))
         .fallback(apim_not_found)
         .layer(from_fn_with_state(
             ApiLayer {

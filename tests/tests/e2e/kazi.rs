@@ -19,7 +19,7 @@ async fn every_endpoint_with_one_token() {
 
         let expectations = client.expectations().list().await.unwrap();
         assert_eq!(expectations.len(), 12);
-        assert_unique(expectations.iter().map(|e| e.expectation_id.as_str()));
+        assert_unique(expectations.iter().map(|e| e.id_str()));
         let work_values = expectations
             .iter()
             .filter(|e| e.kind() == ExpectationKind::WorkValue)
@@ -167,5 +167,63 @@ async fn pages_show_the_totals_and_answers_their_request_id() {
     let stats = sandbox.stats();
     // One token; 3 pages and the list, all 200.
     assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 4, 4), "{stats:?}");
+    assert_only(&stats, Vendor::Kazi);
+}
+
+#[tokio::test]
+async fn an_accounts_job_scans_are_the_matched_jobs_in_offset_batches() {
+    // The sandbox's seeded account (docs/WIRE_SHAPES.md, Kazi).
+    const ACCOUNT: &str = "0f5e8a2c-4b7d-4e19-9c3a-6d2b8e1f7a40";
+    let sandbox = sandbox().await;
+    let scan_id = sandbox.kazi().known_talent_scan_id;
+    let client = workspace_tests::kazi_client(&sandbox).unwrap();
+
+    bounded(async {
+        let scans: Vec<kazi_tagging::AccountJobScan> = client
+            .administrator()
+            .job_scans(ACCOUNT)
+            .count(20)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(assert_unique(scans.iter().map(|s| s.id.as_str())), 45);
+        // Oldest first by default; each is one of the talent scan's matched jobs.
+        assert!(scans.windows(2).all(|w| w[0].created_on <= w[1].created_on));
+        let matched: Vec<JobMatch> = client
+            .talent_scans()
+            .matches(scan_id.as_str())
+            .page_size(100)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        for scan in &scans {
+            let job = matched
+                .iter()
+                .find(|m| m.job_scan.id == scan.id)
+                .expect("every job scan is matched");
+            assert_eq!(job.job_scan.title, scan.title);
+        }
+
+        let calculated = client
+            .administrator()
+            .job_scans(ACCOUNT)
+            .should_have_expectations(true)
+            .include_expectations(true)
+            .sort("-createdon")
+            .await
+            .unwrap();
+        assert_eq!(calculated.len(), 39);
+        assert!(calculated.iter().all(|s| s.expectations.len() == 12
+            && s.expectations
+                .iter()
+                .all(|e| e.rank.is_some_and(|r| (1..=6).contains(&r)))));
+    })
+    .await;
+
+    let stats = sandbox.stats();
+    // One token; 3 batches of job scans, 1 page of matches, 1 filtered call.
+    assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 5, 5), "{stats:?}");
     assert_only(&stats, Vendor::Kazi);
 }

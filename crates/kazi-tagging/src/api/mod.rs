@@ -1,9 +1,15 @@
 //! Endpoint handles and their request builders: `client.expectations().list()`
 //! ([`ListExpectationsRequest`]), `client.talent_scans().matches(id)`
-//! ([`ListMatchesRequest`]).
+//! ([`ListMatchesRequest`]), `client.administrator().job_scans(account)`
+//! ([`ListAccountJobScansRequest`]).
 
+mod administrator;
 mod expectations;
 mod talent_scans;
 
+pub use administrator::{
+    Administrator, ListAccountJobScansRequest, ACCOUNT_JOB_SCANS_PATH, DEFAULT_JOB_SCAN_COUNT,
+    MAX_TEAM_ROLE_FILTER, MAX_WORK_VALUE_FILTER,
+};
 pub use expectations::{Expectations, ListExpectationsRequest};
 pub use talent_scans::{ListMatchesRequest, TalentScans, MAX_PAGE_SIZE};

@@ -14,12 +14,17 @@ use super::ids::ExpectationId;
 /// Kazi does not publish this object's fields; those below are the ones the job
 /// matches use for the same expectation. Anything else the API sends is kept in
 /// [`extra`](Self::extra).
+///
+/// The id is read from `expectationId`, else from `id`; an item with neither is kept
+/// with no id rather than failing the whole list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "ExpectationWire")]
 #[non_exhaustive]
 pub struct Expectation {
-    /// The expectation's id.
-    pub expectation_id: ExpectationId,
+    /// The expectation's id (`expectationId`, or `id`); `None` when the item carried
+    /// neither.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expectation_id: Option<ExpectationId>,
     /// Its name (`Autonomy`, `Coordinator`).
     #[serde(
         default,
@@ -53,7 +58,60 @@ pub struct Expectation {
     pub extra: Map<String, Value>,
 }
 
+/// The expectation as sent, before `id` is taken as the id when `expectationId` is
+/// missing (two fields, so that an item carrying both is not a duplicate).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpectationWire {
+    #[serde(default)]
+    expectation_id: Option<ExpectationId>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    expectation_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_u64")]
+    expectation_type_id: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    expectation_type_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    description: Option<String>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// Takes `id` out of the fields kept as sent, as an expectation id (a string or a
+/// number); leaves anything else there.
+pub(crate) fn take_id(extra: &mut Map<String, Value>) -> Option<ExpectationId> {
+    let id = match extra.get("id")? {
+        Value::String(s) if !s.trim().is_empty() => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    extra.remove("id");
+    Some(ExpectationId::new(id))
+}
+
+impl From<ExpectationWire> for Expectation {
+    fn from(wire: ExpectationWire) -> Self {
+        let mut extra = wire.extra;
+        let expectation_id = wire.expectation_id.or_else(|| take_id(&mut extra));
+        Self {
+            expectation_id,
+            expectation_name: wire.expectation_name,
+            expectation_type_id: wire.expectation_type_id,
+            expectation_type_name: wire.expectation_type_name,
+            description: wire.description,
+            extra,
+        }
+    }
+}
+
 impl Expectation {
+    /// The id as text (empty when the item carried none).
+    pub fn id_str(&self) -> &str {
+        self.expectation_id
+            .as_ref()
+            .map_or("", ExpectationId::as_str)
+    }
+
     /// Work value or team role, from the type name (or, failing that, the type id).
     pub fn kind(&self) -> ExpectationKind {
         ExpectationKind::from_parts(
@@ -173,6 +231,29 @@ mod tests {
     }
 
     #[test]
+    fn the_id_is_read_from_expectation_id_then_id() {
+        let body = r#"[
+            {"expectationId":"e1","id":"other","expectationName":"Autonomy"},
+            {"id":"e2","expectationName":"Challenge"},
+            {"id":7,"expectationName":"Numbered"},
+            {"expectationName":"Anonymous","id":null}
+        ]"#;
+        let list: ExpectationList = serde_json::from_str(body).unwrap();
+        let ids: Vec<&str> = list.0.iter().map(Expectation::id_str).collect();
+        assert_eq!(ids, ["e1", "e2", "7", ""]);
+        // `id` beside `expectationId` is kept as sent; taken as the id, it is not.
+        assert_eq!(list.0[0].extra.get("id"), Some(&Value::from("other")));
+        assert!(!list.0[1].extra.contains_key("id"));
+        assert_eq!(list.0[3].expectation_id, None);
+        let back = serde_json::to_value(&list.0[1]).unwrap();
+        assert_eq!(back["expectationId"], Value::from("e2"));
+        assert!(serde_json::to_value(&list.0[3])
+            .unwrap()
+            .get("expectationId")
+            .is_none());
+    }
+
+    #[test]
     fn list_accepts_an_array_or_an_envelope() {
         let one = r#"{"expectationId":"e1","expectationName":"Autonomy"}"#;
         for body in [
@@ -183,7 +264,7 @@ mod tests {
         ] {
             let list: ExpectationList = serde_json::from_str(&body).unwrap();
             assert_eq!(list.0.len(), 1, "{body}");
-            assert_eq!(list.0[0].expectation_id.as_str(), "e1");
+            assert_eq!(list.0[0].id_str(), "e1");
         }
         assert!(serde_json::from_str::<ExpectationList>(r#"{"total":0}"#).is_err());
         assert!(serde_json::from_str::<ExpectationList>(r#""nope""#).is_err());

@@ -11,4 +11,8 @@ vendor_core::id_newtype! {
 
     /// An expectation id (a GUID): a work value or team role.
     pub struct ExpectationId;
+
+    /// An account id (a GUID): a Kazi customer's account, whose scans the
+    /// Administrator API lists.
+    pub struct AccountId;
 }

@@ -6,11 +6,13 @@
 
 mod expectations;
 mod ids;
+mod job_scans;
 mod matches;
 
 pub(crate) use expectations::ExpectationList;
 pub use expectations::{Expectation, ExpectationKind};
-pub use ids::{ExpectationId, JobScanId, TalentScanId};
+pub use ids::{AccountId, ExpectationId, JobScanId, TalentScanId};
+pub use job_scans::{AccountJobScan, ScanExpectation};
 pub use matches::{
     ExpectationMatch, JobMatch, JobScanSummary, MatchOrder, MatchSort, Pagination,
     TalentScanMatches, TalentScanSummary,

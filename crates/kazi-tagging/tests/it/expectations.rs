@@ -31,10 +31,7 @@ async fn list_sends_key_and_bearer_and_decodes_the_list() {
 
     assert_eq!(list.len(), 4);
     let autonomy = &list[0];
-    assert_eq!(
-        autonomy.expectation_id.as_str(),
-        "3f2b9c1e-6a4d-4e8b-9f1a-2c7d5e8b0a11"
-    );
+    assert_eq!(autonomy.id_str(), "3f2b9c1e-6a4d-4e8b-9f1a-2c7d5e8b0a11");
     assert_eq!(autonomy.expectation_name.as_deref(), Some("Autonomy"));
     assert_eq!(autonomy.expectation_type_id, Some(1));
     assert_eq!(autonomy.kind(), ExpectationKind::WorkValue);
@@ -74,6 +71,39 @@ async fn list_accepts_an_envelope() {
     let list = client.expectations().list().await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].expectation_name.as_deref(), Some("Autonomy"));
+}
+
+#[tokio::test]
+async fn list_reads_id_when_expectation_id_is_missing_and_keeps_items_without_either() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server, &["read:expectations"]).await;
+    Mock::given(method("GET"))
+        .and(path(expectations_path()))
+        .and(exact_query(&[]))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "3f2b9c1e-6a4d-4e8b-9f1a-2c7d5e8b0a11", "expectationName": "Autonomy", "expectationTypeId": 1},
+            {"expectationId": "7c1d0e2f-3b4a-4c5d-8e6f-9a0b1c2d3e22", "id": 17, "expectationName": "Challenge"},
+            {"expectationName": "Innovator", "expectationTypeName": "Team role"}
+        ])))
+        .expect(1)
+        .named("expectations keyed by id")
+        .mount(&server)
+        .await;
+
+    let client = builder(&server).build().unwrap();
+    let list = client.expectations().list().await.unwrap();
+
+    assert_eq!(list.len(), 3, "no item fails the list");
+    assert_eq!(list[0].id_str(), "3f2b9c1e-6a4d-4e8b-9f1a-2c7d5e8b0a11");
+    assert_eq!(list[0].kind(), ExpectationKind::WorkValue);
+    assert!(!list[0].extra.contains_key("id"));
+    // `expectationId` wins; the other `id` is kept as sent.
+    assert_eq!(list[1].id_str(), "7c1d0e2f-3b4a-4c5d-8e6f-9a0b1c2d3e22");
+    assert_eq!(list[1].extra.get("id"), Some(&json!(17)));
+    assert_eq!(list[2].expectation_id, None);
+    assert_eq!(list[2].expectation_name.as_deref(), Some("Innovator"));
+    assert_eq!(list[2].kind(), ExpectationKind::TeamRole);
 }
 
 #[tokio::test]
@@ -177,6 +207,10 @@ async fn a_missing_subscription_key_is_named() {
     );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert!(!err.to_string().contains(crate::SUBSCRIPTION_KEY));
+    assert!(client
+        .hint(&err)
+        .unwrap()
+        .contains("set KAZI_SUBSCRIPTION_KEY"));
 }
 
 #[tokio::test]
@@ -197,6 +231,17 @@ async fn an_invalid_subscription_key_is_named() {
         err.auth_kind(),
         Some(&AuthErrorKind::SubscriptionKeyInvalid)
     );
+    // Test and production keys differ: the hint names KAZI_ENV and where calls went.
+    let hint = client.hint(&err).unwrap();
+    assert!(hint.contains("KAZI_SUBSCRIPTION_KEY"), "{hint}");
+    assert!(hint.contains("KAZI_ENV (now `test`"), "{hint}");
+    assert!(hint.contains(&server.uri()), "{hint}");
+    assert!(!hint.contains(crate::SUBSCRIPTION_KEY));
+    let production = builder(&server)
+        .environment(kazi_tagging::Environment::Production)
+        .build()
+        .unwrap();
+    assert!(production.hint(&err).unwrap().contains("now `production`"));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod client;
 mod credentials;
 mod expectations;
+mod job_scans;
 mod paths;
 mod shape;
 mod talent_scans;
