@@ -276,7 +276,13 @@ impl Data {
                 .collect::<Vec<_>>(),
             &sources
                 .iter()
-                .map(|s| (s.source_id.clone(), s.customer_id.clone()))
+                .map(|s| {
+                    (
+                        s.source_id.clone(),
+                        s.customer_id.clone(),
+                        s.campaign_id.clone(),
+                    )
+                })
                 .collect::<Vec<_>>(),
         );
         Self {

@@ -345,6 +345,21 @@ async fn greetings_callbacks_and_blacklist_of_a_customer() {
     .await;
     assert_eq!(bad.status.code(), Some(2));
 
+    let campaigns = json(&run(&s, &["kaisa", "campaigns", "407382", "--json"], &[]).await);
+    assert_eq!(campaigns["count"], 2, "{campaigns}");
+    assert_eq!(campaigns["items"][0]["name"], "Spring 2024");
+    assert_eq!(campaigns["items"][0]["sources"][0], "5501001");
+    let one = json(
+        &run(
+            &s,
+            &["kaisa", "campaigns", "407382", "--id", "9002", "--json"],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(one["count"], 1);
+    assert_eq!(one["items"][0]["campaign_id"], "9002");
+
     let blacklist = json(&run(&s, &["kaisa", "blacklist", "407382", "--json"], &[]).await);
     assert_eq!(blacklist["items"][0], "+46701234567");
     assert_eq!(blacklist["count"], 2);

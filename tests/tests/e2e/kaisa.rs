@@ -262,6 +262,21 @@ async fn customer_greetings_callbacks_and_blacklist() {
         assert_eq!(scheduled.caller_id.as_deref(), Some("+46812345678"));
         assert_eq!(callbacks.list("407382").await.unwrap().len(), 3);
 
+        let campaigns = client.customers().campaigns().list("407382").await.unwrap();
+        assert_eq!(campaigns.len(), 2);
+        assert!(campaigns
+            .iter()
+            .all(|c| c.sources.len() == 1 && c.state == Some(0)));
+        let one = client
+            .customers()
+            .campaigns()
+            .list("407383")
+            .campaign_id("9001")
+            .await
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].sources, [serde_json::json!("5501003")]);
+
         let blacklist = client.customers().blacklist();
         assert_eq!(blacklist.get("407382").await.unwrap().len(), 2);
         blacklist.set("407383", ["+4631123456"]).await.unwrap();

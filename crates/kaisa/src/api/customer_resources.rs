@@ -6,8 +6,9 @@ use serde::Serialize;
 use vendor_core::{Request, Response};
 
 use crate::models::{
-    check_e164, BlacklistAnswer, Callback, CallbacksEnvelope, CustomerId, GreetingsEnvelope,
-    KaisaDateTime, NewCallback, OneCallback, OneGreeting, VoicemailGreeting,
+    check_e164, BlacklistAnswer, Callback, CallbacksEnvelope, Campaign, CampaignsEnvelope,
+    CustomerId, GreetingsEnvelope, KaisaDateTime, NewCallback, OneCallback, OneGreeting,
+    VoicemailGreeting,
 };
 use crate::{Client, Error, Result};
 use vendor_core::kit::CallOptions;
@@ -614,3 +615,99 @@ impl SetBlacklistRequest {
 }
 
 into_future!(SetBlacklistRequest => ());
+
+/// Campaigns of a customer: `client.customers().campaigns()`.
+///
+/// Vendor docs: <https://support.freespee.com/hc/en-us/articles/201301651-Developer-API-customers-campaigns>.
+#[derive(Debug, Clone, Copy)]
+pub struct Campaigns<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Campaigns<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// A customer's campaigns: `GET customers/campaigns?customer_id=`, or one with
+    /// [`ListCampaignsRequest::campaign_id`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kaisa::Client) -> kaisa::Result<()> {
+    /// for campaign in client.customers().campaigns().list("407382").await? {
+    ///     println!("{:?} {:?}: {} sources", campaign.campaign_id, campaign.name, campaign.sources.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, customer_id: impl Into<CustomerId>) -> ListCampaignsRequest {
+        ListCampaignsRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+            customer_id: customer_id.into(),
+            campaign_id: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CampaignQuery<'q> {
+    customer_id: &'q str,
+    campaign_id: Option<&'q str>,
+}
+
+/// A campaign listing being built: see [`Campaigns::list`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct ListCampaignsRequest {
+    client: Client,
+    options: CallOptions,
+    customer_id: CustomerId,
+    campaign_id: Option<String>,
+}
+
+impl ListCampaignsRequest {
+    call_options!();
+
+    /// Only this campaign (`campaign_id=`).
+    pub fn campaign_id(mut self, campaign_id: impl Into<String>) -> Self {
+        self.campaign_id = Some(campaign_id.into());
+        self
+    }
+
+    fn request(&self) -> Result<Request> {
+        check_customer(&self.customer_id)?;
+        Ok(Request::get("customers/campaigns")
+            .query(&CampaignQuery {
+                customer_id: self.customer_id.as_str(),
+                campaign_id: self.campaign_id.as_deref(),
+            })
+            .operation("kaisa.customers.campaigns.list"))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for an empty `customer_id`; otherwise
+    /// the pipeline's errors, and [`Error::Decode`] for an answer holding no list of
+    /// campaigns.
+    pub async fn send(self) -> Result<Vec<Campaign>> {
+        let CampaignsEnvelope(list) = self.client.send(self.request()?, &self.options).await?;
+        Ok(list)
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Vec<Campaign>>> {
+        let response: Response<CampaignsEnvelope> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|CampaignsEnvelope(list)| list))
+    }
+}
+
+into_future!(ListCampaignsRequest => Vec<Campaign>);

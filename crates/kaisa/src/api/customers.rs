@@ -31,6 +31,11 @@ impl<'a> Customers<'a> {
         super::Callbacks::new(self.client)
     }
 
+    /// A customer's campaigns (`customers/campaigns`).
+    pub fn campaigns(&self) -> super::Campaigns<'a> {
+        super::Campaigns::new(self.client)
+    }
+
     /// A customer's blacklist (`customers/blacklist`).
     pub fn blacklist(&self) -> super::Blacklist<'a> {
         super::Blacklist::new(self.client)

@@ -10,9 +10,9 @@ mod sources;
 mod statistics;
 
 pub use customer_resources::{
-    Blacklist, Callbacks, CreateCallbackRequest, DeleteGreetingRequest, GetBlacklistRequest,
-    GreetingWriteRequest, ListCallbacksRequest, ListGreetingsRequest, SetBlacklistRequest,
-    VoicemailGreetings,
+    Blacklist, Callbacks, Campaigns, CreateCallbackRequest, DeleteGreetingRequest,
+    GetBlacklistRequest, GreetingWriteRequest, ListCallbacksRequest, ListCampaignsRequest,
+    ListGreetingsRequest, SetBlacklistRequest, VoicemailGreetings,
 };
 pub use customers::{
     CreateCustomerRequest, Customers, GetCustomerRequest, ListCustomersRequest,

@@ -100,6 +100,70 @@ fn ids_lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SourceId>, 
         .collect()
 }
 
+/// A campaign, as `customers/campaigns` returns it: sources grouped with shared
+/// notification, voicemail and recording settings.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Campaign {
+    /// The campaign's id.
+    #[serde(default, deserialize_with = "opt_from_string")]
+    pub campaign_id: Option<String>,
+    /// Its name.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub name: Option<String>,
+    /// The partner's own id for it.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub partner_campaign_id: Option<String>,
+    /// Email address for notifications.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub email: Option<String>,
+    /// SMS number for notifications.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub smsnumber: Option<String>,
+    /// When it was created.
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub timestamp: Option<KaisaDateTime>,
+    /// When it expires.
+    #[serde(default, deserialize_with = "opt_datetime")]
+    pub expire: Option<KaisaDateTime>,
+    /// Its pricing model.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub pricing_model_id: Option<String>,
+    /// Notify on a missed call.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub notify_on_missed_call: Option<bool>,
+    /// Notify on an answered call.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub notify_on_answered_call: Option<bool>,
+    /// Notify on a new voicemail.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub notify_on_new_voicemail: Option<bool>,
+    /// Send every call to voicemail.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub vm_divert_all: Option<bool>,
+    /// Send calls to voicemail when busy.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub vm_divert_busy: Option<bool>,
+    /// Send calls to voicemail when not answered.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub vm_divert_noanswer: Option<bool>,
+    /// Record calls.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub call_recording: Option<bool>,
+    /// The sources in it, as sent (ids or source objects; the page says "array").
+    #[serde(default, deserialize_with = "vendor_core::kit::lenient::one_or_many")]
+    pub sources: Vec<Value>,
+    /// Its voicemail greeting.
+    #[serde(default, deserialize_with = "opt_from_string")]
+    pub vm_greeting_id: Option<String>,
+    /// Its state: 0 active, 1 upcoming, 2 archived.
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub state: Option<u64>,
+    /// Fields this crate does not model, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A scheduled callback, as `customers/callbacks` returns it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
@@ -316,10 +380,9 @@ impl<'de> Deserialize<'de> for BlacklistAnswer {
     }
 }
 
-/// Lists whose envelope key Kaisa does not document, read through [`any_list`]; the
-/// `One*` forms require at least one item (the answer of a write).
+/// Lists whose envelope key Kaisa does not document, read through [`any_list`].
 macro_rules! lenient_list {
-    ($list:ident, $one:ident, $item:ty, $keys:expr, $what:literal) => {
+    ($list:ident, $item:ty, $keys:expr) => {
         pub(crate) struct $list(pub(crate) Vec<$item>);
 
         impl<'de> Deserialize<'de> for $list {
@@ -329,7 +392,12 @@ macro_rules! lenient_list {
                     .map_err(serde::de::Error::custom)
             }
         }
+    };
+}
 
+/// The first item of such a list, required (the answer of a write).
+macro_rules! lenient_one {
+    ($one:ident, $list:ident, $item:ty, $what:literal) => {
         pub(crate) struct $one(pub(crate) $item);
 
         impl<'de> Deserialize<'de> for $one {
@@ -347,15 +415,15 @@ macro_rules! lenient_list {
 
 lenient_list!(
     GreetingsEnvelope,
-    OneGreeting,
     VoicemailGreeting,
-    &["voicemail_greetings", "greetings"],
+    &["voicemail_greetings", "greetings"]
+);
+lenient_one!(
+    OneGreeting,
+    GreetingsEnvelope,
+    VoicemailGreeting,
     "greeting"
 );
-lenient_list!(
-    CallbacksEnvelope,
-    OneCallback,
-    Callback,
-    &["callbacks"],
-    "callback"
-);
+lenient_list!(CallbacksEnvelope, Callback, &["callbacks"]);
+lenient_one!(OneCallback, CallbacksEnvelope, Callback, "callback");
+lenient_list!(CampaignsEnvelope, Campaign, &["campaigns"]);

@@ -12,9 +12,10 @@ mod sources;
 pub use cdrs::Cdr;
 pub(crate) use cdrs::CdrsEnvelope;
 pub(crate) use customer_resources::{
-    check_e164, BlacklistAnswer, CallbacksEnvelope, GreetingsEnvelope, OneCallback, OneGreeting,
+    check_e164, BlacklistAnswer, CallbacksEnvelope, CampaignsEnvelope, GreetingsEnvelope,
+    OneCallback, OneGreeting,
 };
-pub use customer_resources::{Callback, NewCallback, VoicemailGreeting};
+pub use customer_resources::{Callback, Campaign, NewCallback, VoicemailGreeting};
 pub use customers::{
     Customer, CustomerUpdate, NewCustomer, CUSTOM_FIELDS, MAX_CUSTNR_CHARS, MAX_NAME_CHARS,
 };

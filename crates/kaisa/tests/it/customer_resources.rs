@@ -309,3 +309,50 @@ async fn blacklist_get_and_replace() {
     let err = blacklist.set("407382", ["0701234567"]).await.unwrap_err();
     assert!(refused(&err, "phonenrs"), "{err}");
 }
+
+#[tokio::test]
+async fn campaigns_of_a_customer_and_one() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api_path("customers/campaigns")))
+        .and(api_headers(&token))
+        .and(exact_query(&[("customer_id", "407382"), ("campaign_id", "9001")]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"campaigns": [{
+            "campaign_id": "9001", "name": "Spring 2024", "partner_campaign_id": "ACME-SPRING",
+            "email": "marketing@acme-ror.example", "smsnumber": "", "timestamp": "2024-02-01 08:00:00",
+            "expire": "0000-00-00 00:00:00", "pricing_model_id": "standard",
+            "notify_on_missed_call": "1", "notify_on_answered_call": "0", "notify_on_new_voicemail": "1",
+            "vm_divert_all": "0", "vm_divert_busy": "1", "vm_divert_noanswer": "1",
+            "call_recording": "1", "sources": ["5501001"], "vm_greeting_id": "41", "state": "0",
+            "budget": "1200"
+        }]})))
+        .expect(1)
+        .named("one campaign")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let campaigns = client
+        .customers()
+        .campaigns()
+        .list("407382")
+        .campaign_id("9001")
+        .send_with_response()
+        .await
+        .unwrap();
+    let spring = &campaigns.value()[0];
+    assert_eq!(spring.campaign_id.as_deref(), Some("9001"));
+    assert_eq!(spring.name.as_deref(), Some("Spring 2024"));
+    assert_eq!(spring.partner_campaign_id.as_deref(), Some("ACME-SPRING"));
+    assert_eq!(spring.smsnumber, None);
+    assert_eq!(spring.expire, None, "a zero date reads as absent");
+    assert_eq!(spring.notify_on_missed_call, Some(true));
+    assert_eq!(spring.notify_on_answered_call, Some(false));
+    assert_eq!(spring.call_recording, Some(true));
+    assert_eq!(spring.sources, [json!("5501001")]);
+    assert_eq!(spring.vm_greeting_id.as_deref(), Some("41"));
+    assert_eq!(spring.state, Some(0));
+    assert_eq!(spring.extra.get("budget"), Some(&json!("1200")));
+    let err = client.customers().campaigns().list(" ").await.unwrap_err();
+    assert!(refused(&err, "customer_id"), "{err}");
+}

@@ -49,7 +49,32 @@ struct Callback {
     scheduled_unix: i64,
 }
 
+#[derive(Debug, Clone, Serialize)]
+struct Campaign {
+    campaign_id: String,
+    name: String,
+    partner_campaign_id: String,
+    email: String,
+    smsnumber: String,
+    timestamp: String,
+    expire: String,
+    pricing_model_id: String,
+    notify_on_missed_call: String,
+    notify_on_answered_call: String,
+    notify_on_new_voicemail: String,
+    vm_divert_all: String,
+    vm_divert_busy: String,
+    vm_divert_noanswer: String,
+    call_recording: String,
+    sources: Vec<String>,
+    vm_greeting_id: String,
+    state: String,
+    #[serde(skip)]
+    customer_id: String,
+}
+
 struct Store {
+    campaigns: Vec<Campaign>,
     greetings: Vec<Greeting>,
     next_greeting: u64,
     callbacks: Vec<Callback>,
@@ -69,8 +94,8 @@ fn greeting_sound(id: &str) -> Vec<u8> {
 
 impl Resources {
     /// `customers` are the seeded customer ids, `sources` their sources as
-    /// (source id, customer id).
-    pub(crate) fn seed(customers: &[String], sources: &[(String, String)]) -> Self {
+    /// (source id, customer id, campaign id).
+    pub(crate) fn seed(customers: &[String], sources: &[(String, String, String)]) -> Self {
         let now = time::now_unix();
         let mut greetings = vec![Greeting {
             vm_greeting_id: SYSTEM_GREETING_ID.to_string(),
@@ -91,8 +116,8 @@ impl Resources {
                 locked: "0".to_owned(),
                 used_by: sources
                     .iter()
-                    .filter(|(_, c)| c == customer)
-                    .map(|(s, _)| s.clone())
+                    .filter(|(_, c, _)| c == customer)
+                    .map(|(s, _, _)| s.clone())
                     .take(1)
                     .collect(),
                 customer_id: Some(customer.clone()),
@@ -128,8 +153,45 @@ impl Resources {
                 vec!["+46701234567".to_owned(), "+46709876543".to_owned()],
             );
         }
+        // One campaign per customer and campaign id its sources carry.
+        let mut campaigns: Vec<Campaign> = Vec::new();
+        for (source, customer, campaign) in sources {
+            if campaign.is_empty() {
+                continue;
+            }
+            if let Some(c) = campaigns
+                .iter_mut()
+                .find(|c| c.campaign_id == *campaign && c.customer_id == *customer)
+            {
+                c.sources.push(source.clone());
+                continue;
+            }
+            let n = campaigns.len();
+            campaigns.push(Campaign {
+                campaign_id: campaign.clone(),
+                name: ["Spring 2024", "Brand", "Autumn 2024", "Radio"][n % 4].to_owned(),
+                partner_campaign_id: format!("CMP-{customer}-{campaign}"),
+                email: String::new(),
+                smsnumber: String::new(),
+                timestamp: time::format_plain(1_706_774_400 + n as i64 * 86_400),
+                expire: String::new(),
+                pricing_model_id: "standard".to_owned(),
+                notify_on_missed_call: "1".to_owned(),
+                notify_on_answered_call: "0".to_owned(),
+                notify_on_new_voicemail: "1".to_owned(),
+                vm_divert_all: "0".to_owned(),
+                vm_divert_busy: "1".to_owned(),
+                vm_divert_noanswer: "1".to_owned(),
+                call_recording: if n.is_multiple_of(2) { "1" } else { "0" }.to_owned(),
+                sources: vec![source.clone()],
+                vm_greeting_id: String::new(),
+                state: "0".to_owned(),
+                customer_id: customer.clone(),
+            });
+        }
         let next_callback = 9001 + callbacks.len() as u64;
         Self(Mutex::new(Store {
+            campaigns,
             greetings,
             next_greeting: 41 + customers.len().min(2) as u64,
             callbacks,
@@ -153,6 +215,7 @@ pub(crate) fn routes(router: Router<Shared>) -> Router<Shared> {
                 .put(rename_greeting)
                 .delete(delete_greeting),
         )
+        .route("/{version}/customers/campaigns", get(list_campaigns))
         .route(
             "/{version}/customers/callbacks",
             get(list_callbacks).post(create_callback),
@@ -480,4 +543,24 @@ async fn set_blacklist(
         .resources
         .with(|s| s.blacklists.insert(customer, numbers.clone()));
     json_response(StatusCode::OK, json!({ "blacklist": numbers }))
+}
+
+async fn list_campaigns(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let customer = try_response!(customer(&app, &query));
+    let one = query_value(&query, "campaign_id");
+    let list: Vec<Campaign> = app.kaisa.resources.with(|s| {
+        s.campaigns
+            .iter()
+            .filter(|c| c.customer_id == customer)
+            .filter(|c| one.is_none_or(|id| c.campaign_id == id))
+            .cloned()
+            .collect()
+    });
+    json_response(StatusCode::OK, json!({ "campaigns": list }))
 }

@@ -2,8 +2,8 @@
 
 use clap::Subcommand;
 use kaisa::{
-    Callback, Cdr, Client, Customer, KaisaDateTime, Recording, Source, SourceServiceStatus,
-    VoicemailGreeting,
+    Callback, Campaign, Cdr, Client, Customer, KaisaDateTime, Recording, Source,
+    SourceServiceStatus, VoicemailGreeting,
 };
 
 use crate::catalog::{self, Purpose};
@@ -48,6 +48,14 @@ pub enum KaisaCommand {
         /// Up to this time, UTC, "YYYY-MM-DD HH:MM:SS".
         #[arg(long)]
         to: Option<String>,
+    },
+    /// A customer's campaigns, or one.
+    Campaigns {
+        /// The customer id.
+        customer_id: String,
+        /// Only this campaign.
+        #[arg(long)]
+        id: Option<String>,
     },
     /// The numbers that may not call a customer.
     Blacklist {
@@ -205,6 +213,15 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             let list = q.await.map_err(fail)?;
             let items = with_rfc3339(&list, &["scheduled"], parse_time);
             out.emit_list(&items, None, || vec![callbacks_table(&list)]);
+        }
+        KaisaCommand::Campaigns { customer_id, id } => {
+            let mut q = client.customers().campaigns().list(customer_id);
+            if let Some(id) = id {
+                q = q.campaign_id(id);
+            }
+            let list = q.await.map_err(fail)?;
+            let items = with_rfc3339(&list, &["timestamp", "expire"], parse_time);
+            out.emit_list(&items, None, || vec![campaigns_table(&list)]);
         }
         KaisaCommand::Blacklist { customer_id } => {
             let list = client
@@ -521,6 +538,34 @@ pub fn callbacks_table(list: &[Callback]) -> Table {
             match c.completed {
                 Some(true) => "yes".to_owned(),
                 Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+        ]);
+    }
+    t
+}
+
+/// Campaigns as a table.
+pub fn campaigns_table(list: &[Campaign]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa campaigns ({})", list.len()),
+        &["id", "name", "sources", "recording", "state"],
+    );
+    for c in list {
+        t.row([
+            c.campaign_id.clone().unwrap_or_default(),
+            c.name.clone().unwrap_or_default(),
+            c.sources.len().to_string(),
+            match c.call_recording {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+            match c.state {
+                Some(0) => "active".to_owned(),
+                Some(1) => "upcoming".to_owned(),
+                Some(2) => "archived".to_owned(),
+                Some(n) => n.to_string(),
                 None => String::new(),
             },
         ]);
