@@ -297,7 +297,7 @@ const KEYAVI: VendorCatalog = VendorCatalog {
         Role { name: "Logs.Read", mode: Some(Mode::App), needed_by: "keyavi logs" },
         Role { name: "access_as_user", mode: Some(Mode::User), needed_by: "every keyavi command" },
     ],
-    modes: "App mode (the default): one credential kind and KEYAVI_CALLER_ID. User mode, chosen by KEYAVI_USERNAME: KEYAVI_PASSWORD (KEYAVI_CLIENT_SECRET optional).",
+    modes: "Both modes: KEYAVI_API_APP_ID (Keyavi's API application id, which the scope is built from) or the whole KEYAVI_SCOPE. App mode (the default): one credential kind and KEYAVI_CALLER_ID. User mode, chosen by KEYAVI_USERNAME: KEYAVI_PASSWORD (KEYAVI_CLIENT_SECRET optional).",
 };
 
 /// Kaisa: `kaisa::ClientBuilder::read_env`.
