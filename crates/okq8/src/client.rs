@@ -327,7 +327,7 @@ impl ClientBuilder {
             .ok_or_else(|| {
                 ConfigError::new(
                     "scope",
-                    "set the API, such as .api(\"api://apim-xxxxx-api\") (its scope api://apim-xxxxx-api/.default)",
+                    "set the scope: the API's .default, as .api(\"api://apim-xxxxx-api\") sets it (api://apim-xxxxx-api/.default)",
                 )
             })?;
         // Entra ID refuses any other scope for client credentials (AADSTS1002012):
