@@ -65,12 +65,15 @@ mod client;
 pub mod models;
 mod scope;
 
-pub use api::{ListAccountJobScansRequest, ListExpectationsRequest, ListMatchesRequest};
+pub use api::{
+    ListAccountJobScansRequest, ListAccountScansRequest, ListAccountTalentScansRequest,
+    ListExpectationsRequest, ListMatchesRequest,
+};
 pub use client::{Client, ClientBuilder, Environment, DEFAULT_RESOURCE, DEFAULT_TENANT};
 pub use models::{
-    AccountId, AccountJobScan, Expectation, ExpectationId, ExpectationKind, ExpectationMatch,
-    JobMatch, JobScanId, JobScanSummary, MatchOrder, MatchSort, Pagination, ScanExpectation,
-    TalentScanId, TalentScanMatches, TalentScanSummary,
+    AccountId, AccountJobScan, AccountTalentScan, Expectation, ExpectationId, ExpectationKind,
+    ExpectationMatch, JobMatch, JobScanId, JobScanSummary, MatchOrder, MatchSort, Pagination,
+    ScanExpectation, TalentScanId, TalentScanMatches, TalentScanSummary,
 };
 pub use oauth_core::{
     AccessToken, Claims, ConfigError, MemoryTokenCache, RetryPolicy, Timeouts, TokenCache,

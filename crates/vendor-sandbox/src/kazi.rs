@@ -56,6 +56,8 @@ pub(crate) struct Data {
     matches: Vec<JobMatch>,
     /// The known account's job scans, one per job of `matches`.
     job_scans: Vec<admin::AccountJobScan>,
+    /// The known account's talent scans, the known talent scan first.
+    talent_scans: Vec<admin::AccountTalentScan>,
 }
 
 const EXPECTATIONS: &[(&str, u8, &str)] = &[
@@ -204,11 +206,14 @@ impl Data {
             .collect();
         let types: Vec<u8> = EXPECTATIONS.iter().map(|(_, t, _)| *t).collect();
         let job_scans = admin::seed(MATCH_COUNT, &types, &mut rng);
+        let talent_scan_id = ids::guid_from("kazi/talentscan/known");
+        let talent_scans = admin::seed_talents(&talent_scan_id, &types, &mut rng);
         Self {
             expectations,
-            talent_scan_id: ids::guid_from("kazi/talentscan/known"),
+            talent_scan_id,
             matches,
             job_scans,
+            talent_scans,
         }
     }
 
@@ -227,6 +232,10 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
             get(talent_scan_matches),
         )
         .route(admin::JOB_SCANS_PATH, get(admin::job_scans_for_account))
+        .route(
+            admin::TALENT_SCANS_PATH,
+            get(admin::talent_scans_for_account),
+        )
         .fallback(apim_not_found)
         .layer(from_fn_with_state(
             ApiLayer {

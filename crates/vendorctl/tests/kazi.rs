@@ -232,3 +232,62 @@ async fn an_invalid_key_hint_names_kazi_env() {
         assert!(err.contains(needle), "missing {needle:?} in {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn talent_scans_lists_the_accounts_talents() {
+    let s = sandbox().await;
+    let known = s.kazi().known_talent_scan_id;
+    let doc = json(&run(&s, &["kazi", "talent-scans", ACCOUNT, "--json"], &[]).await);
+    assert_eq!(doc["count"], 24);
+    assert_eq!(doc["items"][0]["id"], known.as_str());
+    assert_eq!(doc["items"][0]["lastName"], "Sandbox");
+
+    let doc = json(
+        &run(
+            &s,
+            &[
+                "kazi",
+                "talent-scans",
+                ACCOUNT,
+                "--all",
+                "--count",
+                "7",
+                "--calculated",
+                "--with-expectations",
+                "--sort",
+                "-lastname,firstname",
+                "--json",
+            ],
+            &[],
+        )
+        .await,
+    );
+    let items = doc["items"].as_array().unwrap();
+    assert_eq!(items.len(), 20, "every 5th talent has no expectations yet");
+    assert_eq!(doc["page"]["pages_fetched"], 3);
+    assert!(items
+        .iter()
+        .all(|t| t["expectations"].as_array().unwrap().len() == 12));
+    let last_names: Vec<&str> = items
+        .iter()
+        .map(|t| t["lastName"].as_str().unwrap())
+        .collect();
+    assert!(
+        last_names.windows(2).all(|w| w[0] >= w[1]),
+        "{last_names:?}"
+    );
+
+    let out = run(
+        &s,
+        &["kazi", "talent-scans", ACCOUNT, "--search", "sam.sandbox"],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Talent scans of account {ACCOUNT} (1)")),
+        "{text}"
+    );
+    assert!(text.contains("Sam Sandbox"), "{text}");
+}

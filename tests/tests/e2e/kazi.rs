@@ -227,3 +227,30 @@ async fn an_accounts_job_scans_are_the_matched_jobs_in_offset_batches() {
     assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 5, 5), "{stats:?}");
     assert_only(&stats, Vendor::Kazi);
 }
+
+#[tokio::test]
+async fn an_accounts_talent_scans_start_with_the_matched_talent() {
+    const ACCOUNT: &str = "0f5e8a2c-4b7d-4e19-9c3a-6d2b8e1f7a40";
+    let sandbox = sandbox().await;
+    let scan_id = sandbox.kazi().known_talent_scan_id;
+    let client = workspace_tests::kazi_client(&sandbox).unwrap();
+
+    let talents: Vec<kazi_tagging::AccountTalentScan> = bounded(
+        client
+            .administrator()
+            .talent_scans(ACCOUNT)
+            .count(10)
+            .stream()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(assert_unique(talents.iter().map(|t| t.id.as_str())), 24);
+    assert_eq!(talents[0].id.as_str(), scan_id);
+    assert_eq!(talents[0].last_name.as_deref(), Some("Sandbox"));
+
+    let stats = sandbox.stats();
+    // One token; batches of 10, 10 and 4.
+    assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 3, 3), "{stats:?}");
+    assert_only(&stats, Vendor::Kazi);
+}

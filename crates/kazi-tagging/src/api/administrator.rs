@@ -1,13 +1,17 @@
-//! The Kazi Administrator API: an account's job scans (`GetJobScansForAccount`).
+//! The Kazi Administrator API: an account's job scans (`GetJobScansForAccount`) and
+//! talent scans ("Get talent scans for account").
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use serde::Serialize;
 use vendor_core::kit::CallOptions;
 use vendor_core::{paginate, paginate_pages, ApiClient, Page, Request};
 
-use crate::models::{AccountId, AccountJobScan, ExpectationId};
+use serde::de::DeserializeOwned;
+
+use crate::models::{AccountId, AccountJobScan, AccountTalentScan, ExpectationId};
 use crate::{Client, Error, ItemStream, PageStream, Response, Result, Scope};
 
 /// Where `GetJobScansForAccount` is sent. Kazi's reference pages give its parameters
@@ -16,7 +20,12 @@ use crate::{Client, Error, ItemStream, PageStream, Response, Result, Scope};
 /// says otherwise, set it with [`ListAccountJobScansRequest::path`].
 pub const ACCOUNT_JOB_SCANS_PATH: &str = "/administrator/v2/jobscans";
 
-/// Job scans Kazi returns when `count` is not given.
+/// Where "Get talent scans for account" is sent: as for
+/// [`ACCOUNT_JOB_SCANS_PATH`], Kazi's reference does not give the URL, so this path is
+/// this crate's choice; [`ListAccountTalentScansRequest::path`] replaces it.
+pub const ACCOUNT_TALENT_SCANS_PATH: &str = "/administrator/v2/talentscans";
+
+/// Scans Kazi returns when `count` is not given.
 pub const DEFAULT_JOB_SCAN_COUNT: u32 = 100;
 
 /// Most team role ids one filter may name (the ranking rules stop at a top 4).
@@ -70,43 +79,95 @@ impl<'a> Administrator<'a> {
     /// <https://docs.kazi.co/docs/api/api-reference/administrator/accounts/get-job-scans-for-account/>,
     /// <https://docs.kazi.co/docs/api/tutorials/filter-on-expectations/>.
     pub fn job_scans(&self, account_id: impl Into<AccountId>) -> ListAccountJobScansRequest {
-        ListAccountJobScansRequest {
-            client: self.client.clone(),
-            spec: Spec {
-                path: ACCOUNT_JOB_SCANS_PATH.to_owned(),
-                account_id: account_id.into(),
-                external_ref: None,
-                should_have_expectations: None,
-                include_expectations: None,
-                team_role_ids: Vec::new(),
-                work_value_ids: Vec::new(),
-                offset: None,
-                count: None,
-                sort: Vec::new(),
-                search: None,
-                domain_ids: Vec::new(),
-            },
-            options: CallOptions::default(),
-        }
+        ListAccountScansRequest::new(
+            self.client,
+            account_id.into(),
+            ACCOUNT_JOB_SCANS_PATH,
+            Scope::ReadJobScans,
+            "kazi_tagging.administrator.job_scans",
+        )
+    }
+
+    /// The talent scans of an account ("Get talent scans for account"), with the
+    /// same paging, filters and sorting as [`job_scans`](Self::job_scans) plus
+    /// [`ats_client_id`](ListAccountTalentScansRequest::ats_client_id); `search`
+    /// looks in the talent's name and e-mail. Needs the scope `read:talentscans`
+    /// (ours: the reference names none).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// let talents = client
+    ///     .administrator()
+    ///     .talent_scans("0f5e8a2c-4b7d-4e19-9c3a-6d2b8e1f7a40")
+    ///     .should_have_expectations(true)
+    ///     .sort("lastname")
+    ///     .await?;
+    /// for t in &talents {
+    ///     println!("{:?} {:?} <{:?}>", t.first_name, t.last_name, t.email);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Vendor docs:
+    /// <https://docs.kazi.co/docs/api/api-reference/administrator/accounts/get-talent-scans-for-account/>.
+    pub fn talent_scans(&self, account_id: impl Into<AccountId>) -> ListAccountTalentScansRequest {
+        ListAccountScansRequest::new(
+            self.client,
+            account_id.into(),
+            ACCOUNT_TALENT_SCANS_PATH,
+            Scope::ReadTalentScans,
+            "kazi_tagging.administrator.talent_scans",
+        )
     }
 }
 
 /// An account's job scans being asked for: see [`Administrator::job_scans`].
+pub type ListAccountJobScansRequest = ListAccountScansRequest<AccountJobScan>;
+
+/// An account's talent scans being asked for: see [`Administrator::talent_scans`].
+pub type ListAccountTalentScansRequest = ListAccountScansRequest<AccountTalentScan>;
+
+/// An account's scans being asked for: [`ListAccountJobScansRequest`] or
+/// [`ListAccountTalentScansRequest`] (`T` is the scan decoded).
 ///
 /// It owns a clone of the client, so it (and its streams) can be moved to another
 /// task.
-#[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited or its stream is polled"]
-pub struct ListAccountJobScansRequest {
+pub struct ListAccountScansRequest<T> {
     client: Client,
     spec: Spec,
     options: CallOptions,
+    scan: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for ListAccountScansRequest<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListAccountScansRequest")
+            .field("client", &self.client)
+            .field("spec", &self.spec)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl<T> Clone for ListAccountScansRequest<T> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            spec: self.spec.clone(),
+            options: self.options.clone(),
+            scan: PhantomData,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 struct Spec {
     path: String,
+    scope: Scope,
+    operation: &'static str,
     account_id: AccountId,
+    ats_client_id: Option<String>,
     external_ref: Option<String>,
     should_have_expectations: Option<bool>,
     include_expectations: Option<bool>,
@@ -134,6 +195,7 @@ struct Query<'q> {
     sort: Option<String>,
     search: Option<&'q str>,
     domain_ids: Option<String>,
+    ats_client_id: Option<&'q str>,
 }
 
 fn comma_list<T: AsRef<str>>(items: &[T]) -> Option<String> {
@@ -153,7 +215,7 @@ impl Spec {
         if account_id.is_empty() {
             return Err(Error::invalid(
                 "account_id",
-                "is empty: Kazi needs the account whose job scans to list".to_owned(),
+                "is empty: Kazi needs the account whose scans to list".to_owned(),
             ));
         }
         if self.count == Some(0) {
@@ -198,11 +260,12 @@ impl Spec {
             sort: comma_list(&self.sort),
             search: self.search.as_deref(),
             domain_ids: comma_list(&self.domain_ids),
+            ats_client_id: self.ats_client_id.as_deref(),
         };
         Ok(Request::get(self.path.clone())
             .query(&query)
-            .require_role(Scope::ReadJobScans)
-            .operation("kazi_tagging.administrator.job_scans"))
+            .require_role(self.scope.clone())
+            .operation(self.operation))
     }
 }
 
@@ -220,31 +283,73 @@ where
     );
 }
 
-impl ListAccountJobScansRequest {
+impl<T> ListAccountScansRequest<T> {
+    fn new(
+        client: &Client,
+        account_id: AccountId,
+        path: &str,
+        scope: Scope,
+        operation: &'static str,
+    ) -> Self {
+        Self {
+            client: client.clone(),
+            spec: Spec {
+                path: path.to_owned(),
+                scope,
+                operation,
+                account_id,
+                ats_client_id: None,
+                external_ref: None,
+                should_have_expectations: None,
+                include_expectations: None,
+                team_role_ids: Vec::new(),
+                work_value_ids: Vec::new(),
+                offset: None,
+                count: None,
+                sort: Vec::new(),
+                search: None,
+                domain_ids: Vec::new(),
+            },
+            options: CallOptions::default(),
+            scan: PhantomData,
+        }
+    }
+}
+
+impl ListAccountTalentScansRequest {
+    /// Only talent scans linked to this applicant tracking system (`atsClientId`).
+    pub fn ats_client_id(mut self, id: impl Into<String>) -> Self {
+        let id: String = id.into();
+        self.spec.ats_client_id = (!id.trim().is_empty()).then_some(id);
+        self
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> ListAccountScansRequest<T> {
     vendor_core::call_options!();
 
-    /// Only the job scan with this reference at the account's side (`externalRef`).
+    /// Only the scan with this reference at the account's side (`externalRef`).
     pub fn external_ref(mut self, reference: impl Into<String>) -> Self {
         let reference: String = reference.into();
         self.spec.external_ref = (!reference.trim().is_empty()).then_some(reference);
         self
     }
 
-    /// `true`: only job scans whose expectations have been calculated
+    /// `true`: only scans whose expectations have been calculated
     /// (`shouldHaveExpectations`; Kazi's default is `false`).
     pub fn should_have_expectations(mut self, yes: bool) -> Self {
         self.spec.should_have_expectations = Some(yes);
         self
     }
 
-    /// `true`: each job scan comes with its expectations (`includeExpectations`;
+    /// `true`: each scan comes with its expectations (`includeExpectations`;
     /// Kazi's default is `false`).
     pub fn include_expectations(mut self, yes: bool) -> Self {
         self.spec.include_expectations = Some(yes);
         self
     }
 
-    /// Only job scans that rank these team roles in their top 2 (one or two ids),
+    /// Only scans that rank these team roles in their top 2 (one or two ids),
     /// top 3 (three) or top 4 (four) (`teamRoleIds`); at most 4, checked before
     /// sending. Several calls add up.
     pub fn team_role_ids<I>(mut self, ids: I) -> Self
@@ -258,7 +363,7 @@ impl ListAccountJobScansRequest {
         self
     }
 
-    /// Only job scans that rank these work values in their top 2 (one or two ids)
+    /// Only scans that rank these work values in their top 2 (one or two ids)
     /// or top 3 (three) (`workValueIds`); at most 3, checked before sending. Several
     /// calls add up.
     pub fn work_value_ids<I>(mut self, ids: I) -> Self
@@ -295,15 +400,16 @@ impl ListAccountJobScansRequest {
         self
     }
 
-    /// Only job scans whose contact name, contact e-mail, title or employer contain
-    /// this text (`search`; partial matches). An empty text searches nothing.
+    /// Only scans containing this text (`search`; partial matches): for job scans
+    /// in the contact name, contact e-mail, title or employer, for talent scans in
+    /// the name or e-mail. An empty text searches nothing.
     pub fn search(mut self, text: impl Into<String>) -> Self {
         let text: String = text.into();
         self.spec.search = (!text.trim().is_empty()).then_some(text);
         self
     }
 
-    /// Only job scans in these domains (`domainIds`, from Kazi's "Get domains").
+    /// Only scans in these domains (`domainIds`, from Kazi's "Get domains").
     /// Several calls add up.
     pub fn domain_ids<I>(mut self, ids: I) -> Self
     where
@@ -314,9 +420,9 @@ impl ListAccountJobScansRequest {
         self
     }
 
-    /// Sends the call to this path instead of [`ACCOUNT_JOB_SCANS_PATH`] (the
-    /// "Request URL" of `GetJobScansForAccount` on Kazi's developer portal, without
-    /// the host), for when it differs.
+    /// Sends the call to this path instead of [`ACCOUNT_JOB_SCANS_PATH`] or
+    /// [`ACCOUNT_TALENT_SCANS_PATH`] (the "Request URL" on Kazi's developer portal,
+    /// without the host), for when it differs.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.spec.path = path.into();
         self
@@ -330,12 +436,13 @@ impl ListAccountJobScansRequest {
     ///   for an empty account id, a count of 0, more than 4 team role or 3 work value
     ///   ids, or a path that is not absolute.
     /// - [`Error::Auth`](crate::Error::Auth) on a 401/403: a missing or invalid
-    ///   subscription key, or a token without `read:jobscans`.
+    ///   subscription key, or a token without `read:jobscans` (`read:talentscans`
+    ///   for talent scans).
     /// - [`Error::Api`](crate::Error::Api) with status 400 for parameters Kazi
     ///   refuses (documented), 404 for a path or account it does not know.
     /// - [`Error::Token`](crate::Error::Token), [`Error::Decode`](crate::Error::Decode),
     ///   transport and timeout errors as for every call.
-    pub async fn send(self) -> Result<Vec<AccountJobScan>> {
+    pub async fn send(self) -> Result<Vec<T>> {
         let request = self.options.apply(self.spec.request(self.spec.offset)?);
         self.client.core.api().send(request).await
     }
@@ -345,7 +452,7 @@ impl ListAccountJobScansRequest {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    pub async fn send_with_response(self) -> Result<Response<Vec<AccountJobScan>>> {
+    pub async fn send_with_response(self) -> Result<Response<Vec<T>>> {
         let request = self.options.apply(self.spec.request(self.spec.offset)?);
         self.client.core.api().send_with_response(request).await
     }
@@ -357,7 +464,7 @@ impl ListAccountJobScansRequest {
     ///
     /// The stream yields the first error of any batch (see [`send`](Self::send))
     /// and ends there.
-    pub fn stream(self) -> ItemStream<AccountJobScan> {
+    pub fn stream(self) -> ItemStream<T> {
         let fetch = self.fetcher();
         ItemStream::new(paginate(0, fetch))
     }
@@ -368,13 +475,13 @@ impl ListAccountJobScansRequest {
     /// # Errors
     ///
     /// As [`stream`](Self::stream).
-    pub fn pages(self) -> PageStream<AccountJobScan> {
+    pub fn pages(self) -> PageStream<T> {
         let fetch = self.fetcher();
         PageStream::new(paginate_pages(0, fetch))
     }
 
     /// The function fetching batch `n` (from 0), owning what it needs.
-    fn fetcher(self) -> impl FnMut(u32) -> BatchFuture + Send + 'static {
+    fn fetcher(self) -> impl FnMut(u32) -> BatchFuture<T> + Send + 'static {
         let api: ApiClient = self.client.core.api().clone();
         let Self { spec, options, .. } = self;
         let start = spec.offset.unwrap_or(0);
@@ -392,14 +499,15 @@ impl ListAccountJobScansRequest {
             };
             let api = api.clone();
             Box::pin(async move {
-                let items: Vec<AccountJobScan> = api.send(request?).await?;
+                let items: Vec<T> = api.send(request?).await?;
                 Ok(Page::new(items).page_size(Some(u64::from(count))))
-            }) as BatchFuture
+            }) as BatchFuture<T>
         }
     }
 }
 
 vendor_core::into_future!(ListAccountJobScansRequest => Vec<AccountJobScan>);
+vendor_core::into_future!(ListAccountTalentScansRequest => Vec<AccountTalentScan>);
 
 /// One batch being fetched by a stream.
-type BatchFuture = Pin<Box<dyn Future<Output = Result<Page<AccountJobScan>>> + Send + 'static>>;
+type BatchFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send + 'static>>;

@@ -8,8 +8,9 @@ mod expectations;
 mod talent_scans;
 
 pub use administrator::{
-    Administrator, ListAccountJobScansRequest, ACCOUNT_JOB_SCANS_PATH, DEFAULT_JOB_SCAN_COUNT,
-    MAX_TEAM_ROLE_FILTER, MAX_WORK_VALUE_FILTER,
+    Administrator, ListAccountJobScansRequest, ListAccountScansRequest,
+    ListAccountTalentScansRequest, ACCOUNT_JOB_SCANS_PATH, ACCOUNT_TALENT_SCANS_PATH,
+    DEFAULT_JOB_SCAN_COUNT, MAX_TEAM_ROLE_FILTER, MAX_WORK_VALUE_FILTER,
 };
 pub use expectations::{Expectations, ListExpectationsRequest};
 pub use talent_scans::{ListMatchesRequest, TalentScans, MAX_PAGE_SIZE};

@@ -1,4 +1,4 @@
-//! Job scans as the Administrator API lists them for an account.
+//! Job scans and talent scans as the Administrator API lists them for an account.
 //!
 //! Shapes as documented at
 //! <https://docs.kazi.co/docs/api/api-reference/administrator/accounts/get-job-scans-for-account/>
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use vendor_core::kit::lenient;
 
-use super::ids::{ExpectationId, JobScanId};
+use super::ids::{ExpectationId, JobScanId, TalentScanId};
 
 /// One job scan of an account: the vacancy, its contact and, when asked for with
 /// `includeExpectations`, its calculated expectations.
@@ -95,6 +95,112 @@ pub struct AccountJobScan {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub domain_ids: Vec<String>,
+    /// Its calculated expectations, ranked (empty unless `includeExpectations`).
+    #[serde(default, deserialize_with = "opt_scan_expectations")]
+    pub expectations: Vec<ScanExpectation>,
+    /// Fields this crate does not model, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One talent scan of an account: the candidate and, when asked for with
+/// `includeExpectations`, the calculated expectations.
+///
+/// Shape as documented at
+/// <https://docs.kazi.co/docs/api/api-reference/administrator/accounts/get-talent-scans-for-account/>
+/// (the same fields as [create a talent
+/// scan](https://docs.kazi.co/docs/api/api-reference/identifying/talent-scans/create-talent-scan/)
+/// answers, plus the expectations).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AccountTalentScan {
+    /// The talent scan's id.
+    pub id: TalentScanId,
+    /// The Kazi client (application) that created it.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_id: Option<String>,
+    /// When it was created, as Kazi wrote it (a date-time).
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub created_on: Option<String>,
+    /// The applicant tracking system it is linked to, if any.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ats_client_id: Option<String>,
+    /// The talent's first name.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub first_name: Option<String>,
+    /// The talent's last name.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_name: Option<String>,
+    /// The talent's e-mail address.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<String>,
+    /// The talent's phone number.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub phone: Option<String>,
+    /// The talent's nationality.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nationality: Option<String>,
+    /// The talent scan's reference at the account's side.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_ref: Option<String>,
+    /// The clusters it belongs to.
+    #[serde(
+        default,
+        deserialize_with = "opt_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub cluster_ids: Vec<String>,
+    /// The domains it belongs to.
+    #[serde(
+        default,
+        deserialize_with = "opt_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub domain_ids: Vec<String>,
+    /// The schools it is linked to.
+    #[serde(
+        default,
+        deserialize_with = "opt_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub school_ids: Vec<String>,
     /// Its calculated expectations, ranked (empty unless `includeExpectations`).
     #[serde(default, deserialize_with = "opt_scan_expectations")]
     pub expectations: Vec<ScanExpectation>,

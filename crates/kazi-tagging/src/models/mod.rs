@@ -12,7 +12,7 @@ mod matches;
 pub(crate) use expectations::ExpectationList;
 pub use expectations::{Expectation, ExpectationKind};
 pub use ids::{AccountId, ExpectationId, JobScanId, TalentScanId};
-pub use job_scans::{AccountJobScan, ScanExpectation};
+pub use job_scans::{AccountJobScan, AccountTalentScan, ScanExpectation};
 pub use matches::{
     ExpectationMatch, JobMatch, JobScanSummary, MatchOrder, MatchSort, Pagination,
     TalentScanMatches, TalentScanSummary,

@@ -376,3 +376,129 @@ async fn a_bad_request_is_an_api_error_and_a_missing_scope_is_named() {
         })
     );
 }
+
+fn talent_scans_path() -> String {
+    format!("{API}{}", kazi_tagging::api::ACCOUNT_TALENT_SCANS_PATH)
+}
+
+#[tokio::test]
+async fn talent_scans_send_every_parameter_and_decode_the_talents() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server, &["read:talentscans"]).await;
+    Mock::given(method("GET"))
+        .and(path(talent_scans_path()))
+        .and(exact_query(&[
+            ("accountId", ACCOUNT),
+            ("atsClientId", "ats-17"),
+            ("externalRef", "CAND-9"),
+            ("shouldHaveExpectations", "true"),
+            ("includeExpectations", "true"),
+            ("workValueIds", &format!("{AUTONOMY},{CHALLENGE}")),
+            ("offset", "0"),
+            ("count", "5"),
+            ("sort", "-lastname"),
+            ("search", "peeters"),
+            ("domainIds", DOMAIN),
+        ]))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "clientId": "5d2c1b0a-9f8e-4d7c-b6a5-4f3e2d1c0b9a",
+            "createdOn": "2024-04-02T10:00:00Z",
+            "expectations": [{"expectationId": AUTONOMY, "score": "4.1", "outDated": false, "rank": 1, "reportRank": 1}],
+            "id": crate::TALENT_SCAN,
+            "atsClientId": "ats-17",
+            "clusterIds": ["c1"],
+            "domainIds": [DOMAIN],
+            "email": "lena.peeters@example.org",
+            "externalRef": "CAND-9",
+            "firstName": "Lena",
+            "lastName": "Peeters",
+            "nationality": "BE",
+            "phone": "+32 470 00 00 01",
+            "schoolIds": null,
+            "birthYear": 1994
+        }])))
+        .expect(1)
+        .named("talent scans with every parameter")
+        .mount(&server)
+        .await;
+
+    let client = builder(&server).build().unwrap();
+    let talents = client
+        .administrator()
+        .talent_scans(ACCOUNT)
+        .ats_client_id("ats-17")
+        .external_ref("CAND-9")
+        .should_have_expectations(true)
+        .include_expectations(true)
+        .work_value_ids([AUTONOMY, CHALLENGE])
+        .offset(0)
+        .count(5)
+        .sort("-lastname")
+        .search("peeters")
+        .domain_ids([DOMAIN])
+        .await
+        .unwrap();
+
+    assert_eq!(talents.len(), 1);
+    let t = &talents[0];
+    assert_eq!(t.id.as_str(), crate::TALENT_SCAN);
+    assert_eq!(
+        (
+            t.first_name.as_deref(),
+            t.last_name.as_deref(),
+            t.email.as_deref()
+        ),
+        (
+            Some("Lena"),
+            Some("Peeters"),
+            Some("lena.peeters@example.org")
+        )
+    );
+    assert_eq!(t.ats_client_id.as_deref(), Some("ats-17"));
+    assert_eq!(t.nationality.as_deref(), Some("BE"));
+    assert_eq!(t.phone.as_deref(), Some("+32 470 00 00 01"));
+    assert_eq!(t.external_ref.as_deref(), Some("CAND-9"));
+    assert_eq!(t.created_on.as_deref(), Some("2024-04-02T10:00:00Z"));
+    assert_eq!(
+        (t.cluster_ids.as_slice(), t.domain_ids.as_slice()),
+        (&["c1".to_owned()][..], &[DOMAIN.to_owned()][..])
+    );
+    assert!(t.school_ids.is_empty());
+    assert_eq!(t.expectations[0].score, Some(4.1));
+    assert_eq!(t.extra.get("birthYear"), Some(&json!(1994)));
+}
+
+#[tokio::test]
+async fn talent_scans_need_read_talentscans() {
+    let server = MockServer::start().await;
+    let token = mount_token_at(&server, &token_path(), &["read:jobscans"], 1).await;
+    Mock::given(method("GET"))
+        .and(path(talent_scans_path()))
+        // A stream names every batch's offset, the first too.
+        .and(exact_query(&[("accountId", ACCOUNT), ("offset", "0")]))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "statusCode": 401,
+            "message": "Missing required scope read:talentscans"
+        })))
+        .expect(1)
+        .named("talent scans: missing scope")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let err = client
+        .administrator()
+        .talent_scans(ACCOUNT)
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.auth_kind(),
+        Some(&AuthErrorKind::MissingRole {
+            required: "read:talentscans".to_owned(),
+            granted: vec!["read:jobscans".to_owned()],
+        })
+    );
+}

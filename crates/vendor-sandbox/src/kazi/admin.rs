@@ -1,5 +1,6 @@
-//! The Kazi Administrator API's `GetJobScansForAccount`: the seeded account's job
-//! scans (the vacancies behind the talent scan's matches), with Kazi's documented
+//! The Kazi Administrator API's `GetJobScansForAccount` and "Get talent scans for
+//! account": the seeded account's job scans (the vacancies behind the talent scan's
+//! matches) and talent scans (the known talent first), with Kazi's documented
 //! filters, offset/count paging and sorting.
 
 use std::cmp::Ordering;
@@ -21,6 +22,99 @@ pub(crate) const KNOWN_ACCOUNT_ID: &str = "0f5e8a2c-4b7d-4e19-9c3a-6d2b8e1f7a40"
 
 /// Where the sandbox serves `GetJobScansForAccount` (ours: the docs give no URL).
 pub(crate) const JOB_SCANS_PATH: &str = "/administrator/v2/jobscans";
+
+/// Where the sandbox serves "Get talent scans for account" (ours: the docs give no URL).
+pub(crate) const TALENT_SCANS_PATH: &str = "/administrator/v2/talentscans";
+
+/// Talent scans seeded for the account (the known talent scan among them).
+pub(crate) const TALENT_COUNT: usize = 24;
+
+const NATIONALITIES: &[&str] = &["BE", "NL", "FR", "DE", "MA", "TR", "PL"];
+
+/// One of the account's talent scans.
+pub(crate) struct AccountTalentScan {
+    id: String,
+    first_name: &'static str,
+    last_name: &'static str,
+    nationality: &'static str,
+    phone: String,
+    external_ref: String,
+    ats_client_id: Option<String>,
+    domain: usize,
+    created: i64,
+    expectations: Vec<ScoredExpectation>,
+}
+
+/// The applicant tracking system some talent scans come from.
+pub(crate) fn ats_client_id() -> String {
+    ids::guid_from("kazi/ats/known")
+}
+
+/// Seeds the account's talent scans: the known one (Sam Sandbox) first.
+pub(crate) fn seed_talents(
+    known_id: &str,
+    expectation_types: &[u8],
+    rng: &mut fastrand::Rng,
+) -> Vec<AccountTalentScan> {
+    // 2023-03-01T08:00:00Z
+    let base_created: i64 = 1_677_657_600;
+    (0..TALENT_COUNT)
+        .map(|i| {
+            let mut expectations: Vec<ScoredExpectation> = if i % 5 != 4 {
+                (0..expectation_types.len())
+                    .map(|index| ScoredExpectation {
+                        index,
+                        score: f64::from(rng.u32(10..=50)) / 10.0,
+                        rank: 0,
+                        report_rank: 0,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let type_of = |e: usize| expectation_types.get(e).copied().unwrap_or(0);
+            rank(&mut expectations, type_of, WORK_VALUE);
+            rank(&mut expectations, type_of, TEAM_ROLE);
+            let (id, first_name, last_name) = if i == 0 {
+                (known_id.to_owned(), "Sam", "Sandbox")
+            } else {
+                (
+                    ids::guid_from(&format!("kazi/talentscan/{i}")),
+                    FIRST_NAMES[(i * 5 + 2) % FIRST_NAMES.len()],
+                    LAST_NAMES[(i * 7 + 3) % LAST_NAMES.len()],
+                )
+            };
+            AccountTalentScan {
+                id,
+                first_name,
+                last_name,
+                nationality: NATIONALITIES[i % NATIONALITIES.len()],
+                phone: format!(
+                    "+32 48{} {:02} {:02} {:02}",
+                    i % 10,
+                    i,
+                    11 * i % 100,
+                    17 * i % 100
+                ),
+                external_ref: format!("CAND-{}", 5_000 + i * 3),
+                ats_client_id: (i % 3 == 1).then(ats_client_id),
+                domain: i % 3,
+                created: base_created
+                    + i64::try_from(i).unwrap_or(0) * 172_800
+                    + i64::from(rng.u32(0..86_400)),
+                expectations,
+            }
+        })
+        .collect()
+}
+
+fn talent_email(t: &AccountTalentScan) -> String {
+    format!(
+        "{}.{}@example.org",
+        t.first_name.to_lowercase(),
+        t.last_name.to_lowercase()
+    )
+}
 
 /// Most job scans one call returns (ours: the docs give only the default, 100).
 const MAX_COUNT: usize = 1000;
@@ -189,6 +283,201 @@ fn parse_ids(
         ));
     }
     Ok(ids)
+}
+
+/// `GET /administrator/v2/talentscans?accountId=...` (path ours).
+pub(crate) async fn talent_scans_for_account(
+    State(app): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = authorize(&app, &headers, "read:talentscans") {
+        return response;
+    }
+    match list_talents(&app.kazi, &query, &request_id.0) {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+/// Scored expectations as the answer shows them (none unless asked for).
+fn expectations_json(data: &Data, include: bool, scored: &[ScoredExpectation]) -> Vec<Value> {
+    if !include {
+        return Vec::new();
+    }
+    scored
+        .iter()
+        .map(|e| {
+            json!({
+                "expectationId": data.expectations[e.index].id,
+                "score": e.score,
+                "outDated": false,
+                "rank": e.rank,
+                "reportRank": e.report_rank,
+            })
+        })
+        .collect()
+}
+
+/// Whether each wanted id ranks in the scan's top 2 of its kind (one or two ids),
+/// else top n (Kazi's "Filter on expectations").
+fn in_top(data: &Data, scored: &[ScoredExpectation], wanted: &[String]) -> bool {
+    let top = wanted.len().max(2);
+    wanted.iter().all(|id| {
+        scored
+            .iter()
+            .any(|e| data.expectations[e.index].id.eq_ignore_ascii_case(id) && e.rank <= top)
+    })
+}
+
+fn list_talents(
+    data: &Data,
+    query: &HashMap<String, String>,
+    trace_id: &str,
+) -> Result<Response, Response> {
+    let account = query.get("accountId").map(|s| s.trim()).unwrap_or_default();
+    if account.is_empty() {
+        return Err(validation_error(
+            "accountId",
+            "The accountId field is required.",
+            trace_id,
+        ));
+    }
+    if !account.eq_ignore_ascii_case(KNOWN_ACCOUNT_ID) {
+        return Err(problem(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            json!({ "detail": format!("Account '{account}' was not found.") }),
+            trace_id,
+        ));
+    }
+    let offset = parse_bounded(query, "offset", 0, 0..=i32::MAX as usize, trace_id)?;
+    let count = parse_bounded(query, "count", 100, 1..=MAX_COUNT, trace_id)?;
+    let should_have = parse_flag(query, "shouldHaveExpectations", trace_id)?;
+    let include = parse_flag(query, "includeExpectations", trace_id)?;
+    let of_type = |kind: u8| -> Vec<&str> {
+        data.expectations
+            .iter()
+            .filter(|e| e.type_id == kind)
+            .map(|e| e.id.as_str())
+            .collect()
+    };
+    let team_roles = parse_ids(query, "teamRoleIds", &of_type(TEAM_ROLE), 4, trace_id)?;
+    let work_values = parse_ids(query, "workValueIds", &of_type(WORK_VALUE), 3, trace_id)?;
+    let text = |name: &str| {
+        query
+            .get(name)
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+    };
+    let domain_filter: Vec<String> = text("domainIds")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (external_ref, ats, search) = (text("externalRef"), text("atsClientId"), text("search"));
+    let sort = text("sort").unwrap_or_else(|| "createdon".to_owned());
+    let known = ["createdon", "firstname", "lastname", "email", "nationality"];
+    let mut keys: Vec<(bool, &str)> = Vec::new();
+    for field in sort.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        let (descending, name) = match field.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, field.strip_prefix('+').unwrap_or(field)),
+        };
+        match known.iter().find(|k| **k == name) {
+            Some(k) => keys.push((descending, k)),
+            None => {
+                return Err(validation_error(
+                    "sort",
+                    &format!(
+                        "The value '{field}' is not valid for sort; expected {}, optionally prefixed with '-'.",
+                        known.join(", ")
+                    ),
+                    trace_id,
+                ))
+            }
+        }
+    }
+    let domains = domain_ids();
+    let mut rows: Vec<&AccountTalentScan> = data
+        .talent_scans
+        .iter()
+        .filter(|t| !should_have || !t.expectations.is_empty())
+        .filter(|t| team_roles.is_empty() || in_top(data, &t.expectations, &team_roles))
+        .filter(|t| work_values.is_empty() || in_top(data, &t.expectations, &work_values))
+        .filter(|t| {
+            domain_filter.is_empty() || domain_filter.contains(&domains[t.domain].to_lowercase())
+        })
+        .filter(|t| {
+            external_ref
+                .as_deref()
+                .is_none_or(|r| t.external_ref.eq_ignore_ascii_case(r))
+        })
+        .filter(|t| {
+            ats.as_deref().is_none_or(|a| {
+                t.ats_client_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(a))
+            })
+        })
+        .filter(|t| {
+            search.as_deref().is_none_or(|needle| {
+                format!("{} {} {}", t.first_name, t.last_name, talent_email(t))
+                    .to_lowercase()
+                    .contains(needle)
+            })
+        })
+        .collect();
+    let key = |t: &AccountTalentScan, field: &str| match field {
+        "firstname" => t.first_name.to_lowercase(),
+        "lastname" => t.last_name.to_lowercase(),
+        "nationality" => t.nationality.to_lowercase(),
+        _ => talent_email(t),
+    };
+    rows.sort_by(|a, b| {
+        keys.iter()
+            .fold(Ordering::Equal, |acc, (descending, field)| {
+                acc.then_with(|| {
+                    let o = if *field == "createdon" {
+                        a.created.cmp(&b.created)
+                    } else {
+                        key(a, field).cmp(&key(b, field))
+                    };
+                    if *descending {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                })
+            })
+    });
+    let body: Vec<Value> = rows
+        .into_iter()
+        .skip(offset)
+        .take(count)
+        .map(|t| {
+            json!({
+                "clientId": KAZI_CLIENT_ID,
+                "createdOn": time::format_rfc3339(t.created),
+                "expectations": expectations_json(data, include, &t.expectations),
+                "id": t.id,
+                "atsClientId": t.ats_client_id,
+                "clusterIds": [ids::guid_from(&format!("kazi/cluster/{}", t.domain))],
+                "domainIds": [domains[t.domain]],
+                "email": talent_email(t),
+                "externalRef": t.external_ref,
+                "firstName": t.first_name,
+                "lastName": t.last_name,
+                "nationality": t.nationality,
+                "phone": t.phone,
+                "schoolIds": [],
+            })
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, Value::Array(body)))
 }
 
 /// `GET /administrator/v2/jobscans?accountId=...` (path ours).
@@ -587,5 +876,83 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(body["detail"].as_str().unwrap().contains("was not found"));
+    }
+
+    async fn talents(data: &Data, pairs: &[(&str, &str)]) -> (StatusCode, Value) {
+        let query: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let response = match list_talents(data, &query, "trace") {
+            Ok(r) | Err(r) => r,
+        };
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn talent_scans_start_with_the_known_talent_and_filter_as_documented() {
+        let data = Data::seed();
+        let (status, all) = talents(&data, &[("accountId", KNOWN_ACCOUNT_ID)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(all.as_array().unwrap().len(), TALENT_COUNT);
+        assert_eq!(all[0]["id"], json!(data.talent_scan_id));
+        assert_eq!(
+            (&all[0]["firstName"], &all[0]["lastName"]),
+            (&json!("Sam"), &json!("Sandbox"))
+        );
+        let (_, calculated) = talents(
+            &data,
+            &[
+                ("accountId", KNOWN_ACCOUNT_ID),
+                ("shouldHaveExpectations", "true"),
+                ("includeExpectations", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            calculated.as_array().unwrap().len(),
+            TALENT_COUNT - TALENT_COUNT / 5
+        );
+        let ats = ats_client_id();
+        let (_, from_ats) = talents(
+            &data,
+            &[("accountId", KNOWN_ACCOUNT_ID), ("atsClientId", &ats)],
+        )
+        .await;
+        let from_ats = from_ats.as_array().unwrap();
+        assert_eq!(from_ats.len(), TALENT_COUNT / 3);
+        assert!(from_ats.iter().all(|t| t["atsClientId"] == json!(ats)));
+        let (_, sam) = talents(
+            &data,
+            &[("accountId", KNOWN_ACCOUNT_ID), ("search", "sam.sandbox@")],
+        )
+        .await;
+        assert_eq!(sam.as_array().unwrap().len(), 1);
+        let (_, by_name) = talents(
+            &data,
+            &[
+                ("accountId", KNOWN_ACCOUNT_ID),
+                ("sort", "-lastname,firstname"),
+                ("count", "5"),
+                ("offset", "2"),
+            ],
+        )
+        .await;
+        let names: Vec<&str> = by_name
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["lastName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 5);
+        assert!(names.windows(2).all(|w| w[0] >= w[1]), "{names:?}");
+        let (status, body) =
+            talents(&data, &[("accountId", KNOWN_ACCOUNT_ID), ("sort", "title")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["errors"].get("sort").is_some());
     }
 }

@@ -1,7 +1,12 @@
-//! `vendorctl kazi ...`: the Kazi Tagging API.
+//! `vendorctl kazi ...`: the Kazi Tagging API and the Administrator API's account lists.
 
 use clap::Subcommand;
-use kazi_tagging::{AccountJobScan, Client, Expectation, JobMatch, MatchOrder, TalentScanMatches};
+use kazi_tagging::{
+    AccountJobScan, AccountTalentScan, Client, Expectation, JobMatch, ListAccountScansRequest,
+    MatchOrder, TalentScanMatches,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
@@ -38,49 +43,67 @@ pub enum KaziCommand {
     },
     /// Job scans of an account (Administrator API, GetJobScansForAccount; needs read:jobscans).
     JobScans {
-        /// The account id.
-        account_id: String,
-        /// Fetch every batch (progress on stderr when it is a terminal).
-        #[arg(long)]
-        all: bool,
-        /// With --all: stop after this many job scans.
-        #[arg(long, requires = "all", value_name = "N")]
-        max_items: Option<usize>,
-        /// Job scans to skip (from 0).
-        #[arg(long)]
-        offset: Option<u32>,
-        /// Job scans per call (Kazi's default: 100).
-        #[arg(long)]
-        count: Option<u32>,
-        /// Only scans whose contact name, contact e-mail, title or employer contains this text.
-        #[arg(long)]
-        search: Option<String>,
-        /// Fields to sort by, comma-separated, '-' for descending (e.g. -createdon,contactlastname).
-        #[arg(long, allow_hyphen_values = true)]
-        sort: Option<String>,
-        /// Only the scan with this reference at the account's side.
-        #[arg(long)]
-        external_ref: Option<String>,
-        /// Only scans whose expectations have been calculated.
-        #[arg(long)]
-        calculated: bool,
-        /// Include each scan's expectations.
-        #[arg(long)]
-        with_expectations: bool,
-        /// Only scans ranking this team role in their top 2 (repeat: up to 4, top 3/4).
-        #[arg(long = "team-role", value_name = "EXPECTATION_ID")]
-        team_roles: Vec<String>,
-        /// Only scans ranking this work value in their top 2 (repeat: up to 3, top 3).
-        #[arg(long = "work-value", value_name = "EXPECTATION_ID")]
-        work_values: Vec<String>,
-        /// Only scans in this domain (repeatable).
-        #[arg(long = "domain", value_name = "DOMAIN_ID")]
-        domains: Vec<String>,
-        /// The call's path, when Kazi's developer portal gives another than
-        /// /administrator/v2/jobscans (Kazi's reference does not publish it).
-        #[arg(long, value_name = "PATH")]
-        path: Option<String>,
+        #[command(flatten)]
+        args: AccountScanArgs,
     },
+    /// Talent scans of an account (Administrator API; needs read:talentscans).
+    TalentScans {
+        #[command(flatten)]
+        args: AccountScanArgs,
+        /// Only talent scans linked to this applicant tracking system.
+        #[arg(long)]
+        ats_client_id: Option<String>,
+    },
+}
+
+/// What `kazi job-scans` and `kazi talent-scans` take.
+#[derive(Debug, clap::Args)]
+pub struct AccountScanArgs {
+    /// The account id.
+    pub account_id: String,
+    /// Fetch every batch (progress on stderr when it is a terminal).
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: stop after this many scans.
+    #[arg(long, requires = "all", value_name = "N")]
+    pub max_items: Option<usize>,
+    /// Scans to skip (from 0).
+    #[arg(long)]
+    pub offset: Option<u32>,
+    /// Scans per call (Kazi's default: 100).
+    #[arg(long)]
+    pub count: Option<u32>,
+    /// Only scans containing this text (job scans: contact name or e-mail, title, employer;
+    /// talent scans: name or e-mail).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Fields to sort by, comma-separated, '-' for descending (e.g. -createdon,contactlastname
+    /// for job scans, lastname,firstname for talent scans).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Only the scan with this reference at the account's side.
+    #[arg(long)]
+    pub external_ref: Option<String>,
+    /// Only scans whose expectations have been calculated.
+    #[arg(long)]
+    pub calculated: bool,
+    /// Include each scan's expectations.
+    #[arg(long)]
+    pub with_expectations: bool,
+    /// Only scans ranking this team role in their top 2 (repeat: up to 4, top 3/4).
+    #[arg(long = "team-role", value_name = "EXPECTATION_ID")]
+    pub team_roles: Vec<String>,
+    /// Only scans ranking this work value in their top 2 (repeat: up to 3, top 3).
+    #[arg(long = "work-value", value_name = "EXPECTATION_ID")]
+    pub work_values: Vec<String>,
+    /// Only scans in this domain (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN_ID")]
+    pub domains: Vec<String>,
+    /// The call's path, when Kazi's developer portal gives another than
+    /// /administrator/v2/jobscans or /administrator/v2/talentscans (Kazi's reference does
+    /// not publish them).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
 }
 
 /// The Kazi client configured from the KAZI_* variables, for API calls
@@ -173,80 +196,145 @@ pub async fn run(cmd: KaziCommand, global: &Global, out: Output) -> Result<(), F
                 });
             }
         }
-        KaziCommand::JobScans {
-            account_id,
-            all,
-            max_items,
-            offset,
-            count,
-            search,
-            sort,
-            external_ref,
-            calculated,
-            with_expectations,
-            team_roles,
-            work_values,
-            domains,
-            path,
+        KaziCommand::JobScans { args } => {
+            let req = configure(
+                client.administrator().job_scans(args.account_id.as_str()),
+                &args,
+            );
+            let title = |n: usize, info: &str| {
+                format!("Job scans of account {} ({n}{info})", args.account_id)
+            };
+            list_scans(req, &args, out, "Kazi job scans", fail, |scans, info| {
+                vec![job_scans_table(&title(scans.len(), info), scans)]
+            })
+            .await?;
+        }
+        KaziCommand::TalentScans {
+            args,
+            ats_client_id,
         } => {
-            let mut req = client
-                .administrator()
-                .job_scans(account_id.as_str())
-                .team_role_ids(team_roles)
-                .work_value_ids(work_values)
-                .domain_ids(domains);
-            if let Some(o) = offset {
-                req = req.offset(o);
+            let mut req = configure(
+                client
+                    .administrator()
+                    .talent_scans(args.account_id.as_str()),
+                &args,
+            );
+            if let Some(ats) = ats_client_id {
+                req = req.ats_client_id(ats);
             }
-            if let Some(c) = count {
-                req = req.count(c);
-            }
-            if let Some(s) = search {
-                req = req.search(s);
-            }
-            for field in sort.iter().flat_map(|s| s.split(',')) {
-                req = req.sort(field.trim());
-            }
-            if let Some(r) = external_ref {
-                req = req.external_ref(r);
-            }
-            if calculated {
-                req = req.should_have_expectations(true);
-            }
-            if with_expectations {
-                req = req.include_expectations(true);
-            }
-            if let Some(p) = path {
-                req = req.path(p);
-            }
-            let title =
-                |n: usize, info: &str| format!("Job scans of account {account_id} ({n}{info})");
-            if all {
-                let (scans, info) =
-                    super::collect_all(req.pages(), max_items, out, "Kazi job scans")
-                        .await
-                        .map_err(fail)?;
-                out.emit_list(&scans, Some(&info), || {
-                    vec![job_scans_table(
-                        &title(scans.len(), &format!("; {}", info.describe())),
-                        &scans,
-                    )]
-                });
-            } else {
-                let scans = req.send().await.map_err(fail)?;
-                let info = PageInfo {
-                    page_size: Some(u64::from(
-                        count.unwrap_or(kazi_tagging::api::DEFAULT_JOB_SCAN_COUNT),
-                    )),
-                    ..PageInfo::default()
-                };
-                out.emit_list(&scans, Some(&info), || {
-                    vec![job_scans_table(&title(scans.len(), ""), &scans)]
-                });
-            }
+            let title = |n: usize, info: &str| {
+                format!("Talent scans of account {} ({n}{info})", args.account_id)
+            };
+            list_scans(req, &args, out, "Kazi talent scans", fail, |scans, info| {
+                vec![talent_scans_table(&title(scans.len(), info), scans)]
+            })
+            .await?;
         }
     }
     Ok(())
+}
+
+/// The options both account lists share, applied to `req`.
+fn configure<T>(
+    mut req: ListAccountScansRequest<T>,
+    args: &AccountScanArgs,
+) -> ListAccountScansRequest<T>
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    req = req
+        .team_role_ids(args.team_roles.iter().map(String::as_str))
+        .work_value_ids(args.work_values.iter().map(String::as_str))
+        .domain_ids(args.domains.iter().cloned());
+    if let Some(o) = args.offset {
+        req = req.offset(o);
+    }
+    if let Some(c) = args.count {
+        req = req.count(c);
+    }
+    if let Some(s) = &args.search {
+        req = req.search(s.as_str());
+    }
+    for field in args.sort.iter().flat_map(|s| s.split(',')) {
+        req = req.sort(field.trim());
+    }
+    if let Some(r) = &args.external_ref {
+        req = req.external_ref(r.as_str());
+    }
+    if args.calculated {
+        req = req.should_have_expectations(true);
+    }
+    if args.with_expectations {
+        req = req.include_expectations(true);
+    }
+    if let Some(p) = &args.path {
+        req = req.path(p.as_str());
+    }
+    req
+}
+
+/// Fetches one batch, or every batch with `--all`, and prints the list.
+async fn list_scans<T>(
+    req: ListAccountScansRequest<T>,
+    args: &AccountScanArgs,
+    out: Output,
+    label: &str,
+    fail: impl Fn(kazi_tagging::Error) -> Failure,
+    tables: impl FnOnce(&[T], &str) -> Vec<Table>,
+) -> Result<(), Failure>
+where
+    T: DeserializeOwned + Serialize + Send + 'static,
+{
+    if args.all {
+        let (scans, info) = super::collect_all(req.pages(), args.max_items, out, label)
+            .await
+            .map_err(fail)?;
+        out.emit_list(&scans, Some(&info), || {
+            tables(&scans, &format!("; {}", info.describe()))
+        });
+    } else {
+        let scans = req.send().await.map_err(fail)?;
+        let info = PageInfo {
+            page_size: Some(u64::from(
+                args.count
+                    .unwrap_or(kazi_tagging::api::DEFAULT_JOB_SCAN_COUNT),
+            )),
+            ..PageInfo::default()
+        };
+        out.emit_list(&scans, Some(&info), || tables(&scans, ""));
+    }
+    Ok(())
+}
+
+/// Talent scans as a table: name, e-mail, nationality, created, expectations.
+pub fn talent_scans_table(title: &str, scans: &[AccountTalentScan]) -> Table {
+    let mut t = Table::new(
+        title,
+        &[
+            "id",
+            "name",
+            "email",
+            "nationality",
+            "created",
+            "expectations",
+        ],
+    );
+    for s in scans {
+        let name = [s.first_name.as_deref(), s.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        t.row([
+            s.id.to_string(),
+            name,
+            s.email.clone().unwrap_or_default(),
+            s.nationality.clone().unwrap_or_default(),
+            s.created_on.clone().unwrap_or_default(),
+            s.expectations.len().to_string(),
+        ]);
+    }
+    t
 }
 
 /// Job scans as a table: title, employer, contact, created, and the top-ranked
