@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use vendor_core::kit::{env, CommonOptions, VendorClient};
 use vendor_core::{Request, Response};
 
-use crate::api::{Customers, Miscellaneous, PingRequest, Recordings, Sources, Statistics};
+use crate::api::{Customers, Miscellaneous, PingRequest, Recordings, Sources, Statistics, Users};
 use crate::version::ApiVersion;
 use crate::Result;
 use vendor_core::kit::CallOptions;
@@ -339,6 +339,11 @@ impl Client {
     /// Call recordings.
     pub fn recordings(&self) -> Recordings<'_> {
         Recordings::new(self)
+    }
+
+    /// Users (the people who log in to Kaisa for a customer).
+    pub fn users(&self) -> Users<'_> {
+        Users::new(self)
     }
 
     /// Sends `request` with `options` applied and decodes the answer.

@@ -367,3 +367,30 @@ async fn greetings_callbacks_and_blacklist_of_a_customer() {
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.starts_with("Kaisa blacklist (2)"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_without_their_activation_tokens() {
+    let s = sandbox().await;
+    let all = json(&run(&s, &["kaisa", "users", "--json"], &[]).await);
+    assert_eq!(all["count"], 4, "{all}");
+    let acme = json(
+        &run(
+            &s,
+            &["kaisa", "users", "--customer-id", "407382", "--json"],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(acme["count"], 2);
+    let pending = acme["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| !u["token"].is_null())
+        .expect("a user not activated yet");
+    assert_eq!(pending["token"], "[redacted]");
+    let table = run(&s, &["kaisa", "users", "--customer-id", "407382"], &[]).await;
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.starts_with("Kaisa users (2)"), "{text}");
+    assert!(!text.contains("redacted"), "{text}");
+}

@@ -286,3 +286,42 @@ async fn customer_greetings_callbacks_and_blacklist() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn users_listed_created_updated_and_deleted() {
+    let sandbox = sandbox().await;
+    let client = workspace_tests::kaisa_client(&sandbox).unwrap();
+
+    bounded(async {
+        let users = client.users();
+        let acme = users.list().customer_id("407382").await.unwrap();
+        assert_eq!(acme.len(), 2);
+        assert_eq!(acme.iter().filter(|u| u.is_activated()).count(), 1);
+        let created = users
+            .create(
+                "407383",
+                "anna@brightwave.example",
+                kaisa::UserFields::new()
+                    .name("Anna Lind")
+                    .write_access(true),
+            )
+            .await
+            .unwrap();
+        assert!(!created.is_activated());
+        assert_eq!(created.token.as_ref().map(|t| t.expose().len()), Some(32));
+        assert_eq!(created.write_access, Some(true));
+        let id = created.user_id.clone().unwrap();
+        let updated = users
+            .update(&id, kaisa::UserFields::new().receive_monthly_report(2))
+            .await
+            .unwrap();
+        assert_eq!(updated.receive_monthly_report, Some(2));
+        assert_eq!(updated.name.as_deref(), Some("Anna Lind"));
+        assert_eq!(users.list().user_id(&id).await.unwrap(), [updated]);
+        users.delete(&id).await.unwrap();
+        assert!(users.list().user_id(&id).await.unwrap().is_empty());
+        let gone = users.delete(&id).await.unwrap_err();
+        assert_eq!(gone.status().map(|s| s.as_u16()), Some(404));
+    })
+    .await;
+}

@@ -8,6 +8,7 @@ mod miscellaneous;
 mod recordings;
 mod sources;
 mod statistics;
+mod users;
 
 pub use customer_resources::{
     Blacklist, Callbacks, Campaigns, CreateCallbackRequest, DeleteGreetingRequest,
@@ -22,3 +23,4 @@ pub use miscellaneous::{Miscellaneous, PingRequest};
 pub use recordings::{ListRecordingsRequest, Recordings};
 pub use sources::{CreateSourceRequest, ListSourceStatusesRequest, ListSourcesRequest, Sources};
 pub use statistics::{ListCdrsRequest, Statistics, MAX_PAGE_SIZE};
+pub use users::{DeleteUserRequest, ListUsersRequest, Users, WriteUserRequest};

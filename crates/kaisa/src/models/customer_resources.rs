@@ -427,3 +427,5 @@ lenient_one!(
 lenient_list!(CallbacksEnvelope, Callback, &["callbacks"]);
 lenient_one!(OneCallback, CallbacksEnvelope, Callback, "callback");
 lenient_list!(CampaignsEnvelope, Campaign, &["campaigns"]);
+lenient_list!(UsersEnvelope, super::users::User, &["users"]);
+lenient_one!(OneUser, UsersEnvelope, super::users::User, "user");

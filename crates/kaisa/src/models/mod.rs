@@ -8,12 +8,13 @@ mod ids;
 mod misc;
 mod recordings;
 mod sources;
+mod users;
 
 pub use cdrs::Cdr;
 pub(crate) use cdrs::CdrsEnvelope;
 pub(crate) use customer_resources::{
     check_e164, BlacklistAnswer, CallbacksEnvelope, CampaignsEnvelope, GreetingsEnvelope,
-    OneCallback, OneGreeting,
+    OneCallback, OneGreeting, OneUser, UsersEnvelope,
 };
 pub use customer_resources::{Callback, Campaign, NewCallback, VoicemailGreeting};
 pub use customers::{
@@ -27,3 +28,4 @@ pub use recordings::Recording;
 pub(crate) use recordings::RecordingsEnvelope;
 pub use sources::{NewSource, Source, SourceServiceStatus, SourceStatus};
 pub(crate) use sources::{OneSource, SourcesEnvelope, StatusesEnvelope};
+pub use users::{ActivationToken, User, UserFields, MAX_USER_EMAIL_CHARS};

@@ -12,6 +12,7 @@ mod recordings;
 mod shape;
 mod sources;
 mod statistics;
+mod users;
 
 use kaisa::{Client, ClientBuilder};
 use serde_json::{json, Value};

@@ -73,7 +73,20 @@ struct Campaign {
     customer_id: String,
 }
 
+#[derive(Debug, Clone, Serialize)]
+struct User {
+    user_id: String,
+    name: String,
+    write_access: String,
+    receive_monthly_report: String,
+    customer_id: String,
+    /// The activation token, `null` once activated.
+    token: Option<String>,
+}
+
 struct Store {
+    users: Vec<User>,
+    next_user: u64,
     campaigns: Vec<Campaign>,
     greetings: Vec<Greeting>,
     next_greeting: u64,
@@ -190,7 +203,33 @@ impl Resources {
             });
         }
         let next_callback = 9001 + callbacks.len() as u64;
+        // An activated user per customer, and one Acme user not activated yet.
+        let mut users: Vec<User> = customers
+            .iter()
+            .enumerate()
+            .map(|(i, customer)| User {
+                user_id: (77 + i).to_string(),
+                name: ["Eva Ek", "Jonas Holm", "Sara Nyberg"][i % 3].to_owned(),
+                write_access: "1".to_owned(),
+                receive_monthly_report: (i % 3).to_string(),
+                customer_id: customer.clone(),
+                token: None,
+            })
+            .collect();
+        if let Some(acme) = customers.first() {
+            users.push(User {
+                user_id: (77 + customers.len()).to_string(),
+                name: "Olle Berg".to_owned(),
+                write_access: "0".to_owned(),
+                receive_monthly_report: "0".to_owned(),
+                customer_id: acme.clone(),
+                token: Some(crate::ids::digest32("kaisa/user/olle")),
+            });
+        }
+        let next_user = 77 + users.len() as u64;
         Self(Mutex::new(Store {
+            users,
+            next_user,
             campaigns,
             greetings,
             next_greeting: 41 + customers.len().min(2) as u64,
@@ -216,6 +255,11 @@ pub(crate) fn routes(router: Router<Shared>) -> Router<Shared> {
                 .delete(delete_greeting),
         )
         .route("/{version}/customers/campaigns", get(list_campaigns))
+        .route("/{version}/users", get(list_users).post(create_user))
+        .route(
+            "/{version}/users/{id}",
+            axum::routing::put(update_user).delete(delete_user),
+        )
         .route(
             "/{version}/customers/callbacks",
             get(list_callbacks).post(create_callback),
@@ -563,4 +607,125 @@ async fn list_campaigns(
             .collect()
     });
     json_response(StatusCode::OK, json!({ "campaigns": list }))
+}
+
+async fn list_users(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let user_id = query_value(&query, "user_id");
+    let customer_id = query_value(&query, "customer_id");
+    let list: Vec<User> = app.kaisa.resources.with(|s| {
+        s.users
+            .iter()
+            .filter(|u| user_id.is_none_or(|v| u.user_id == v))
+            .filter(|u| customer_id.is_none_or(|v| u.customer_id == v))
+            .cloned()
+            .collect()
+    });
+    json_response(StatusCode::OK, json!({ "users": list }))
+}
+
+/// Applies `name`, `write_access` and `receive_monthly_report` from `params`.
+fn apply_user(user: &mut User, params: &HashMap<String, String>) -> Result<(), Response> {
+    if let Some(name) = params.get("name") {
+        user.name = name.trim().to_owned();
+    }
+    if let Some(write) = params.get("write_access") {
+        if !["0", "1"].contains(&write.trim()) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "write_access must be 0 or 1",
+            ));
+        }
+        user.write_access = write.trim().to_owned();
+    }
+    if let Some(report) = params.get("receive_monthly_report") {
+        if !["0", "1", "2"].contains(&report.trim()) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "receive_monthly_report must be 0, 1 or 2",
+            ));
+        }
+        user.receive_monthly_report = report.trim().to_owned();
+    }
+    Ok(())
+}
+
+async fn create_user(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let email = try_response!(required(&params, "email")).to_owned();
+    if email.chars().count() > 60 || !email.contains('@') {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "email must be an email address of at most 60 characters",
+        );
+    }
+    let mut user = User {
+        user_id: String::new(),
+        name: String::new(),
+        write_access: "0".to_owned(),
+        receive_monthly_report: "0".to_owned(),
+        customer_id: customer,
+        token: Some(crate::ids::digest32(&format!("kaisa/user/{email}"))),
+    };
+    try_response!(apply_user(&mut user, &params));
+    let created = app.kaisa.resources.with(|s| {
+        user.user_id = s.next_user.to_string();
+        s.next_user += 1;
+        s.users.push(user.clone());
+        user
+    });
+    json_response(StatusCode::OK, json!({ "users": [created] }))
+}
+
+async fn update_user(
+    State(app): State<Shared>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let updated = app.kaisa.resources.with(|s| {
+        let user = s
+            .users
+            .iter_mut()
+            .find(|u| u.user_id == id)
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, &format!("User {id} not found")))?;
+        let mut candidate = user.clone();
+        apply_user(&mut candidate, &params)?;
+        *user = candidate.clone();
+        Ok::<_, Response>(candidate)
+    });
+    let updated = try_response!(updated);
+    json_response(StatusCode::OK, json!({ "users": [updated] }))
+}
+
+async fn delete_user(
+    State(app): State<Shared>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let found = app.kaisa.resources.with(|s| {
+        let before = s.users.len();
+        s.users.retain(|u| u.user_id != id);
+        s.users.len() != before
+    });
+    if found {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, &format!("User {id} not found"))
+    }
 }

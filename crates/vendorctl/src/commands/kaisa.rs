@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use kaisa::{
     Callback, Campaign, Cdr, Client, Customer, KaisaDateTime, Recording, Source,
-    SourceServiceStatus, VoicemailGreeting,
+    SourceServiceStatus, User, VoicemailGreeting,
 };
 
 use crate::catalog::{self, Purpose};
@@ -56,6 +56,12 @@ pub enum KaisaCommand {
         /// Only this campaign.
         #[arg(long)]
         id: Option<String>,
+    },
+    /// Users (who log in to Kaisa), of one customer or all; activation tokens are never shown.
+    Users {
+        /// Only users of this customer.
+        #[arg(long)]
+        customer_id: Option<String>,
     },
     /// The numbers that may not call a customer.
     Blacklist {
@@ -222,6 +228,14 @@ pub async fn run(cmd: KaisaCommand, global: &Global, out: Output) -> Result<(), 
             let list = q.await.map_err(fail)?;
             let items = with_rfc3339(&list, &["timestamp", "expire"], parse_time);
             out.emit_list(&items, None, || vec![campaigns_table(&list)]);
+        }
+        KaisaCommand::Users { customer_id } => {
+            let mut q = client.users().list();
+            if let Some(id) = customer_id {
+                q = q.customer_id(id);
+            }
+            let list = q.await.map_err(fail)?;
+            out.emit_list(&list, None, || vec![users_table(&list)]);
         }
         KaisaCommand::Blacklist { customer_id } => {
             let list = client
@@ -568,6 +582,31 @@ pub fn campaigns_table(list: &[Campaign]) -> Table {
                 Some(n) => n.to_string(),
                 None => String::new(),
             },
+        ]);
+    }
+    t
+}
+
+/// Users as a table (whether activated, never the token).
+pub fn users_table(list: &[User]) -> Table {
+    let mut t = Table::new(
+        format!("Kaisa users ({})", list.len()),
+        &["id", "name", "customer", "write access", "activated"],
+    );
+    for u in list {
+        t.row([
+            u.user_id.clone().unwrap_or_default(),
+            u.name.clone().unwrap_or_default(),
+            u.customer_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            match u.write_access {
+                Some(true) => "yes".to_owned(),
+                Some(false) => "no".to_owned(),
+                None => String::new(),
+            },
+            if u.is_activated() { "yes" } else { "no" }.to_owned(),
         ]);
     }
     t
