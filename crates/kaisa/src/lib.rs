@@ -9,19 +9,19 @@ pub mod models;
 mod version;
 
 pub use api::{
-    CreateCallbackRequest, CreateCustomerRequest, CreateSourceRequest, DeleteGreetingRequest,
-    DeleteUserRequest, GetBlacklistRequest, GetCustomerRequest, GreetingWriteRequest,
-    ListCallbacksRequest, ListCampaignsRequest, ListCdrsRequest, ListCustomersRequest,
-    ListGreetingsRequest, ListRecordingsRequest, ListSourceStatusesRequest, ListSourcesRequest,
-    ListUsersRequest, PingRequest, SetBlacklistRequest, UpdateCustomerRequest, WriteUserRequest,
-    MAX_PAGE_SIZE,
+    CreateCallbackRequest, CreateCampaignRequest, CreateCustomerRequest, CreateSourceRequest,
+    DeleteGreetingRequest, DeleteUserRequest, GetBlacklistRequest, GetCustomerRequest,
+    GreetingWriteRequest, ListCallbacksRequest, ListCampaignsRequest, ListCdrsRequest,
+    ListCustomersRequest, ListGreetingsRequest, ListRecordingsRequest, ListSourceStatusesRequest,
+    ListSourcesRequest, ListUsersRequest, PingRequest, SetBlacklistRequest, UpdateCustomerRequest,
+    WriteUserRequest, MAX_PAGE_SIZE,
 };
 pub use client::{Client, ClientBuilder, TokenFormat, DEFAULT_BASE_URL, DEFAULT_TOKEN_URL};
 pub use hint::{access_hint, IP_ALLOW_LIST_HINT};
 pub use models::{
     ActivationToken, Callback, Campaign, Cdr, CdrId, Customer, CustomerId, CustomerUpdate,
-    KaisaDateTime, NewCallback, NewCustomer, NewSource, Ping, Recording, RecordingId, Source,
-    SourceId, SourceServiceStatus, SourceStatus, User, UserFields, VoicemailGreeting,
+    KaisaDateTime, NewCallback, NewCampaign, NewCustomer, NewSource, Ping, Recording, RecordingId,
+    Source, SourceId, SourceServiceStatus, SourceStatus, User, UserFields, VoicemailGreeting,
 };
 pub use oauth_core::{
     AccessToken, Claims, ConfigError, MemoryTokenCache, RetryPolicy, Timeouts, TokenCache,

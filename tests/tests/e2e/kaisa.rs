@@ -276,6 +276,29 @@ async fn customer_greetings_callbacks_and_blacklist() {
             .unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].sources, [serde_json::json!("5501003")]);
+        let autumn = client
+            .customers()
+            .campaigns()
+            .create(
+                kaisa::NewCampaign::new("407382", "standard", "Autumn 2024")
+                    .partner_campaign_id("ACME-AUTUMN")
+                    .param("call_recording", "1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(autumn.campaign_id.as_deref(), Some("9003"));
+        assert_eq!(autumn.call_recording, Some(true));
+        let listed = client.customers().campaigns().list("407382").await.unwrap();
+        assert!(listed.contains(&autumn));
+        let refused = client
+            .customers()
+            .campaigns()
+            .create(
+                kaisa::NewCampaign::new("407382", "standard", "x").param("call_recording", "yes"),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(400));
 
         let blacklist = client.customers().blacklist();
         assert_eq!(blacklist.get("407382").await.unwrap().len(), 2);

@@ -7,8 +7,8 @@ use vendor_core::{Request, Response};
 
 use crate::models::{
     check_e164, BlacklistAnswer, Callback, CallbacksEnvelope, Campaign, CampaignsEnvelope,
-    CustomerId, GreetingsEnvelope, KaisaDateTime, NewCallback, OneCallback, OneGreeting,
-    VoicemailGreeting,
+    CustomerId, GreetingsEnvelope, KaisaDateTime, NewCallback, NewCampaign, OneCallback,
+    OneCampaign, OneGreeting, VoicemailGreeting,
 };
 use crate::{Client, Error, Result};
 use vendor_core::kit::CallOptions;
@@ -473,6 +473,19 @@ impl CreateCallbackRequest {
         let OneCallback(created) = self.client.send(self.request()?, &self.options).await?;
         Ok(created)
     }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Callback>> {
+        let response: Response<OneCallback> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneCallback(created)| created))
+    }
 }
 
 into_future!(CreateCallbackRequest => Callback);
@@ -565,6 +578,19 @@ impl GetBlacklistRequest {
         let BlacklistAnswer(numbers) = self.client.send(self.request()?, &self.options).await?;
         Ok(numbers)
     }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Vec<String>>> {
+        let response: Response<BlacklistAnswer> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|BlacklistAnswer(numbers)| numbers))
+    }
 }
 
 into_future!(GetBlacklistRequest => Vec<String>);
@@ -629,6 +655,28 @@ impl<'a> Campaigns<'a> {
         Self { client }
     }
 
+    /// Creates a campaign: `POST customers/campaigns`. Not retried after a 5xx.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kaisa::Client) -> kaisa::Result<()> {
+    /// use kaisa::NewCampaign;
+    ///
+    /// let campaign = client
+    ///     .customers()
+    ///     .campaigns()
+    ///     .create(NewCampaign::new("407382", "standard", "Autumn 2024").param("call_recording", "1"))
+    ///     .await?;
+    /// println!("campaign {:?}", campaign.campaign_id);
+    /// # Ok(()) }
+    /// ```
+    pub fn create(&self, campaign: NewCampaign) -> CreateCampaignRequest {
+        CreateCampaignRequest {
+            client: self.client.clone(),
+            options: CallOptions::default(),
+            campaign,
+        }
+    }
+
     /// A customer's campaigns: `GET customers/campaigns?customer_id=`, or one with
     /// [`ListCampaignsRequest::campaign_id`].
     ///
@@ -648,6 +696,54 @@ impl<'a> Campaigns<'a> {
         }
     }
 }
+
+/// A campaign creation being built: see [`Campaigns::create`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited or sent"]
+pub struct CreateCampaignRequest {
+    client: Client,
+    options: CallOptions,
+    campaign: NewCampaign,
+}
+
+impl CreateCampaignRequest {
+    call_options!();
+
+    fn request(&self) -> Result<Request> {
+        self.campaign.check()?;
+        Ok(Request::post("customers/campaigns")
+            .form(&self.campaign)
+            .operation("kaisa.customers.campaigns.create"))
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] before sending for an empty `customer_id`,
+    /// `pricing_model_id` or `name`, or an extra parameter that is empty or repeats a
+    /// typed one; otherwise the pipeline's errors, and [`Error::Decode`] when the
+    /// answer holds no campaign.
+    pub async fn send(self) -> Result<Campaign> {
+        let OneCampaign(created) = self.client.send(self.request()?, &self.options).await?;
+        Ok(created)
+    }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<Campaign>> {
+        let response: Response<OneCampaign> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneCampaign(created)| created))
+    }
+}
+
+into_future!(CreateCampaignRequest => Campaign);
 
 #[derive(Serialize)]
 struct CampaignQuery<'q> {

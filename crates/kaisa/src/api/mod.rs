@@ -11,9 +11,9 @@ mod statistics;
 mod users;
 
 pub use customer_resources::{
-    Blacklist, Callbacks, Campaigns, CreateCallbackRequest, DeleteGreetingRequest,
-    GetBlacklistRequest, GreetingWriteRequest, ListCallbacksRequest, ListCampaignsRequest,
-    ListGreetingsRequest, SetBlacklistRequest, VoicemailGreetings,
+    Blacklist, Callbacks, Campaigns, CreateCallbackRequest, CreateCampaignRequest,
+    DeleteGreetingRequest, GetBlacklistRequest, GreetingWriteRequest, ListCallbacksRequest,
+    ListCampaignsRequest, ListGreetingsRequest, SetBlacklistRequest, VoicemailGreetings,
 };
 pub use customers::{
     CreateCustomerRequest, Customers, GetCustomerRequest, ListCustomersRequest,

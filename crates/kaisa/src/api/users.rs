@@ -244,6 +244,19 @@ impl WriteUserRequest {
         let OneUser(user) = self.client.send(self.request()?, &self.options).await?;
         Ok(user)
     }
+
+    /// Sends the request; the answer comes with its status, headers and request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_with_response(self) -> Result<Response<User>> {
+        let response: Response<OneUser> = self
+            .client
+            .send_with_response(self.request()?, &self.options)
+            .await?;
+        Ok(response.map(|OneUser(user)| user))
+    }
 }
 
 into_future!(WriteUserRequest => User);

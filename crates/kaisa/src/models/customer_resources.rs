@@ -164,6 +164,140 @@ pub struct Campaign {
     pub extra: Map<String, Value>,
 }
 
+/// A campaign to create: `POST customers/campaigns` with the three documented
+/// mandatory parameters, the optional ones with setters, and any other through
+/// [`param`](Self::param) (the page's list of optional parameters was cut in the copy
+/// read).
+///
+/// ```
+/// use kaisa::NewCampaign;
+///
+/// let campaign = NewCampaign::new("407382", "standard", "Autumn 2024")
+///     .email("marketing@acme-ror.example")
+///     .partner_campaign_id("ACME-AUTUMN");
+/// assert_eq!(campaign.name, "Autumn 2024");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewCampaign {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// The pricing model.
+    pub pricing_model_id: String,
+    /// The campaign's name.
+    pub name: String,
+    /// Email address for notifications.
+    pub email: Option<String>,
+    /// SMS number for notifications.
+    pub smsnumber: Option<String>,
+    /// The partner's own id for it.
+    pub partner_campaign_id: Option<String>,
+    /// Further parameters, sent as given.
+    pub params: Vec<(String, String)>,
+}
+
+const TYPED_CAMPAIGN_PARAMS: [&str; 6] = [
+    "customer_id",
+    "pricing_model_id",
+    "name",
+    "email",
+    "smsnumber",
+    "partner_campaign_id",
+];
+
+impl NewCampaign {
+    /// A campaign with its mandatory fields.
+    pub fn new(
+        customer_id: impl Into<CustomerId>,
+        pricing_model_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            customer_id: customer_id.into(),
+            pricing_model_id: pricing_model_id.into(),
+            name: name.into(),
+            email: None,
+            smsnumber: None,
+            partner_campaign_id: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// Email address for notifications (`email=`).
+    #[must_use]
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// SMS number for notifications (`smsnumber=`).
+    #[must_use]
+    pub fn smsnumber(mut self, number: impl Into<String>) -> Self {
+        self.smsnumber = Some(number.into());
+        self
+    }
+
+    /// The partner's own id (`partner_campaign_id=`).
+    #[must_use]
+    pub fn partner_campaign_id(mut self, id: impl Into<String>) -> Self {
+        self.partner_campaign_id = Some(id.into());
+        self
+    }
+
+    /// Any other documented parameter (`call_recording`, `vm_divert_busy`, ...), sent
+    /// as `key=value` (checked when sent: not empty, not one of the typed ones).
+    #[must_use]
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        for (name, value) in [
+            ("customer_id", self.customer_id.as_str()),
+            ("pricing_model_id", self.pricing_model_id.as_str()),
+            ("name", self.name.as_str()),
+        ] {
+            if value.trim().is_empty() {
+                return Err(crate::Error::invalid(name, "must not be empty"));
+            }
+        }
+        for (key, _) in &self.params {
+            if key.trim().is_empty() || TYPED_CAMPAIGN_PARAMS.contains(&key.as_str()) {
+                return Err(crate::Error::invalid(
+                    "param",
+                    format!("`{key}` is empty or has its own setter on NewCampaign"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serializes to the url-encoded parameters Kaisa expects.
+impl Serialize for NewCampaign {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("customer_id", self.customer_id.as_str())?;
+        map.serialize_entry("pricing_model_id", &self.pricing_model_id)?;
+        map.serialize_entry("name", &self.name)?;
+        for (key, value) in [
+            ("email", &self.email),
+            ("smsnumber", &self.smsnumber),
+            ("partner_campaign_id", &self.partner_campaign_id),
+        ] {
+            if let Some(value) = value {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        for (key, value) in &self.params {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 /// A scheduled callback, as `customers/callbacks` returns it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[non_exhaustive]
@@ -427,5 +561,6 @@ lenient_one!(
 lenient_list!(CallbacksEnvelope, Callback, &["callbacks"]);
 lenient_one!(OneCallback, CallbacksEnvelope, Callback, "callback");
 lenient_list!(CampaignsEnvelope, Campaign, &["campaigns"]);
+lenient_one!(OneCampaign, CampaignsEnvelope, Campaign, "campaign");
 lenient_list!(UsersEnvelope, super::users::User, &["users"]);
 lenient_one!(OneUser, UsersEnvelope, super::users::User, "user");

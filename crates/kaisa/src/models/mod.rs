@@ -14,9 +14,9 @@ pub use cdrs::Cdr;
 pub(crate) use cdrs::CdrsEnvelope;
 pub(crate) use customer_resources::{
     check_e164, BlacklistAnswer, CallbacksEnvelope, CampaignsEnvelope, GreetingsEnvelope,
-    OneCallback, OneGreeting, OneUser, UsersEnvelope,
+    OneCallback, OneCampaign, OneGreeting, OneUser, UsersEnvelope,
 };
-pub use customer_resources::{Callback, Campaign, NewCallback, VoicemailGreeting};
+pub use customer_resources::{Callback, Campaign, NewCallback, NewCampaign, VoicemailGreeting};
 pub use customers::{
     Customer, CustomerUpdate, NewCustomer, CUSTOM_FIELDS, MAX_CUSTNR_CHARS, MAX_NAME_CHARS,
 };

@@ -356,3 +356,53 @@ async fn campaigns_of_a_customer_and_one() {
     let err = client.customers().campaigns().list(" ").await.unwrap_err();
     assert!(refused(&err, "customer_id"), "{err}");
 }
+
+#[tokio::test]
+async fn a_campaign_is_created_with_its_documented_parameters() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    Mock::given(method("POST"))
+        .and(path(api_path("customers/campaigns")))
+        .and(api_headers(&token))
+        .and(form_body(&[
+            ("customer_id", "407382"),
+            ("pricing_model_id", "standard"),
+            ("name", "Autumn 2024"),
+            ("email", "marketing@acme-ror.example"),
+            ("partner_campaign_id", "ACME-AUTUMN"),
+            ("call_recording", "1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"campaigns": [{
+            "campaign_id": "9003", "name": "Autumn 2024", "pricing_model_id": "standard",
+            "partner_campaign_id": "ACME-AUTUMN", "call_recording": "1", "sources": [], "state": "0"
+        }]})))
+        .expect(1)
+        .named("create campaign")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let campaigns = client.customers().campaigns();
+    let created = campaigns
+        .create(
+            kaisa::NewCampaign::new("407382", "standard", "Autumn 2024")
+                .email("marketing@acme-ror.example")
+                .partner_campaign_id("ACME-AUTUMN")
+                .param("call_recording", "1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.campaign_id.as_deref(), Some("9003"));
+    assert_eq!(created.call_recording, Some(true));
+    assert!(created.sources.is_empty());
+    for (campaign, name) in [
+        (kaisa::NewCampaign::new("1", " ", "x"), "pricing_model_id"),
+        (kaisa::NewCampaign::new("1", "standard", ""), "name"),
+        (
+            kaisa::NewCampaign::new("1", "standard", "x").param("name", "y"),
+            "param",
+        ),
+    ] {
+        let err = campaigns.create(campaign).await.unwrap_err();
+        assert!(refused(&err, name), "{name}: {err}");
+    }
+}

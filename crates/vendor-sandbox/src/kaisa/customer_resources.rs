@@ -254,7 +254,10 @@ pub(crate) fn routes(router: Router<Shared>) -> Router<Shared> {
                 .put(rename_greeting)
                 .delete(delete_greeting),
         )
-        .route("/{version}/customers/campaigns", get(list_campaigns))
+        .route(
+            "/{version}/customers/campaigns",
+            get(list_campaigns).post(create_campaign),
+        )
         .route("/{version}/users", get(list_users).post(create_user))
         .route(
             "/{version}/users/{id}",
@@ -728,4 +731,68 @@ async fn delete_user(
     } else {
         error(StatusCode::NOT_FOUND, &format!("User {id} not found"))
     }
+}
+
+async fn create_campaign(
+    State(app): State<Shared>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    try_response!(authorize(&app, &headers, &version));
+    let params = try_response!(form(&headers, &body));
+    let customer = try_response!(customer(&app, &params));
+    let pricing = try_response!(required(&params, "pricing_model_id")).to_owned();
+    let name = try_response!(required(&params, "name")).to_owned();
+    let flag = |key: &str, default: &str| -> Result<String, Response> {
+        let value = params.get(key).map_or(default, |v| v.trim());
+        if value == "0" || value == "1" {
+            Ok(value.to_owned())
+        } else {
+            Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("{key} must be 0 or 1"),
+            ))
+        }
+    };
+    let text = |key: &str| {
+        params
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut campaign = Campaign {
+        campaign_id: String::new(),
+        name,
+        partner_campaign_id: text("partner_campaign_id"),
+        email: text("email"),
+        smsnumber: text("smsnumber"),
+        timestamp: time::format_plain(time::now_unix()),
+        expire: text("expire"),
+        pricing_model_id: pricing,
+        notify_on_missed_call: try_response!(flag("notify_on_missed_call", "0")),
+        notify_on_answered_call: try_response!(flag("notify_on_answered_call", "0")),
+        notify_on_new_voicemail: try_response!(flag("notify_on_new_voicemail", "0")),
+        vm_divert_all: try_response!(flag("vm_divert_all", "0")),
+        vm_divert_busy: try_response!(flag("vm_divert_busy", "0")),
+        vm_divert_noanswer: try_response!(flag("vm_divert_noanswer", "0")),
+        call_recording: try_response!(flag("call_recording", "0")),
+        sources: Vec::new(),
+        vm_greeting_id: text("vm_greeting_id"),
+        state: "0".to_owned(),
+        customer_id: customer,
+    };
+    let created = app.kaisa.resources.with(|s| {
+        let next = s
+            .campaigns
+            .iter()
+            .filter_map(|c| c.campaign_id.parse::<u64>().ok())
+            .max()
+            .unwrap_or(9000)
+            + 1;
+        campaign.campaign_id = next.to_string();
+        s.campaigns.push(campaign.clone());
+        campaign
+    });
+    json_response(StatusCode::OK, json!({ "campaigns": [created] }))
 }
