@@ -66,8 +66,8 @@ pub mod models;
 mod scope;
 
 pub use api::{
-    ListAccountJobScansRequest, ListAccountScansRequest, ListAccountTalentScansRequest,
-    ListExpectationsRequest, ListMatchesRequest,
+    CreateTalentScanRequest, ListAccountJobScansRequest, ListAccountScansRequest,
+    ListAccountTalentScansRequest, ListExpectationsRequest, ListMatchesRequest, NewTalentScan,
 };
 pub use client::{Client, ClientBuilder, Environment, DEFAULT_RESOURCE, DEFAULT_TENANT};
 pub use models::{

@@ -1,7 +1,9 @@
 //! The Kazi tagging API: expectations and talent-scan job matches; the
-//! Administrator API's job scans of an account ([`admin`]).
+//! Administrator API's job and talent scans of an account ([`admin`]); the
+//! Identifying API's talent scan creation ([`identifying`]).
 
 mod admin;
+mod identifying;
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
@@ -235,6 +237,10 @@ pub(crate) fn router(app: Shared) -> Router<Shared> {
         .route(
             admin::TALENT_SCANS_PATH,
             get(admin::talent_scans_for_account),
+        )
+        .route(
+            identifying::CREATE_TALENT_SCAN_PATH,
+            post(identifying::create_talent_scan),
         )
         .fallback(apim_not_found)
         .layer(from_fn_with_state(

@@ -291,3 +291,43 @@ async fn talent_scans_lists_the_accounts_talents() {
     );
     assert!(text.contains("Sam Sandbox"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_talent_scan_needs_write_talentscans_and_checks_the_email_first() {
+    let s = sandbox().await;
+    // The sandbox's client is not granted write:talentscans, as a read-only
+    // registration would not be: the call is refused and the hint names the scope.
+    let out = run(
+        &s,
+        &[
+            "kazi",
+            "create-talent-scan",
+            "--first-name",
+            "Lena",
+            "--last-name",
+            "Peeters",
+            "--email",
+            "lena.peeters@example.org",
+            "--domain",
+            "c0a8012e-0000-4000-8000-000000000001",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("write:talentscans"), "{err}");
+    assert!(err.contains("KAZI_CLIENT_ID"), "{err}");
+    assert_eq!(s.stats().api_calls_with_status(Vendor::Kazi, 401), 1);
+
+    let out = run(
+        &s,
+        &["kazi", "create-talent-scan", "--email", "not-an-address"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("email"), "{}", stderr(&out));
+    // Refused before anything was sent.
+    assert_eq!(s.stats().api_calls_with_status(Vendor::Kazi, 401), 1);
+}

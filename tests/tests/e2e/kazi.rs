@@ -254,3 +254,35 @@ async fn an_accounts_talent_scans_start_with_the_matched_talent() {
     assert_eq!(traffic(&stats, Vendor::Kazi), (1, 1, 3, 3), "{stats:?}");
     assert_only(&stats, Vendor::Kazi);
 }
+
+#[tokio::test]
+async fn creating_a_talent_scan_without_write_talentscans_names_the_scope() {
+    let sandbox = sandbox().await;
+    let client = workspace_tests::kazi_client(&sandbox).unwrap();
+
+    let err = bounded(
+        client.talent_scans().create(
+            kazi_tagging::NewTalentScan::new()
+                .first_name("Lena")
+                .email("lena@example.org"),
+        ),
+    )
+    .await
+    .unwrap_err();
+    match err.auth_kind() {
+        Some(kazi_tagging::AuthErrorKind::MissingRole { required, granted }) => {
+            assert_eq!(required, "write:talentscans");
+            assert!(
+                granted.iter().any(|g| g == "read:talentscans"),
+                "{granted:?}"
+            );
+        }
+        other => panic!("expected a missing role, got {other:?}: {err}"),
+    }
+    let stats = sandbox.stats();
+    assert_eq!(
+        stats.api_calls_with_status(Vendor::Kazi, 401),
+        1,
+        "{stats:?}"
+    );
+}

@@ -4,6 +4,7 @@
 //! ([`ListAccountJobScansRequest`]).
 
 mod administrator;
+mod create_talent_scan;
 mod expectations;
 mod talent_scans;
 
@@ -12,5 +13,6 @@ pub use administrator::{
     ListAccountTalentScansRequest, ACCOUNT_JOB_SCANS_PATH, ACCOUNT_TALENT_SCANS_PATH,
     DEFAULT_JOB_SCAN_COUNT, MAX_TEAM_ROLE_FILTER, MAX_WORK_VALUE_FILTER,
 };
+pub use create_talent_scan::{CreateTalentScanRequest, NewTalentScan, CREATE_TALENT_SCAN_PATH};
 pub use expectations::{Expectations, ListExpectationsRequest};
 pub use talent_scans::{ListMatchesRequest, TalentScans, MAX_PAGE_SIZE};

@@ -8,6 +8,7 @@ use serde::Serialize;
 use vendor_core::kit::CallOptions;
 use vendor_core::{paginate, paginate_pages, path_segment, ApiClient, Page, Request};
 
+use crate::api::NewTalentScan;
 use crate::models::{JobMatch, MatchOrder, TalentScanId, TalentScanMatches};
 use crate::{Client, Error, ItemStream, PageStream, Response, Result, Scope};
 
@@ -23,6 +24,37 @@ pub struct TalentScans<'a> {
 impl<'a> TalentScans<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
         Self { client }
+    }
+
+    /// Creates a talent scan (the Identifying API's "Create a talent scan"): the
+    /// talent's details, after which the scan's answers can be added. Needs the scope
+    /// `write:talentscans`.
+    ///
+    /// Kazi's reference gives no URL: this crate posts to
+    /// [`CREATE_TALENT_SCAN_PATH`](crate::api::CREATE_TALENT_SCAN_PATH) (ours);
+    /// [`path`](crate::api::CreateTalentScanRequest::path) replaces it.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kazi_tagging::Client) -> kazi_tagging::Result<()> {
+    /// use kazi_tagging::NewTalentScan;
+    ///
+    /// let scan = client
+    ///     .talent_scans()
+    ///     .create(NewTalentScan::new().first_name("Lena").last_name("Peeters").email("lena@example.org"))
+    ///     .await?;
+    /// println!("talent scan {} created {:?}", scan.id, scan.created_on);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Vendor docs:
+    /// <https://docs.kazi.co/docs/api/api-reference/identifying/talent-scans/create-talent-scan/>.
+    pub fn create(&self, talent: NewTalentScan) -> crate::api::CreateTalentScanRequest {
+        crate::api::CreateTalentScanRequest {
+            client: self.client.clone(),
+            body: talent,
+            path: crate::api::CREATE_TALENT_SCAN_PATH.to_owned(),
+            options: CallOptions::default(),
+        }
     }
 
     /// The job scans that match a talent scan, best first by default:

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod create_talent_scan;
 mod credentials;
 mod expectations;
 mod job_scans;
