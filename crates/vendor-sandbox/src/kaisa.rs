@@ -410,6 +410,19 @@ async fn list_customers(
     json_response(StatusCode::OK, json!({ "customers": customers }))
 }
 
+fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, Response> {
+    params
+        .get(name)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                &format!("Missing required parameter {name}"),
+            )
+        })
+}
+
 /// Url-encoded parameters; JSON is refused because Kaisa only takes key/value pairs.
 fn form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, Response> {
     let is_json = headers
@@ -490,12 +503,9 @@ async fn create_customer(
         Ok(params) => params,
         Err(response) => return response,
     };
-    for required in ["name", "custnr"] {
-        if params.get(required).is_none_or(|v| v.trim().is_empty()) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("Missing required parameter {required}"),
-            );
+    for name in ["name", "custnr"] {
+        if let Err(response) = required(&params, name) {
+            return response;
         }
     }
     let mut customer = Customer {
@@ -658,12 +668,9 @@ async fn create_source(
         Ok(params) => params,
         Err(response) => return response,
     };
-    for required in ["customer_id", "name"] {
-        if params.get(required).is_none_or(|v| v.trim().is_empty()) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("Missing required parameter {required}"),
-            );
+    for name in ["customer_id", "name"] {
+        if let Err(response) = required(&params, name) {
+            return response;
         }
     }
     let customer_id = params.get("customer_id").cloned().unwrap_or_default();

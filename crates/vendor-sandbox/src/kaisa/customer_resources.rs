@@ -14,7 +14,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{authorize, error, form, query_value};
+use super::{authorize, error, form, query_value, required};
 use crate::http::{json_response, Shared};
 use crate::time;
 
@@ -293,19 +293,6 @@ fn customer(app: &Shared, params: &HashMap<String, String>) -> Result<String, Re
             &format!("Customer {id} not found"),
         ))
     }
-}
-
-fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, Response> {
-    params
-        .get(name)
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            error(
-                StatusCode::BAD_REQUEST,
-                &format!("Missing required parameter {name}"),
-            )
-        })
 }
 
 fn e164(number: &str) -> bool {

@@ -330,11 +330,22 @@ fn in_top(data: &Data, scored: &[ScoredExpectation], wanted: &[String]) -> bool 
     })
 }
 
-fn list_talents(
+/// What both account lists take: the account (required, the seeded one), offset and
+/// count, the expectation flags and the team-role and work-value filters.
+struct AccountQuery {
+    offset: usize,
+    count: usize,
+    should_have: bool,
+    include: bool,
+    team_roles: Vec<String>,
+    work_values: Vec<String>,
+}
+
+fn account_query(
     data: &Data,
     query: &HashMap<String, String>,
     trace_id: &str,
-) -> Result<Response, Response> {
+) -> Result<AccountQuery, Response> {
     let account = query.get("accountId").map(|s| s.trim()).unwrap_or_default();
     if account.is_empty() {
         return Err(validation_error(
@@ -364,6 +375,29 @@ fn list_talents(
     };
     let team_roles = parse_ids(query, "teamRoleIds", &of_type(TEAM_ROLE), 4, trace_id)?;
     let work_values = parse_ids(query, "workValueIds", &of_type(WORK_VALUE), 3, trace_id)?;
+    Ok(AccountQuery {
+        offset,
+        count,
+        should_have,
+        include,
+        team_roles,
+        work_values,
+    })
+}
+
+fn list_talents(
+    data: &Data,
+    query: &HashMap<String, String>,
+    trace_id: &str,
+) -> Result<Response, Response> {
+    let AccountQuery {
+        offset,
+        count,
+        should_have,
+        include,
+        team_roles,
+        work_values,
+    } = account_query(data, query, trace_id)?;
     let text = |name: &str| {
         query
             .get(name)
@@ -500,35 +534,14 @@ fn list(
     query: &HashMap<String, String>,
     trace_id: &str,
 ) -> Result<Response, Response> {
-    let account = query.get("accountId").map(|s| s.trim()).unwrap_or_default();
-    if account.is_empty() {
-        return Err(validation_error(
-            "accountId",
-            "The accountId field is required.",
-            trace_id,
-        ));
-    }
-    if !account.eq_ignore_ascii_case(KNOWN_ACCOUNT_ID) {
-        return Err(problem(
-            StatusCode::NOT_FOUND,
-            "Not Found",
-            json!({ "detail": format!("Account '{account}' was not found.") }),
-            trace_id,
-        ));
-    }
-    let offset = parse_bounded(query, "offset", 0, 0..=i32::MAX as usize, trace_id)?;
-    let count = parse_bounded(query, "count", 100, 1..=MAX_COUNT, trace_id)?;
-    let should_have = parse_flag(query, "shouldHaveExpectations", trace_id)?;
-    let include = parse_flag(query, "includeExpectations", trace_id)?;
-    let of_type = |kind: u8| -> Vec<&str> {
-        data.expectations
-            .iter()
-            .filter(|e| e.type_id == kind)
-            .map(|e| e.id.as_str())
-            .collect()
-    };
-    let team_roles = parse_ids(query, "teamRoleIds", &of_type(TEAM_ROLE), 4, trace_id)?;
-    let work_values = parse_ids(query, "workValueIds", &of_type(WORK_VALUE), 3, trace_id)?;
+    let AccountQuery {
+        offset,
+        count,
+        should_have,
+        include,
+        team_roles,
+        work_values,
+    } = account_query(data, query, trace_id)?;
     let domains = domain_ids();
     let domain_filter: Vec<String> = query
         .get("domainIds")
