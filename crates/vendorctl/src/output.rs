@@ -186,6 +186,15 @@ pub fn with_rfc3339<T: Serialize>(
         .collect()
 }
 
+/// A table cell for an optional flag: `yes`, `no`, or blank when unknown.
+pub fn yes_no(flag: Option<bool>) -> String {
+    match flag {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => String::new(),
+    }
+}
+
 /// The form results are printed in (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -233,6 +242,17 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
+    /// A list's title: `what (n; page 1 of 7, 134 in all)`, or `what (n)` when
+    /// nothing is known of its place.
+    pub fn title(&self, what: &str, n: usize) -> String {
+        let place = self.describe();
+        if place.is_empty() {
+            format!("{what} ({n})")
+        } else {
+            format!("{what} ({n}; {place})")
+        }
+    }
+
     /// "page 2 of 7, 134 in all" (what is known of it).
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();

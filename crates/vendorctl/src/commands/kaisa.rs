@@ -8,7 +8,7 @@ use kaisa::{
 
 use crate::catalog::{self, Purpose};
 use crate::errors::{Failure, Vendor};
-use crate::output::{rfc3339, with_rfc3339, Output, PageInfo, Table};
+use crate::output::{rfc3339, with_rfc3339, yes_no, Output, PageInfo, Table};
 use crate::Global;
 
 /// Kaisa commands.
@@ -416,14 +416,8 @@ pub fn sources_table(list: &[Source]) -> Table {
 
 /// Call records as a table, titled with their count and where they stand.
 pub fn cdrs_table(list: &[Cdr], info: &PageInfo) -> Table {
-    let place = info.describe();
-    let title = if place.is_empty() {
-        format!("Kaisa outgoing calls ({})", list.len())
-    } else {
-        format!("Kaisa outgoing calls ({}; {place})", list.len())
-    };
     let mut t = Table::new(
-        title,
+        info.title("Kaisa outgoing calls", list.len()),
         &["cdr id", "start", "duration s", "from", "to", "answered"],
     );
     for c in list {
@@ -436,11 +430,7 @@ pub fn cdrs_table(list: &[Cdr], info: &PageInfo) -> Table {
             c.duration.map(|d| d.to_string()).unwrap_or_default(),
             c.anum.clone().unwrap_or_default(),
             c.bnum.clone().unwrap_or_default(),
-            match c.answered {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(c.answered),
         ]);
     }
     t
@@ -484,11 +474,7 @@ pub fn recordings_table(list: &[Recording]) -> Table {
                 .as_ref()
                 .map(|t| rfc3339(t.as_offset_date_time()))
                 .unwrap_or_default(),
-            match r.expired {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(r.expired),
             r.sounddata
                 .as_ref()
                 .map(|s| s.len().to_string())
@@ -515,11 +501,7 @@ pub fn greetings_table(list: &[VoicemailGreeting]) -> Table {
         t.row([
             g.vm_greeting_id.clone().unwrap_or_default(),
             g.name.clone().unwrap_or_default(),
-            match g.locked {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(g.locked),
             g.used_by
                 .iter()
                 .map(ToString::to_string)
@@ -549,11 +531,7 @@ pub fn callbacks_table(list: &[Callback]) -> Table {
                 .unwrap_or_default(),
             c.agent_nr.clone().unwrap_or_default(),
             c.retries.map(|r| r.to_string()).unwrap_or_default(),
-            match c.completed {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(c.completed),
         ]);
     }
     t
@@ -570,11 +548,7 @@ pub fn campaigns_table(list: &[Campaign]) -> Table {
             c.campaign_id.clone().unwrap_or_default(),
             c.name.clone().unwrap_or_default(),
             c.sources.len().to_string(),
-            match c.call_recording {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(c.call_recording),
             match c.state {
                 Some(0) => "active".to_owned(),
                 Some(1) => "upcoming".to_owned(),
@@ -601,11 +575,7 @@ pub fn users_table(list: &[User]) -> Table {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            match u.write_access {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            yes_no(u.write_access),
             if u.is_activated() { "yes" } else { "no" }.to_owned(),
         ]);
     }

@@ -210,10 +210,9 @@ pub async fn run(cmd: KaziCommand, global: &Global, out: Output) -> Result<(), F
                         .map_err(fail)?;
                 out.emit_list(&matches, Some(&info), || {
                     vec![matches_table(
-                        &format!(
-                            "Job matches of talent scan {talent_scan_id} ({}; {})",
+                        &info.title(
+                            &format!("Job matches of talent scan {talent_scan_id}"),
                             matches.len(),
-                            info.describe()
                         ),
                         &matches,
                     )]

@@ -324,16 +324,6 @@ where
     Ok((page.data, info))
 }
 
-/// A table's title: `what (n; page 1 of 7, 134 in all)`.
-fn titled(what: &str, n: usize, info: &PageInfo) -> String {
-    let place = info.describe();
-    if place.is_empty() {
-        format!("{what} ({n})")
-    } else {
-        format!("{what} ({n}; {place})")
-    }
-}
-
 /// Whether `a` and `b` name the same existing file, however spelled: through `..`,
 /// another directory, a symlink or a hard link. `b` not existing is `false`.
 fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
@@ -524,7 +514,7 @@ pub fn protect_table(payload: &ProtectedPayload, saved_to: &str) -> Table {
 /// Audit log entries (no personal data) as a table.
 pub fn logs_table(items: &[PayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
-        titled("Keyavi payload logs", items.len(), info),
+        info.title("Keyavi payload logs", items.len()),
         &["log id", "time", "payload", "action", "result", "reason"],
     );
     for l in items {
@@ -552,7 +542,7 @@ pub fn logs_table(items: &[PayloadLog], info: &PageInfo) -> Table {
 /// Full audit log entries as a table.
 pub fn full_logs_table(items: &[FullPayloadLog], info: &PageInfo) -> Table {
     let mut t = Table::new(
-        titled("Keyavi full payload logs", items.len(), info),
+        info.title("Keyavi full payload logs", items.len()),
         &[
             "log id", "time", "user", "payload", "action", "result", "ip",
         ],
