@@ -155,6 +155,9 @@ pub struct Role {
     pub mode: Option<Mode>,
     /// The vendorctl commands that need it.
     pub needed_by: &'static str,
+    /// Only a write command needs it: a read-only registration without it is
+    /// healthy, and `doctor` says so instead of warning.
+    pub write: bool,
 }
 
 /// A vendor's variables and roles.
@@ -244,8 +247,10 @@ const KAZI: VendorCatalog = VendorCatalog {
             "1 allows plain http:// to a loopback host (a local sandbox)"), "0"),
     ],
     roles: &[
-        Role { name: "read:expectations", mode: None, needed_by: "kazi expectations" },
-        Role { name: "read:talentscans", mode: None, needed_by: "kazi matches" },
+        Role { name: "read:expectations", mode: None, needed_by: "kazi expectations", write: false },
+        Role { name: "read:talentscans", mode: None, needed_by: "kazi matches", write: false },
+        Role { name: "read:jobscans", mode: None, needed_by: "kazi job-scans", write: false },
+        Role { name: "write:talentscans", mode: None, needed_by: "kazi create-talent-scan", write: true },
     ],
     modes: "Exactly one credential kind: the secret, a certificate, a federated token file or the managed identity (MI).",
 };
@@ -293,9 +298,9 @@ const KEYAVI: VendorCatalog = VendorCatalog {
             "1 allows plain http:// to a loopback host (a local sandbox)"), "0"),
     ],
     roles: &[
-        Role { name: "Payloads.Protect", mode: Some(Mode::App), needed_by: "keyavi protect" },
-        Role { name: "Logs.Read", mode: Some(Mode::App), needed_by: "keyavi logs" },
-        Role { name: "access_as_user", mode: Some(Mode::User), needed_by: "every keyavi command" },
+        Role { name: "Payloads.Protect", mode: Some(Mode::App), needed_by: "keyavi protect", write: false },
+        Role { name: "Logs.Read", mode: Some(Mode::App), needed_by: "keyavi logs", write: false },
+        Role { name: "access_as_user", mode: Some(Mode::User), needed_by: "every keyavi command", write: false },
     ],
     modes: "Both modes: KEYAVI_API_APP_ID (Keyavi's API application id, which the scope is built from) or the whole KEYAVI_SCOPE. App mode (the default): one credential kind and KEYAVI_CALLER_ID. User mode, chosen by KEYAVI_USERNAME: KEYAVI_PASSWORD (KEYAVI_CLIENT_SECRET optional).",
 };
@@ -358,7 +363,7 @@ const OKQ8: VendorCatalog = VendorCatalog {
         with_default(var("OKQ8_ALLOW_INSECURE_LOOPBACK", Need::Optional, Use::Both, BOOLS,
             "1 allows plain http:// to a loopback host (a local sandbox)"), "0"),
     ],
-    roles: &[Role { name: "get", mode: Some(Mode::OAuth), needed_by: "okq8 get" }],
+    roles: &[Role { name: "get", mode: Some(Mode::OAuth), needed_by: "okq8 get", write: false }],
     modes: "OAuth when a client id or credential is set (then OKQ8_SCOPE too); otherwise the subscription key only, which has no token.",
 };
 
@@ -930,8 +935,16 @@ mod tests {
             kazi,
             [
                 Scope::ReadExpectations.as_str(),
-                Scope::ReadTalentScans.as_str()
+                Scope::ReadTalentScans.as_str(),
+                Scope::ReadJobScans.as_str(),
+                Scope::WriteTalentScans.as_str(),
             ]
+        );
+        assert!(include_str!("../../kazi-tagging/src/api/administrator.rs")
+            .contains("Scope::ReadJobScans"));
+        assert!(
+            include_str!("../../kazi-tagging/src/api/create_talent_scan.rs")
+                .contains("Scope::WriteTalentScans")
         );
         assert!(include_str!("../../kazi-tagging/src/api/expectations.rs")
             .contains("Scope::ReadExpectations"));

@@ -678,6 +678,17 @@ async fn doctor_passes_a_healthy_sandbox_and_fails_a_wrong_secret() {
             && l.contains("loopback")));
     }
     assert!(!stdout(&out).contains("FAIL"), "{}", stdout(&out));
+    let kazi_roles = lines
+        .iter()
+        .find(|l| l.contains("Kazi") && l.contains("  roles  "))
+        .expect("Kazi's roles line");
+    assert!(
+        kazi_roles.contains("read:jobscans")
+            && kazi_roles.contains(
+                "not granted, needed only to write: write:talentscans (for `vendorctl kazi create-talent-scan`)"
+            ),
+        "{kazi_roles}"
+    );
     assert!(
         lines[0].contains("proxy") && lines[0].contains("none"),
         "{}",

@@ -3,6 +3,7 @@
 //! against the server's `Date`, a token request, the roles granted against those the
 //! commands need; and the proxy settings in effect. Exit code 1 when a check fails.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -629,19 +630,30 @@ async fn vendor_checks(vendor: Vendor, global: &Global) -> Vec<Check> {
             let granted = |name: &str| {
                 claims.roles.iter().any(|r| r == name) || claims.scopes.iter().any(|s| s == name)
             };
-            let missing: Vec<String> = needed
+            let missing_for = |write: bool| -> Vec<String> {
+                needed
+                    .iter()
+                    .filter(|r| r.write == write && !granted(r.name))
+                    .map(|r| format!("{} (for `vendorctl {}`)", r.name, r.needed_by))
+                    .collect()
+            };
+            let missing = missing_for(false);
+            let missing_writes = missing_for(true);
+            let names: Vec<&str> = needed
                 .iter()
-                .filter(|r| !granted(r.name))
-                .map(|r| format!("{} (for `vendorctl {}`)", r.name, r.needed_by))
+                .filter(|r| granted(r.name))
+                .map(|r| r.name)
                 .collect();
-            let names: Vec<&str> = needed.iter().map(|r| r.name).collect();
             if missing.is_empty() {
-                check(
-                    Some(vendor),
-                    "roles",
-                    Status::Ok,
-                    format!("granted: {}", names.join(", ")),
-                )
+                let mut text = format!("granted: {}", names.join(", "));
+                if !missing_writes.is_empty() {
+                    let _ = write!(
+                        text,
+                        "; not granted, needed only to write: {}",
+                        missing_writes.join(", ")
+                    );
+                }
+                check(Some(vendor), "roles", Status::Ok, text)
             } else {
                 check(
                     Some(vendor),
