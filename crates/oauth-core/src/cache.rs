@@ -194,6 +194,7 @@ impl MemoryTokenCache {
                 first: self.failure_backoff,
                 max: self.max_failure_backoff,
             },
+            gate: slot.gate.clone().try_lock_owned().ok(),
         };
         tracing::debug!(key = %key.as_str(), background = replacing.is_some(), "token cache: fetch started");
         tokio::spawn(task.run(replacing));
@@ -227,6 +228,11 @@ fn evict_one(slots: &mut HashMap<CacheKey, Arc<Slot>>) {
 struct Slot {
     token: ArcSwapOption<TokenInner>,
     state: Mutex<SlotState>,
+    /// Held by the fetch a caller waits for, until its result is out; the waiters then
+    /// pass it on one to the next. A herd of thousands is so woken one at a time on the
+    /// worker that is already running (a hand-off, as a mutex does), which costs far
+    /// less than waking them all at once onto every worker's queue.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Slot {
@@ -255,10 +261,17 @@ struct FetchTask {
     source: Arc<dyn TokenSource>,
     tx: watch::Sender<Shared>,
     windows: FailureWindows,
+    /// The slot's gate, when it was free as the fetch started (else the task takes it).
+    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl FetchTask {
-    async fn run(self, replacing: Option<AccessToken>) {
+    async fn run(mut self, replacing: Option<AccessToken>) {
+        // Held until the result is out (dropped with the task if it is cancelled).
+        let _gate = match self.gate.take() {
+            Some(gate) => gate,
+            None => self.slot.gate.clone().lock_owned().await,
+        };
         // If this task is dropped before it finishes (runtime shutdown, a panic in
         // the source), the guard clears the in-flight marker so the next caller can
         // start a new fetch instead of waiting forever.
@@ -374,6 +387,13 @@ impl TokenCache for MemoryTokenCache {
             tracing::debug!(key = %key.as_str(), "token cache: miss");
             self.start_fetch(key, &slot, &mut state, source, current, now)?
         };
+        // The fetch holds the gate until its result is out; each waiter then takes it
+        // and hands it on. A waiter that gets it before the fetch took it (the fetch
+        // found it still held by the previous herd) waits on the channel instead.
+        drop(slot.gate.lock().await);
+        if let Some(result) = rx.borrow().as_ref() {
+            return result.clone();
+        }
         let outcome = match rx.wait_for(Option::is_some).await {
             Ok(shared) => shared.clone().unwrap_or(Err(TokenError::Abandoned)),
             Err(_) => Err(TokenError::Abandoned),

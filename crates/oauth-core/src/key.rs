@@ -69,6 +69,9 @@ struct Inner {
     credential: Option<SecretBox<[u8]>>,
     /// `public`, then the in-process fingerprint of the credential.
     text: Box<str>,
+    /// `text` hashed once, at construction: a cache lookup hashes these 8 bytes
+    /// instead of the whole text (keys are equal only when their texts are).
+    hash: u64,
 }
 
 impl CacheKey {
@@ -108,10 +111,16 @@ impl CacheKey {
             push_hex(&mut text, &digest[..LOCAL_FINGERPRINT_LEN]);
             text.push(';');
         }
+        let hash = {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut hasher);
+            hasher.finish()
+        };
         Self(Arc::new(Inner {
             public,
             credential: credential.map(|c| SecretBox::new(c.into_boxed_slice())),
             text: text.into_boxed_str(),
+            hash,
         }))
     }
 
@@ -156,7 +165,7 @@ impl Eq for CacheKey {}
 
 impl Hash for CacheKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.text.hash(state);
+        state.write_u64(self.0.hash);
     }
 }
 

@@ -182,11 +182,20 @@ impl OAuthProvider {
         let token = self.cache.get(&self.key, &self.source).await?;
         // Kept only while fresh: in the refresh window every call asks the cache
         // (which keeps the background refresh going), so there is nothing to keep.
+        // Every caller of a herd comes here with the same token: only the first
+        // stores it, the others see it held already and skip the allocation and the
+        // swap (which all of them would otherwise make on the same cache line).
         if token.freshness(Instant::now()) == Freshness::Fresh {
-            self.local.store(Some(Arc::new(Local {
-                token: token.inner_arc(),
-                seen,
-            })));
+            let held = self.local.load();
+            let already = held
+                .as_ref()
+                .is_some_and(|local| local.seen == seen && token.is_inner(&local.token));
+            if !already {
+                self.local.store(Some(Arc::new(Local {
+                    token: token.inner_arc(),
+                    seen,
+                })));
+            }
         }
         Ok(token)
     }

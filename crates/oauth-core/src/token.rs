@@ -113,6 +113,11 @@ impl AccessToken {
         self.0.clone()
     }
 
+    /// Whether this token is `inner` itself (the same allocation).
+    pub(crate) fn is_inner(&self, inner: &Arc<TokenInner>) -> bool {
+        Arc::ptr_eq(&self.0, inner)
+    }
+
     /// Rebuilds a token stored elsewhere (a shared cache) from its wall-clock expiry
     /// and the lifetime it was issued with, so that its refresh point is the same
     /// in every process.
