@@ -7,11 +7,14 @@
 //! - `bench`: the side-by-side benchmarks (release build), written to BENCHMARKS.md.
 //! - `fuzz`: each fuzz target for a bounded time, recorded in RELIABILITY.md (not in CI).
 //! - `man`: vendorctl's man page, written to `target/man/vendorctl.1`.
+//! - `mutants`: mutation testing with cargo-mutants, summarised in MUTANTS.md; `ci`
+//!   runs it on the code changed since MUTANTS.md's recorded base.
 
 use std::process::{Command, ExitCode};
 
 mod deny;
 mod fuzz;
+mod mutants;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,8 +25,9 @@ fn main() -> ExitCode {
         "bench" => bench(args.iter().any(|a| a == "--quick")),
         "fuzz" => fuzz::run(&args[1..]),
         "man" => man(),
+        "mutants" => mutants::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1\n  mutants mutation testing (cargo-mutants), summary in MUTANTS.md (--crate C, --file F, --in-diff REF|base, --shard k/n, --max-mutants N)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -90,7 +94,7 @@ fn ci() -> Result<(), String> {
         &["doc", "--workspace", "--no-deps"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
-    Ok(())
+    mutants::ci()
 }
 
 /// vendorctl's man page (its hidden `__man` command prints it) in
