@@ -15,6 +15,7 @@ use std::process::{Command, ExitCode};
 mod deny;
 mod fuzz;
 mod mutants;
+mod peers;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,12 +23,15 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "deny" => deny::check(),
+        "bench" if args.iter().any(|a| a == "--peers") => {
+            peers::run(args.iter().any(|a| a == "--quick"))
+        }
         "bench" => bench(args.iter().any(|a| a == "--quick")),
         "fuzz" => fuzz::run(&args[1..]),
         "man" => man(),
         "mutants" => mutants::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1\n  mutants mutation testing (cargo-mutants), summary in MUTANTS.md (--crate C, --file F, --in-diff REF|base, --shard k/n, --max-mutants N)");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run; --peers: the peer crates, the CLI and build times, from benches/)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1\n  mutants mutation testing (cargo-mutants), summary in MUTANTS.md (--crate C, --file F, --in-diff REF|base, --shard k/n, --max-mutants N)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {
@@ -226,6 +230,14 @@ fn bench(quick: bool) -> Result<(), String> {
     } else {
         "BENCHMARKS.md"
     };
+    // The sections `bench --peers` wrote stay.
+    if let Some(peers) = std::fs::read_to_string(target)
+        .ok()
+        .as_deref()
+        .and_then(peers::section)
+    {
+        doc = format!("{}\n\n{peers}\n", doc.trim_end());
+    }
     std::fs::write(target, doc).map_err(|e| format!("{target}: {e}"))?;
     eprintln!("wrote {target}");
     Ok(())

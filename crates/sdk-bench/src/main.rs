@@ -5,6 +5,12 @@
 //! `cargo run --release -p sdk-bench -- [--out FILE] [--quick] [--only NAME[,NAME...]]`,
 //! where the names are those of [`SECTIONS`].
 
+mod alloc;
+
+/// Every allocation is counted per thread (the pipeline section reports them per call).
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
 // The timed sections; the `sim` build (paused clock) runs only `short`.
 #[cfg(not(feature = "sim"))]
 mod baseline;

@@ -68,6 +68,92 @@ where
     }
 }
 
+/// The SDK client and the raw one, for the server at `addr`, and the raw client's URL.
+fn clients(addr: std::net::SocketAddr) -> Result<(okq8::Client, reqwest::Client, String), String> {
+    let base = format!("http://{addr}/okq8/");
+    let client = okq8::Client::builder()
+        .client_credentials("bench-client", "bench-secret")
+        .scope("api://bench/.default")
+        .subscription_key(KEY)
+        .base_url(base.clone())
+        .token_url(format!("http://{addr}/token"))
+        .allow_insecure_loopback(true)
+        .build()
+        .map_err(|e| format!("could not build the okq8 client: {e}"))?;
+    // The same timeouts as the SDK's defaults: a hand-written client that can hang
+    // forever is not the baseline to beat (each per-request timeout arms a timer).
+    let defaults = oauth_core::Timeouts::default();
+    let raw = reqwest::Client::builder()
+        .user_agent("okq8/0.1.0")
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(defaults.connect)
+        .timeout(defaults.attempt)
+        .build()
+        .map_err(|e| format!("could not build reqwest: {e}"))?;
+    Ok((client, raw, format!("{base}core/v1/stations/SE-1001")))
+}
+
+async fn sdk_once(client: &okq8::Client) -> bool {
+    client
+        .get::<Station>("core/v1/stations/SE-1001")
+        .await
+        .is_ok()
+}
+
+async fn raw_once(raw: &reqwest::Client, url: &str) -> bool {
+    let response = raw
+        .get(url)
+        .header("authorization", "Bearer bench-access-token")
+        .header("ocp-apim-subscription-key", KEY)
+        .header("accept", "application/json")
+        .send()
+        .await;
+    match response {
+        Ok(r) if r.status().is_success() => match r.bytes().await {
+            Ok(body) => serde_json::from_slice::<Station>(&body).is_ok(),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// Heap allocations per call, SDK and raw: each client is built and driven on a
+/// thread of its own (a current-thread runtime, so its connection tasks run there
+/// too), and the allocations that thread makes over `calls` calls are counted.
+fn allocations_per_call(addr: std::net::SocketAddr, calls: u64) -> Result<(f64, f64), String> {
+    let count = move |sdk: bool| -> Result<f64, String> {
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let (client, raw, url) = clients(addr)?;
+                let once = || async {
+                    if sdk {
+                        sdk_once(&client).await
+                    } else {
+                        raw_once(&raw, &url).await
+                    }
+                };
+                for _ in 0..100 {
+                    once().await;
+                }
+                let before = crate::alloc::count();
+                for _ in 0..calls {
+                    if !once().await {
+                        return Err("a call failed".to_owned());
+                    }
+                }
+                Ok((crate::alloc::count() - before) as f64 / calls as f64)
+            })
+        })
+        .join()
+        .map_err(|_| "the counting thread failed".to_owned())?
+    };
+    Ok((count(true)?, count(false)?))
+}
+
 /// Runs the pipeline benchmark and returns its Markdown section.
 pub async fn run(scale: Scale) -> String {
     let header = "\n## 4. Pipeline overhead: typed call through `okq8` vs raw reqwest\n\n";
@@ -83,56 +169,12 @@ pub async fn run(scale: Scale) -> String {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let base = format!("http://{addr}/okq8/");
-    let client = match okq8::Client::builder()
-        .client_credentials("bench-client", "bench-secret")
-        .scope("api://bench/.default")
-        .subscription_key(KEY)
-        .base_url(base.clone())
-        .token_url(format!("http://{addr}/token"))
-        .allow_insecure_loopback(true)
-        .build()
-    {
+    let (client, raw, raw_url) = match clients(addr) {
         Ok(c) => c,
-        Err(e) => return format!("{header}could not build the okq8 client: {e}\n"),
+        Err(e) => return format!("{header}{e}\n"),
     };
-    // The same timeouts as the SDK's defaults: a hand-written client that can hang
-    // forever is not the baseline to beat (each per-request timeout arms a timer).
-    let defaults = oauth_core::Timeouts::default();
-    let raw = match reqwest::Client::builder()
-        .user_agent("okq8/0.1.0")
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(defaults.connect)
-        .timeout(defaults.attempt)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => return format!("{header}could not build reqwest: {e}\n"),
-    };
-    let raw_url = format!("{base}core/v1/stations/SE-1001");
-
-    let sdk_call = || async {
-        client
-            .get::<Station>("core/v1/stations/SE-1001")
-            .await
-            .is_ok()
-    };
-    let raw_call = || async {
-        let response = raw
-            .get(raw_url.as_str())
-            .header("authorization", "Bearer bench-access-token")
-            .header("ocp-apim-subscription-key", KEY)
-            .header("accept", "application/json")
-            .send()
-            .await;
-        match response {
-            Ok(r) if r.status().is_success() => match r.bytes().await {
-                Ok(body) => serde_json::from_slice::<Station>(&body).is_ok(),
-                Err(_) => false,
-            },
-            _ => false,
-        }
-    };
+    let sdk_call = || sdk_once(&client);
+    let raw_call = || raw_once(&raw, &raw_url);
     // Warm up both (connections, token).
     let _ = sequential(200, &sdk_call).await;
     let _ = sequential(200, &raw_call).await;
@@ -171,6 +213,13 @@ pub async fn run(scale: Scale) -> String {
     let raw_tput = total as f64 / raw_time.as_secs_f64();
     let (sdk_p50, sdk_p99) = (percentile(&sdk_lat, 50.0), percentile(&sdk_lat, 99.0));
     let (raw_p50, raw_p99) = (percentile(&raw_lat, 50.0), percentile(&raw_lat, 99.0));
+    let allocations = match allocations_per_call(addr, scale.pick(2_000, 200) as u64) {
+        Ok((sdk, raw)) => format!(
+            "\n\nHeap allocations per call, counted on the calling thread (a current-thread runtime, so the client's connection tasks count too; the server's do not): SDK {sdk:.2}, raw {raw:.2} (SDK − raw = {:+.2}).",
+            sdk - raw
+        ),
+        Err(e) => format!("\n\nAllocations could not be counted: {e}."),
+    };
     let mut out = String::from(header);
     let _ = writeln!(
         out,
@@ -190,5 +239,6 @@ pub async fn run(scale: Scale) -> String {
         sdk_p50 / raw_p50,
         sdk_p99 / raw_p99
     );
+    out.push_str(&allocations);
     out
 }
