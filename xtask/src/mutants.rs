@@ -1,5 +1,5 @@
 //! `cargo xtask mutants [--crate C]... [--file F]... [--in-diff REF] [--shard k/n]
-//! [--max-mutants N]`: mutation testing with cargo-mutants, with the workspace's
+//! [--max-mutants N] [--re REGEX]`: mutation testing with cargo-mutants, with the workspace's
 //! settings (`.cargo/mutants.toml`), and a summary in MUTANTS.md.
 //!
 //! - Without `--in-diff`: the run (of the crates, or of the files, given; of every
@@ -12,6 +12,8 @@
 //!   MUTANTS.md records as the oldest of its runs. Nothing is recorded.
 //!   `--max-mutants N` caps the run: a larger diff is tested one shard of at most N
 //!   mutants, chosen by the commit (so successive commits test different shards).
+//! - With `--re REGEX`: only the mutants whose name matches (to check that new
+//!   tests catch the mutants listed as missed). Nothing is recorded.
 //!
 //! Either way the task fails if a mutant is missed that MUTANTS.md did not already
 //! list as missed (same file and description; line numbers may move): a new gap in
@@ -53,6 +55,8 @@ struct Options {
     crates: Vec<String>,
     files: Vec<String>,
     in_diff: Option<String>,
+    /// Only the mutants whose name matches one of these (not recorded).
+    names: Vec<String>,
     shard: Option<(u32, u32)>,
     max_mutants: Option<usize>,
 }
@@ -70,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--crate" | "-p" => options.crates.push(value("a crate name")?),
             "--file" | "-f" => options.files.push(value("a file path or glob")?),
             "--in-diff" => options.in_diff = Some(value("a git revision, or `base`")?),
+            "--re" => options.names.push(value("a regular expression")?),
             "--shard" => options.shard = Some(parse_shard(&value("k/n")?)?),
             "--max-mutants" => {
                 options.max_mutants = Some(
@@ -282,6 +287,32 @@ impl Record {
         self.missed.sort();
     }
 
+    /// Moves the recorded missed mutants that `outcomes` (a run of some mutants by
+    /// name) shows caught or timed out to those columns of their file's row; whether
+    /// the moved mutants were found, each once.
+    fn recheck(&mut self, outcomes: &Outcomes) -> Vec<Mutant> {
+        let mut moved = Vec::new();
+        for (column, kind) in [(0, "caught"), (2, "timeout")] {
+            for mutant in outcomes.of(kind) {
+                let Some(at) = self
+                    .missed
+                    .iter()
+                    .position(|m| m.identity() == mutant.identity())
+                else {
+                    continue;
+                };
+                let Some(row) = self.rows.get_mut(&mutant.file) else {
+                    continue;
+                };
+                self.missed.remove(at);
+                row.counts[1] = row.counts[1].saturating_sub(1);
+                row.counts[column] += 1;
+                moved.push(mutant.clone());
+            }
+        }
+        moved
+    }
+
     /// The generated section.
     fn render(&self, base: Option<&str>) -> String {
         let mut out = String::new();
@@ -472,6 +503,9 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
     if let Some(diff) = diff {
         cmd.arg("--in-diff").arg(diff);
     }
+    for name in &options.names {
+        cmd.args(["--re", name]);
+    }
     if let Some((k, n)) = shard {
         cmd.arg("--shard").arg(format!("{k}/{n}"));
     }
@@ -501,8 +535,8 @@ fn out_dir(options: &Options, shard: Option<(u32, u32)>) -> PathBuf {
     let mut key: Vec<String> = Vec::new();
     key.extend(options.crates.iter().cloned());
     key.extend(options.files.iter().cloned());
-    if options.in_diff.is_some() {
-        key.push("diff".to_owned());
+    if options.in_diff.is_some() || !options.names.is_empty() {
+        key.push("partial".to_owned());
     }
     let mut key: String = key
         .join("+")
@@ -684,7 +718,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let new = new_missed(&record.missed, outcomes.of("missed"));
 
-    if options.in_diff.is_none() {
+    if options.in_diff.is_none() && !options.names.is_empty() {
+        // Some mutants by name: those recorded as missed and now caught move over.
+        let mut record = record;
+        let moved = record.recheck(&outcomes);
+        if !moved.is_empty() {
+            let base = recorded_base(&record)?;
+            let updated = replace_section(&doc, &record.render(base.as_deref()));
+            std::fs::write(&doc_path, updated)
+                .map_err(|e| format!("{}: {e}", doc_path.display()))?;
+            for m in &moved {
+                eprintln!("now caught: {}", m.name());
+            }
+            eprintln!("recorded in {}", doc_path.display());
+        }
+    } else if options.in_diff.is_none() {
         record_run(
             &options, shard, &out, outcomes, record, &doc, &doc_path, &commit,
         )?;
@@ -714,24 +762,10 @@ fn record_run(
     doc_path: &Path,
     commit: &str,
 ) -> Result<(), String> {
-    let dirty = !git(&[
-        "status",
-        "--porcelain",
-        "--untracked-files=no",
-        "--",
-        "crates",
-    ])?
-    .trim()
-    .is_empty();
-    let commit = if dirty {
-        format!("{commit}-dirty")
-    } else {
-        commit.to_owned()
-    };
     let outcomes = match shard {
         None => outcomes,
         Some((_, n)) => {
-            std::fs::write(out.join("commit"), &commit)
+            std::fs::write(out.join("commit"), commit)
                 .map_err(|e| format!("{}: {e}", out.display()))?;
             let parent = out.parent().unwrap_or(out);
             let mut merged = Outcomes::default();
@@ -761,6 +795,14 @@ fn record_run(
         }
     } else {
         Vec::new()
+    };
+    // Run on uncommitted changes of these files: the commit alone does not say what.
+    let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+    status.extend(files.iter().map(String::as_str));
+    let commit = if git(&status)?.trim().is_empty() {
+        commit.to_owned()
+    } else {
+        format!("{commit}-dirty")
     };
     let date = git(&["show", "-s", "--format=%cs", "HEAD"])?
         .trim()
@@ -882,6 +924,32 @@ mod tests {
         assert_eq!(
             again.commits().into_iter().collect::<Vec<_>>(),
             ["abc123", "def456"]
+        );
+    }
+
+    #[test]
+    fn a_missed_mutant_caught_by_name_moves_to_the_caught_column() {
+        let mut record = Record::default();
+        record.update(
+            &[],
+            &BTreeSet::new(),
+            &outcomes(&[
+                ("missed", "crates/a/src/x.rs:2:1: replace g with ()"),
+                ("missed", "crates/a/src/x.rs:3:1: replace h with ()"),
+            ]),
+            "abc123",
+            "2026-12-01",
+        );
+        let moved = record.recheck(&outcomes(&[
+            // Moved by a line: still the same mutant.
+            ("caught", "crates/a/src/x.rs:3:1: replace g with ()"),
+            ("caught", "crates/a/src/y.rs:3:1: replace k with ()"),
+        ]));
+        assert_eq!(moved.len(), 1);
+        assert_eq!(record.rows["crates/a/src/x.rs"].counts, [1, 1, 0, 0]);
+        assert_eq!(
+            record.missed,
+            vec![mutant("crates/a/src/x.rs:3:1: replace h with ()")]
         );
     }
 
