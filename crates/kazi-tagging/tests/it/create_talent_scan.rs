@@ -156,3 +156,23 @@ async fn create_refuses_a_bad_email_before_sending_and_names_a_missing_scope() {
         })
     );
 }
+
+/// The replacement path of a create must be absolute and hold no query or fragment:
+/// each is refused on its own, before the scan is sent.
+#[tokio::test]
+async fn a_create_path_is_refused_when_relative_or_with_a_query() {
+    let server = test_support::paths::server_expecting_nothing().await;
+    let client = builder(&server).build().unwrap();
+    for bad in [
+        "identifying/v2/talentscans",
+        "/identifying/v2/talentscans?x=1",
+        "/identifying/v2/talentscans#top",
+    ] {
+        assert_eq!(
+            refused_argument(client.talent_scans().create(lena()).path(bad).await),
+            "path",
+            "{bad}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -502,3 +502,74 @@ async fn talent_scans_need_read_talentscans() {
         })
     );
 }
+
+/// Kazi's bounds are inclusive: its top 4 team roles and top 3 work values may all
+/// be given, and are sent as comma-separated lists.
+#[tokio::test]
+async fn the_filters_take_as_many_ids_as_kazi_allows() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server, &["read:jobscans"]).await;
+    let team_roles = [INNOVATOR, COORDINATOR, "role-3", "role-4"];
+    let work_values = [AUTONOMY, CHALLENGE, "value-3"];
+    Mock::given(method("GET"))
+        .and(path(job_scans_path()))
+        .and(exact_query(&[
+            ("accountId", ACCOUNT),
+            ("teamRoleIds", &team_roles.join(",")),
+            ("workValueIds", &work_values.join(",")),
+        ]))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(scans(0, 1)))
+        .expect(1)
+        .named("job scans with the most filters Kazi takes")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let found = client
+        .administrator()
+        .job_scans(ACCOUNT)
+        .team_role_ids(team_roles)
+        .work_value_ids(work_values)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+/// A replacement path must be absolute and hold no query or fragment: each is
+/// refused on its own, before anything is sent.
+#[tokio::test]
+async fn a_replacement_path_is_refused_when_relative_or_with_a_query() {
+    let server = test_support::paths::server_expecting_nothing().await;
+    let client = builder(&server).build().unwrap();
+    let admin = client.administrator();
+    for bad in ["admin/v2/jobscans", "/admin/v2/jobscans?x=1", "/admin/v2/jobscans#top"] {
+        assert_eq!(
+            refused_argument(admin.job_scans(ACCOUNT).path(bad).send().await),
+            "path",
+            "{bad}"
+        );
+        assert_eq!(
+            refused_argument(admin.talent_scans(ACCOUNT).path(bad).send().await),
+            "path",
+            "{bad}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// A request shows what it will ask for in `Debug` (for logs), the account and the
+/// filters.
+#[tokio::test]
+async fn a_request_shows_its_account_and_filters_in_debug() {
+    let server = test_support::paths::server_expecting_nothing().await;
+    let client = builder(&server).build().unwrap();
+    let request = client
+        .administrator()
+        .job_scans(ACCOUNT)
+        .search("engineer")
+        .count(7);
+    let shown = format!("{request:?}");
+    for part in ["ListAccountScansRequest", ACCOUNT, "engineer", "count: Some(7)"] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
+}
