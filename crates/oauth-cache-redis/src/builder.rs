@@ -765,6 +765,30 @@ mod tests {
         assert_eq!(err.field(), "lock_poll");
     }
 
+    /// The documented bounds themselves are accepted: a lock TTL of exactly 100 ms,
+    /// a poll whose first interval equals its max.
+    #[test]
+    fn settings_at_their_bounds_are_accepted() {
+        let built = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .lock_ttl(Duration::from_millis(100))
+            .lock_poll(Duration::from_millis(40), Duration::from_millis(40))
+            .build();
+        assert!(built.is_ok(), "{:?}", built.err());
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .lock_ttl(Duration::from_millis(99))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "lock_ttl");
+        let err = RedisTokenCache::builder("redis://127.0.0.1/")
+            .encryption_key([1; 32])
+            .lock_poll(Duration::ZERO, Duration::from_millis(40))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.field(), "lock_poll");
+    }
+
     #[cfg(not(feature = "tls"))]
     #[test]
     fn tls_urls_ask_for_the_tls_feature() {
@@ -981,6 +1005,11 @@ mod tests {
         std::env::remove_var(user_var);
         let cache = from_env().build().unwrap();
         assert!(format!("{cache:?}").contains("redis_credentials: \"password [redacted]\""));
+        // An empty username is no username: the `default` user's password too.
+        std::env::set_var(user_var, "");
+        let cache = from_env().build().unwrap();
+        assert!(format!("{cache:?}").contains("redis_credentials: \"password [redacted]\""));
+        std::env::remove_var(user_var);
         std::env::remove_var(pass_var);
     }
 

@@ -506,3 +506,55 @@ impl TokenCache for RedisTokenCache {
         self.inner.l1.invalidations()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key stays registered for wake-ups while some call waits for it, and is
+    /// forgotten with the last one: the map of waiting keys does not grow with every
+    /// key ever waited for, and a notice for a key nobody waits for any more wakes
+    /// nothing.
+    #[test]
+    fn a_key_is_forgotten_when_its_last_waiter_leaves() {
+        let cache = RedisTokenCache::builder("redis://127.0.0.1:1/")
+            .encryption_key([1; 32])
+            .build()
+            .unwrap();
+        let inner = &cache.inner;
+        assert!(!inner.wake_waiters("k"), "nobody waits yet");
+        let first = inner.wait_for("k");
+        let second = inner.wait_for("k");
+        assert!(Arc::ptr_eq(&first.notify, &second.notify));
+        drop(first);
+        assert!(inner.wake_waiters("k"), "the second call still waits");
+        drop(second);
+        assert!(!inner.wake_waiters("k"), "the last waiter left");
+        assert!(lock(&inner.waiting).is_empty());
+    }
+
+    /// The keys remembered for invalidation messages are bounded: once the bound is
+    /// reached, the keys no longer in the memory cache are forgotten, and a new key
+    /// is remembered in their place.
+    #[test]
+    fn remembered_keys_are_bounded_by_forgetting_those_no_longer_cached() {
+        let cache = RedisTokenCache::builder("redis://127.0.0.1:1/")
+            .encryption_key([1; 32])
+            .build()
+            .unwrap();
+        let inner = &cache.inner;
+        for i in 0..MAX_KNOWN_KEYS {
+            let key = CacheKey::custom(format!("not-cached-{i}"));
+            inner.remember(&inner.keys(&key), &key);
+        }
+        assert_eq!(lock(&inner.known).len(), MAX_KNOWN_KEYS);
+        let key = CacheKey::custom("new");
+        let keys = inner.keys(&key);
+        inner.remember(&keys, &key);
+        assert_eq!(
+            inner.known_key(&keys.hash).map(|k| k.as_str().to_owned()),
+            Some(key.as_str().to_owned())
+        );
+        assert_eq!(lock(&inner.known).len(), 1, "the others were not cached");
+    }
+}

@@ -24,6 +24,7 @@ mod fleet;
 mod hostile;
 mod hygiene;
 mod invalidation;
+mod lifecycle;
 mod outage;
 mod principals;
 mod tls;
