@@ -17,7 +17,8 @@ use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{
-    api_headers, app_token, token_path, API, APP_ID, CALLER, CLIENT_ID, SUBSCRIPTION_KEY, TENANT,
+    api_headers, app_token, mount_app_token, token_path, API, APP_ID, CALLER, CLIENT_ID,
+    CLIENT_SECRET, SUBSCRIPTION_KEY, TENANT,
 };
 
 fn caller() -> CallerId {
@@ -267,5 +268,43 @@ pub(crate) async fn environment_cases() {
     let client = Client::from_env().unwrap();
     assert_eq!(client.auth_mode(), AuthMode::App);
     call(&client).await;
+    remove_env_vars(&VARS);
+
+    // A client secret given in code is the credential: AZURE_FEDERATED_TOKEN_FILE,
+    // the fallback of a builder that has none, is left alone.
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    mount_call(&server, &token).await;
+    std::env::set_var("KEYAVI_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+    std::env::set_var("KEYAVI_BASE_URL", format!("{}{API}/", server.uri()));
+    std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1");
+    std::env::set_var("KEYAVI_TENANT_ID", TENANT);
+    std::env::set_var("KEYAVI_CALLER_ID", CALLER);
+    std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
+    std::env::set_var("KEYAVI_CLIENT_ID", CLIENT_ID);
+    std::env::set_var("AZURE_FEDERATED_TOKEN_FILE", certificate_path());
+    let client = Client::builder()
+        .client_secret(CLIENT_SECRET)
+        .read_env()
+        .unwrap()
+        .authority(server.uri())
+        .build()
+        .unwrap();
+    assert_eq!(client.auth_mode(), AuthMode::App);
+    call(&client).await;
+    remove_env_vars(&VARS);
+
+    // With a token provider, no caller id (nor tenant, client or scope) variable is
+    // required.
+    std::env::set_var("KEYAVI_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+    std::env::set_var("KEYAVI_BASE_URL", format!("{}{API}/", server.uri()));
+    let provider = StaticTokenProvider::new(AccessToken::valid_for(
+        app_token(&["Logs.Read"]),
+        Duration::from_secs(3600),
+    ));
+    let read = Client::builder()
+        .token_provider(Arc::new(provider))
+        .read_env();
+    assert!(read.is_ok(), "{:?}", read.err());
     remove_env_vars(&VARS);
 }

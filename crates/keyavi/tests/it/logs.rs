@@ -444,3 +444,84 @@ async fn bad_log_parameters_are_refused_before_sending() {
         );
     }
 }
+
+/// A log request shows in `Debug` (for logs) which log it reads, its filters and its
+/// page.
+#[tokio::test]
+async fn a_log_request_shows_its_log_filters_and_page_in_debug() {
+    let server = MockServer::start().await;
+    let client = app_builder(&server).build().unwrap();
+    let shown = format!(
+        "{:?}",
+        client
+            .logs()
+            .full_payload()
+            .result(LogResult::AccessDenied)
+            .page(3)
+    );
+    for part in ["ListLogsRequest", "logs/full-payload", "AccessDenied", "3"] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
+    let shown = format!("{:?}", client.logs().payload());
+    assert!(shown.contains("\"logs/payload\""), "{shown}");
+}
+
+/// The bounds are inclusive: a page of exactly `MAX_PAGE_SIZE` records, and a time
+/// window that starts and ends at the same instant, are sent as given.
+#[tokio::test]
+async fn the_largest_page_and_an_instant_window_are_sent() {
+    use keyavi::LocalTimestamp;
+
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    let max = keyavi::MAX_PAGE_SIZE.to_string();
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/logs/payload")))
+        .and(api_headers(&token))
+        .and(exact_query(&[
+            ("pageSize", max.as_str()),
+            ("startTime", "2023-05-01T00:00:00"),
+            ("endTime", "2023-05-01T00:00:00"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(log_page(1, 2, 0)))
+        .expect(1)
+        .named("the largest page of an instant")
+        .mount(&server)
+        .await;
+    let client = app_builder(&server).build().unwrap();
+    let instant = LocalTimestamp::parse("2023-05-01T00:00:00").unwrap();
+    let page = client
+        .logs()
+        .payload()
+        .page_size(keyavi::MAX_PAGE_SIZE)
+        .start_time(instant.clone())
+        .end_time(instant)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.data.is_empty());
+}
+
+/// An answer announcing a page size of 0 has no page count (there is none to
+/// compute), and the stream of pages still ends normally.
+#[tokio::test]
+async fn a_page_size_of_zero_in_the_answer_gives_no_page_count() {
+    let server = MockServer::start().await;
+    let token = mount_app_token(&server, &["Logs.Read"]).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/logs/payload")))
+        .and(api_headers(&token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"totalRecords": 5, "pageSize": 0, "itemsInPage": 0, "page": 1},
+            "data": [],
+        })))
+        .expect(1)
+        .named("a page announcing size 0")
+        .mount(&server)
+        .await;
+    let client = app_builder(&server).build().unwrap();
+    let pages: Vec<_> = client.logs().payload().pages().try_collect().await.unwrap();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(pages[0].total_items, Some(5));
+    assert_eq!(pages[0].total_pages, None);
+}

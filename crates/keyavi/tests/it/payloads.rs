@@ -196,3 +196,20 @@ async fn a_file_that_is_not_base64_is_a_decode_error() {
     };
     assert!(decode.message().contains("fileContent"), "{decode}");
 }
+
+/// A protect-remote request shows in `Debug` the file's name and size, never its
+/// content.
+#[tokio::test]
+async fn a_protect_remote_request_shows_the_file_name_and_size_not_the_content() {
+    let server = MockServer::start().await;
+    let client = app_builder(&server).build().unwrap();
+    let request = client
+        .payloads()
+        .protect_remote(b"quarterly-figures-secret".to_vec(), "report.pdf");
+    let shown = format!("{request:?}");
+    for part in ["ProtectRemoteRequest", "report.pdf", "file_bytes: 24"] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
+    assert!(!shown.contains("quarterly"), "{shown}");
+    assert!(!shown.contains("113, 117, 97"), "{shown}");
+}
