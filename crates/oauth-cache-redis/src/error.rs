@@ -75,3 +75,32 @@ impl RedisCacheError {
         matches!(self, Self::PermissionDenied(_))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each predicate answers for its own kind only, so a caller can act on it.
+    #[test]
+    fn each_kind_is_told_apart() {
+        let kinds = [
+            RedisCacheError::Timeout(Duration::from_millis(250)),
+            RedisCacheError::Authentication("WRONGPASS".to_owned()),
+            RedisCacheError::PermissionDenied("NOPERM".to_owned()),
+            RedisCacheError::Redis("connection refused".to_owned()),
+        ];
+        let answers: Vec<[bool; 3]> = kinds
+            .iter()
+            .map(|e| [e.is_timeout(), e.is_authentication(), e.is_permission_denied()])
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                [true, false, false],
+                [false, true, false],
+                [false, false, true],
+                [false, false, false]
+            ]
+        );
+    }
+}
