@@ -172,7 +172,7 @@ impl MemoryTokenCache {
         replacing: Option<AccessToken>,
         now: Instant,
     ) -> Result<watch::Receiver<Shared>, TokenError> {
-        if let Some(rx) = &state.inflight {
+        if let Some(rx) = state.live_inflight() {
             return Ok(rx.clone());
         }
         if let (Some(not_before), Some(last)) = (state.retry_not_before, &state.last_error) {
@@ -249,6 +249,22 @@ struct SlotState {
     last_error: Option<TokenError>,
 }
 
+impl SlotState {
+    /// The fetch in flight, if its task is still alive. A task dropped before it
+    /// ran (spawned onto a runtime that then shut down) never cleared its marker;
+    /// its channel is closed with no result, and the marker is cleared here.
+    fn live_inflight(&mut self) -> Option<&watch::Receiver<Shared>> {
+        let dead = self
+            .inflight
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().is_err() && rx.borrow().is_none());
+        if dead {
+            self.inflight = None;
+        }
+        self.inflight.as_ref()
+    }
+}
+
 #[derive(Clone, Copy)]
 struct FailureWindows {
     first: Duration,
@@ -267,17 +283,18 @@ struct FetchTask {
 
 impl FetchTask {
     async fn run(mut self, replacing: Option<AccessToken>) {
+        // If this task is dropped before it finishes (runtime shutdown, a panic in
+        // the source, also while it waits for the gate below), the guard clears the
+        // in-flight marker so the next caller can start a new fetch instead of
+        // waiting forever.
+        let mut guard = InflightGuard {
+            slot: self.slot.clone(),
+            armed: true,
+        };
         // Held until the result is out (dropped with the task if it is cancelled).
         let _gate = match self.gate.take() {
             Some(gate) => gate,
             None => self.slot.gate.clone().lock_owned().await,
-        };
-        // If this task is dropped before it finishes (runtime shutdown, a panic in
-        // the source), the guard clears the in-flight marker so the next caller can
-        // start a new fetch instead of waiting forever.
-        let mut guard = InflightGuard {
-            slot: self.slot.clone(),
-            armed: true,
         };
         let started = Instant::now();
         let result = self.source.fetch(replacing.as_ref()).await;
@@ -359,7 +376,7 @@ impl TokenCache for MemoryTokenCache {
                 }
                 Freshness::RefreshAhead => {
                     let mut state = lock(&slot.state);
-                    if state.inflight.is_none() {
+                    if state.live_inflight().is_none() {
                         tracing::debug!(key = %key.as_str(), "token cache: refresh ahead");
                         // A backoff error here only means "not yet": keep serving.
                         let _ = self.start_fetch(
@@ -417,5 +434,66 @@ impl TokenCache for MemoryTokenCache {
 
     fn invalidations(&self) -> Option<Arc<AtomicU64>> {
         Some(self.invalidations.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Instant1h;
+
+    #[async_trait]
+    impl TokenSource for Instant1h {
+        async fn fetch(&self, _: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+            Ok(AccessToken::valid_for("fresh", Duration::from_secs(3600)))
+        }
+    }
+
+    /// A fetch whose task is dropped before it delivers (its runtime shut down before
+    /// the task ran, or while it waited for the gate the previous herd still held)
+    /// must not leave the slot marked in flight: the next caller starts a fetch of its
+    /// own instead of meeting a closed channel forever.
+    #[test]
+    fn a_fetch_dropped_while_waiting_for_the_gate_leaves_nothing_in_flight() {
+        let cache = Arc::new(MemoryTokenCache::new());
+        let key = CacheKey::custom("gate-test");
+        let source: Arc<dyn TokenSource> = Arc::new(Instant1h);
+        let slot = cache.slot(&key);
+        let held = slot.gate.clone().try_lock_owned();
+        assert!(held.is_ok(), "the gate of a new slot is free");
+        let first = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => unreachable!("a runtime: {e}"),
+        };
+        first.block_on(async {
+            let mut state = lock(&slot.state);
+            let started = cache.start_fetch(&key, &slot, &mut state, &source, None, Instant::now());
+            assert!(started.is_ok() && state.inflight.is_some());
+        });
+        // The fetch task never ran (or is parked on the gate): shutting the runtime
+        // down drops it, and with it the sending end of its channel.
+        drop(first);
+        drop(held);
+        assert!(
+            lock(&slot.state).live_inflight().is_none(),
+            "a dropped fetch is not taken for one in flight"
+        );
+        let second = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => unreachable!("a runtime: {e}"),
+        };
+        let token = second.block_on(cache.get(&key, &source));
+        assert_eq!(
+            token.map(|t| t.secret().to_owned()).ok().as_deref(),
+            Some("fresh")
+        );
     }
 }

@@ -493,8 +493,7 @@ impl ApiClient {
         // OpenTelemetry's HTTP client conventions (`otel.*` fields name and kind the
         // span for tracing-opentelemetry). `url.full` leaves the query out: the
         // vendor's own parameters, which the spans need not carry.
-        let mut full = url.clone();
-        full.set_query(None);
+        // (A slice of the URL, evaluated only when the span is enabled.)
         let span = tracing::info_span!(
             "api.request",
             "otel.name" = %format_args!("{} {}", request.method, request.operation),
@@ -504,7 +503,7 @@ impl ApiClient {
             "http.request.method" = %request.method,
             "server.address" = url.host_str().unwrap_or_default(),
             "server.port" = url.port_or_known_default().unwrap_or_default(),
-            "url.full" = %full,
+            "url.full" = %&url[..url::Position::AfterPath],
             "http.response.status_code" = tracing::field::Empty,
             "http.request.resend_count" = tracing::field::Empty,
             "error.type" = tracing::field::Empty,
