@@ -749,7 +749,11 @@ fn stays_under(base: &Url, joined: &Url, expected_segments: usize) -> bool {
         .strip_prefix(prefix)
         .is_some_and(|rest| rest.starts_with('/'));
     let segments = joined.path_segments().map_or(0, Iterator::count);
-    joined.origin() == base.origin() && under && segments == expected_segments
+    // The origin, compared part by part (`Url::origin` would copy the host for each).
+    let same_origin = joined.scheme() == base.scheme()
+        && joined.host() == base.host()
+        && joined.port_or_known_default() == base.port_or_known_default();
+    same_origin && under && segments == expected_segments
 }
 
 fn redirect_error(status: StatusCode, headers: &HeaderMap, url: &Url) -> Error {
