@@ -117,12 +117,12 @@ async fn raw_once(raw: &reqwest::Client, url: &str) -> bool {
     }
 }
 
-/// Heap allocations per call, SDK and raw: each client is built and driven on a
-/// thread of its own (a current-thread runtime, so its connection tasks run there
-/// too), and the allocations that thread makes over `calls` calls are counted.
 /// A figure for the SDK and for raw reqwest.
 type SdkAndRaw = (f64, f64);
 
+/// Heap allocations per call, SDK and raw: each client is built and driven on a
+/// thread of its own (a current-thread runtime, so its connection tasks run there
+/// too), and the allocations that thread makes over `calls` calls are counted.
 /// Also returns each client's median latency (µs) over those calls: one thread, no
 /// scheduling between workers, so what remains is each client's own work.
 fn allocations_per_call(
