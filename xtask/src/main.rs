@@ -230,12 +230,16 @@ fn bench(quick: bool) -> Result<(), String> {
     } else {
         "BENCHMARKS.md"
     };
-    // The sections `bench --peers` wrote stay.
-    if let Some(peers) = std::fs::read_to_string(target)
-        .ok()
-        .as_deref()
-        .and_then(peers::section)
-    {
+    // The summary of goals (after the title) and the sections `bench --peers` wrote
+    // stay.
+    let old = std::fs::read_to_string(target).unwrap_or_default();
+    if let Some(goals) = peers::between(&old, peers::GOALS_START, peers::GOALS_END) {
+        doc = match doc.split_once('\n') {
+            Some((title, rest)) => format!("{title}\n\n{goals}\n{rest}"),
+            None => format!("{doc}\n\n{goals}\n"),
+        };
+    }
+    if let Some(peers) = peers::section(&old) {
         doc = format!("{}\n\n{peers}\n", doc.trim_end());
     }
     std::fs::write(target, doc).map_err(|e| format!("{target}: {e}"))?;

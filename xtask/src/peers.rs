@@ -14,11 +14,21 @@ pub const START: &str = "<!-- peers: written by `cargo xtask bench --peers` -->"
 /// The line after it.
 pub const END: &str = "<!-- peers: end -->";
 
+/// The first line of the hand-written summary of goals, which both benchmark tasks keep.
+pub const GOALS_START: &str = "<!-- goals: written by hand, kept by `cargo xtask bench` -->";
+/// The line after it.
+pub const GOALS_END: &str = "<!-- goals: end -->";
+
 /// The section of `doc`, markers included, if it has one.
 pub fn section(doc: &str) -> Option<&str> {
-    let start = doc.find(START)?;
-    let end = doc[start..].find(END)? + start + END.len();
-    Some(&doc[start..end])
+    between(doc, START, END)
+}
+
+/// The text of `doc` from the line `start` to the line `end`, both included.
+pub fn between<'a>(doc: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = doc.find(start)?;
+    let to = doc[from..].find(end)? + from + end.len();
+    Some(&doc[from..to])
 }
 
 /// `doc` with its section replaced by (or, without one, followed by) `new`.
