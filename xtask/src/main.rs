@@ -23,15 +23,16 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "deny" => deny::check(),
-        "bench" if args.iter().any(|a| a == "--peers") => {
-            peers::run(args.iter().any(|a| a == "--quick"))
-        }
+        "bench" if args.iter().any(|a| a == "--peers") => peers::run(
+            args.iter().any(|a| a == "--quick"),
+            args.iter().any(|a| a == "--keep-builds"),
+        ),
         "bench" => bench(args.iter().any(|a| a == "--quick")),
         "fuzz" => fuzz::run(&args[1..]),
         "man" => man(),
         "mutants" => mutants::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run; --peers: the peer crates, the CLI and build times, from benches/)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1\n  mutants mutation testing (cargo-mutants), summary in MUTANTS.md (--crate C, --file F, --in-diff REF|base, --shard k/n, --max-mutants N)");
+            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  ci      fmt check, cargo deny (licences, bans, sources, advisories), clippy -D warnings, tests, docs with warnings denied\n  deny    the supply-chain checks of ci alone (cargo deny; installs cargo-deny if missing)\n  bench   benchmarks side by side, written to BENCHMARKS.md (--quick: a short smoke run; --peers: the peer crates, the CLI and build times, from benches/; --keep-builds: reuse the recorded build times)\n  fuzz    each fuzz target for a bounded time, recorded in RELIABILITY.md (--seconds N, --target NAME, --loop)\n  man     vendorctl's man page, written to target/man/vendorctl.1\n  mutants mutation testing (cargo-mutants), summary in MUTANTS.md (--crate C, --file F, --in-diff REF|base, --shard k/n, --max-mutants N)");
             return if task == "help" {
                 ExitCode::SUCCESS
             } else {

@@ -39,7 +39,9 @@ fn splice(doc: &str, new: &str) -> String {
     }
 }
 
-pub fn run(quick: bool) -> Result<(), String> {
+/// `keep_builds`: reuse the build figures BENCHMARKS.md already holds (two cold builds
+/// take minutes) and measure the rest.
+pub fn run(quick: bool, keep_builds: bool) -> Result<(), String> {
     let manifest = "benches/peers/Cargo.toml";
     crate::cargo(
         &[
@@ -61,15 +63,24 @@ pub fn run(quick: bool) -> Result<(), String> {
     )?;
     crate::cargo(&["build", "--release", "--quiet", "-p", "vendorctl"], &[])?;
     let cli = cli_figures(if quick { 3 } else { 15 })?;
-    let builds = if quick {
-        "Not measured in a quick run.\n".to_owned()
-    } else {
-        build_figures()?
+    let builds_heading =
+        "## 9. Building an application: one vendor crate beside azure_identity\n\n";
+    let kept = std::fs::read_to_string("BENCHMARKS.md")
+        .ok()
+        .and_then(|doc| {
+            let from = doc.find(builds_heading)? + builds_heading.len();
+            let to = doc[from..].find(END)? + from;
+            Some(doc[from..to].trim_end().to_owned() + "\n")
+        });
+    let builds = match (quick, keep_builds, kept) {
+        (true, _, _) => "Not measured in a quick run.\n".to_owned(),
+        (false, true, Some(kept)) => kept,
+        (false, _, _) => build_figures()?,
     };
     let mut body = String::new();
     let _ = writeln!(
         body,
-        "{START}\n\n## 7. Peers: azure_identity, oauth2 and a hand-written cache on one TLS endpoint\n\n{peers}\n## 8. The command line: `vendorctl` beside curl\n\n{cli}\n## 9. Building an application: one vendor crate beside azure_identity\n\n{builds}\n{END}"
+        "{START}\n\n## 7. Peers: azure_identity, oauth2 and a hand-written cache on one TLS endpoint\n\n{peers}\n## 8. The command line: `vendorctl` beside curl\n\n{cli}\n{builds_heading}{builds}\n{END}"
     );
     let target = if quick {
         "target/BENCHMARKS.quick.md"
