@@ -484,3 +484,248 @@ async fn a_token_dropped_through_another_provider_is_not_served_from_the_hot_pat
     // Once confirmed by the cache, the new token is served from the hot path again.
     assert!(b.cached().is_some_and(|t| t.same_as(&fresh)));
 }
+
+/// A source whose fetch panics (a bug in a custom source): its task dies before it
+/// delivers anything.
+#[derive(Debug)]
+struct PanickingSource;
+
+#[async_trait]
+impl TokenSource for PanickingSource {
+    async fn fetch(&self, _replacing: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+        panic!("a bug in a custom token source");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fetch_whose_task_died_does_not_pin_its_key_in_a_full_cache() {
+    let cache = Arc::new(MemoryTokenCache::with_capacity(1));
+    let broken: Arc<dyn TokenSource> = Arc::new(PanickingSource);
+    let err = cache
+        .get(&CacheKey::custom("tenant-broken"), &broken)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::Abandoned), "{err:?}");
+    let_tasks_run().await;
+
+    // The dead fetch's key makes room like any other: the bound holds.
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let healthy: Arc<dyn TokenSource> = source.clone();
+    let token = cache
+        .get(&CacheKey::custom("tenant-ok"), &healthy)
+        .await
+        .unwrap();
+    assert_eq!(token.secret(), "token-1");
+    assert_eq!(cache.len(), 1, "the cache holds at most its capacity");
+    assert!(cache.peek(&CacheKey::custom("tenant-ok")).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_cache_drops_an_expired_token_before_one_still_usable() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache = Arc::new(MemoryTokenCache::with_capacity(2));
+    let long = CacheKey::custom("one-hour");
+    let short = CacheKey::custom("forty-seconds");
+
+    // A one-hour token, and near its end a 40 s token that expires before it.
+    cache.get(&long, &dyn_source).await.unwrap();
+    tokio::time::advance(Duration::from_secs(3600 - 45)).await;
+    source.lifetime_s.store(40, Ordering::SeqCst);
+    cache.get(&short, &dyn_source).await.unwrap();
+    // 25 s on, the one-hour token is within its last 30 s: no longer handed out. The
+    // 40 s token (15 s left, past its 10 s skew) still is, though it expires first.
+    tokio::time::advance(Duration::from_secs(25)).await;
+    assert!(cache.peek(&long).is_none());
+    let usable = cache.peek(&short).unwrap();
+
+    source.lifetime_s.store(3600, Ordering::SeqCst);
+    cache
+        .get(&CacheKey::custom("newcomer"), &dyn_source)
+        .await
+        .unwrap();
+
+    assert_eq!(cache.len(), 2);
+    assert!(
+        cache.peek(&short).is_some_and(|t| t.same_as(&usable)),
+        "the usable token was kept; the expired one made room"
+    );
+    let calls = source.calls();
+    assert!(cache
+        .get(&short, &dyn_source)
+        .await
+        .unwrap()
+        .same_as(&usable));
+    assert_eq!(source.calls(), calls, "served without a fetch");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_cache_drops_the_token_expiring_first() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache = Arc::new(MemoryTokenCache::with_capacity(8));
+    // Eight keys, filled in an order unrelated to their lifetimes.
+    let lifetimes = [7u64, 2, 5, 0, 3, 6, 1, 4];
+    for (i, rank) in lifetimes.iter().enumerate() {
+        source.lifetime_s.store(3600 + 600 * rank, Ordering::SeqCst);
+        cache
+            .get(&CacheKey::custom(format!("key-{i}")), &dyn_source)
+            .await
+            .unwrap();
+    }
+    // Newcomers outlive all of them; each one pushes out the key expiring first.
+    source.lifetime_s.store(100_000, Ordering::SeqCst);
+    for rank in 0..6u64 {
+        cache
+            .get(&CacheKey::custom(format!("newcomer-{rank}")), &dyn_source)
+            .await
+            .unwrap();
+        assert_eq!(cache.len(), 8);
+        for (i, r) in lifetimes.iter().enumerate() {
+            let held = cache.peek(&CacheKey::custom(format!("key-{i}"))).is_some();
+            assert_eq!(
+                held,
+                *r > rank,
+                "after newcomer {rank}: key-{i} (lifetime rank {r}) held: {held}"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fetch_is_tried_again_the_moment_the_backoff_ends() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    source.set_failing(true);
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache =
+        MemoryTokenCache::new().failure_backoff(Duration::from_secs(1), Duration::from_secs(10));
+    let key = CacheKey::custom("backoff-boundary");
+
+    cache.get(&key, &dyn_source).await.unwrap_err();
+    let err = cache.get(&key, &dyn_source).await.unwrap_err();
+    let TokenError::BackingOff { retry_in, .. } = err else {
+        panic!("expected BackingOff, got {err:?}");
+    };
+    assert_eq!(source.calls(), 1);
+
+    source.set_failing(false);
+    tokio::time::advance(retry_in).await;
+    let token = cache.get(&key, &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+}
+
+/// A shared cache that keeps no invalidation counter (the trait's default), whose
+/// `get` takes a second (a network round trip) to answer with the token it held
+/// when asked.
+#[derive(Debug, Default)]
+struct SlowCounterlessCache {
+    current: std::sync::Mutex<Option<AccessToken>>,
+}
+
+#[async_trait]
+impl TokenCache for SlowCounterlessCache {
+    async fn get(
+        &self,
+        _key: &CacheKey,
+        source: &Arc<dyn TokenSource>,
+    ) -> Result<AccessToken, TokenError> {
+        let held = self.current.lock().unwrap().clone();
+        let token = match held {
+            Some(token) => token,
+            None => {
+                let token = source.fetch(None).await?;
+                *self.current.lock().unwrap() = Some(token.clone());
+                token
+            }
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(token)
+    }
+
+    async fn invalidate(&self, _key: &CacheKey, token: &AccessToken) {
+        let mut current = self.current.lock().unwrap();
+        if current.as_ref().is_some_and(|t| t.same_as(token)) {
+            *current = None;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_rejected_while_a_call_fetched_it_is_not_served_from_the_hot_path() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let cache = Arc::new(SlowCounterlessCache::default());
+    let provider = Arc::new(OAuthProvider::from_source(
+        CacheKey::custom("counterless"),
+        source.clone(),
+        cache.clone(),
+    ));
+
+    // A call asks the cache for a token; while the answer (token-1) travels back, an
+    // API rejects token-1 for another call.
+    let slow_call = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.token().await }
+    });
+    let_tasks_run().await;
+    let in_transit = cache.current.lock().unwrap().clone().unwrap();
+    assert_eq!(in_transit.secret(), "token-1");
+    provider.invalidate(&in_transit).await;
+    let late = slow_call.await.unwrap().unwrap();
+    assert!(late.same_as(&in_transit));
+
+    assert!(
+        provider.cached().is_none(),
+        "the rejected token is not handed out from the hot path"
+    );
+    assert_eq!(provider.token().await.unwrap().secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+}
+
+#[test]
+fn a_static_provider_hands_out_its_token_without_waiting() {
+    let token = AccessToken::valid_for("static-token", HOUR);
+    let provider = oauth_core::StaticTokenProvider::new(token.clone());
+    assert!(provider.cached().is_some_and(|t| t.same_as(&token)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_memory_cache_is_empty_until_it_holds_a_key() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache = MemoryTokenCache::new();
+    assert!(cache.is_empty());
+    cache
+        .get(&CacheKey::custom("one"), &dyn_source)
+        .await
+        .unwrap();
+    assert!(!cache.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_built_over_one_shared_cache_make_one_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("the one token request")
+        .mount(&server)
+        .await;
+    let shared = Arc::new(MemoryTokenCache::new());
+    let build = || {
+        OAuthProvider::builder()
+            .cache(shared.clone())
+            .endpoint(TokenEndpoint::url(token_url(&server)))
+            .credentials(Credentials::client_credentials(CLIENT_ID, CLIENT_SECRET))
+            .allow_insecure_loopback(true)
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (build(), build());
+
+    assert_eq!(a.token().await.unwrap().secret(), ACCESS_TOKEN);
+    assert_eq!(b.token().await.unwrap().secret(), ACCESS_TOKEN);
+    assert_eq!(shared.len(), 1, "the token is held in the shared cache");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
