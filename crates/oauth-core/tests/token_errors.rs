@@ -458,3 +458,96 @@ async fn an_oversized_answer_is_refused() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_equal_to_the_cap_is_waited_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_string("slow down"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("first answer: 429 with Retry-After: 1")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_answer(ACCESS_TOKEN)))
+        .expect(1)
+        .named("second answer: token")
+        .mount(&server)
+        .await;
+
+    let token = client(
+        &server,
+        fast_retries().max_retry_after(Duration::from_secs(1)),
+    )
+    .request_token()
+    .await
+    .unwrap();
+
+    assert_eq!(token.secret(), ACCESS_TOKEN);
+    assert_eq!(request_count(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_lowered_retry_after_cap_ends_the_retries_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_string("come back in two seconds"),
+        )
+        .expect(1)
+        .named("429 with Retry-After: 2, past the cap of 1 s")
+        .mount(&server)
+        .await;
+
+    let policy = fast_retries().max_retry_after(Duration::from_secs(1));
+    let err = client(&server, policy.clone())
+        .request_token()
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{err:?}");
+    assert_eq!(request_count(&server).await, 1);
+    assert_eq!(policy.retry_after_cap(), Duration::from_secs(1));
+}
+
+#[test]
+fn backoff_bounds_double_with_each_attempt_up_to_the_cap() {
+    let policy = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(100))
+        .max_backoff(Duration::from_millis(1000));
+    for (attempt, bound_ms) in [
+        (1, 100u64),
+        (2, 200),
+        (3, 400),
+        (4, 800),
+        (5, 1000),
+        (9, 1000),
+    ] {
+        let bound = Duration::from_millis(bound_ms);
+        let samples: Vec<Duration> = (0..200).map(|_| policy.backoff(attempt)).collect();
+        let longest = samples.iter().max().copied().unwrap();
+        // Full jitter: anywhere up to the bound, so 200 draws reach its upper half.
+        assert!(
+            longest <= bound,
+            "attempt {attempt}: {longest:?} > {bound:?}"
+        );
+        assert!(
+            longest > bound / 2,
+            "attempt {attempt}: the longest of 200 delays is {longest:?}, bound {bound:?}"
+        );
+        // Without Retry-After, the delay is the backoff.
+        let delay = policy.delay(attempt, None).unwrap();
+        assert!(delay <= bound, "attempt {attempt}: delay {delay:?}");
+    }
+}
