@@ -769,3 +769,165 @@ async fn decode_errors_carry_no_terminal_escape() {
         "{text:?}"
     );
 }
+
+/// Mounts `/api/hop/<i>` redirecting to `/api/hop/<i + 1>` for `i < hops`, and
+/// `/api/hop/<hops>` answering `"arrived"`.
+async fn redirect_chain(server: &MockServer, hops: usize) {
+    for i in 0..hops {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/hop/{i}")))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("location", format!("/api/hop/{}", i + 1).as_str()),
+            )
+            .named(format!("hop {i}"))
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(format!("/api/hop/{hops}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!("arrived")))
+        .named("the end of the chain")
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn ten_redirects_within_the_origin_are_followed_and_an_eleventh_is_refused() {
+    let server = MockServer::start().await;
+    redirect_chain(&server, 10).await;
+    let api = client(&server, None);
+    let got: String = api.send(Request::get("hop/0")).await.unwrap();
+    assert_eq!(got, "arrived");
+    assert_eq!(server.received_requests().await.unwrap().len(), 11);
+
+    let server = MockServer::start().await;
+    redirect_chain(&server, 11).await;
+    let api = client(&server, None);
+    let err = api.send_empty(Request::get("hop/0")).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Redirect(r) if r.status().as_u16() == 508),
+        "{err:?}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 11, "not retried, and the end never reached");
+    assert!(requests.iter().all(|r| r.url.path() != "/api/hop/11"));
+}
+
+#[tokio::test]
+async fn a_retry_after_past_the_deadline_ends_the_call_at_once_with_the_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/busy"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_json(json!({"message": "come back in two seconds"})),
+        )
+        .named("throttled for longer than the call may take")
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .allow_insecure_loopback(true)
+        .retry_policy(fast_retries())
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_secs(1),
+            overall: Duration::from_secs(1),
+        })
+        .build()
+        .unwrap();
+    let err = api.send_empty(Request::get("busy")).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// A plain HTTP/1.1 server on 127.0.0.1 whose first connection gets `first` (then
+/// is closed) and every later one a complete `true`; counts the connections.
+async fn first_answer_broken(first: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    tokio::spawn({
+        let connections = connections.clone();
+        async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let n = connections.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    // Read the request head (these requests have no body).
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let answer: &[u8] = if n == 0 {
+                        first
+                    } else {
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                          content-length: 4\r\nconnection: close\r\n\r\ntrue"
+                    };
+                    let _ = socket.write_all(answer).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        }
+    });
+    (format!("http://{addr}/api/"), connections)
+}
+
+#[tokio::test]
+async fn a_body_cut_short_is_a_transport_error_and_a_get_is_retried() {
+    let (base, connections) = first_answer_broken(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[1, 2",
+    )
+    .await;
+    let api = ApiClient::builder()
+        .base_url(base)
+        .allow_insecure_loopback(true)
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let ok: bool = api.send(Request::get("things")).await.unwrap();
+    assert!(ok);
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+
+    // Not retried for a POST: the cut is a transport error, not a refused size.
+    let (base, connections) = first_answer_broken(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[1, 2",
+    )
+    .await;
+    let api = ApiClient::builder()
+        .base_url(base)
+        .allow_insecure_loopback(true)
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let err = api
+        .send_empty(Request::post("things").json(&json!({"qty": 1})))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Transport(_)), "{err:?}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_retried_for_a_get() {
+    let (base, connections) = first_answer_broken(b"").await;
+    let api = ApiClient::builder()
+        .base_url(base)
+        .allow_insecure_loopback(true)
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let ok: bool = api.send(Request::get("things")).await.unwrap();
+    assert!(ok);
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+}
