@@ -231,6 +231,10 @@ async fn refresh_ahead_serves_the_old_token_at_once_and_refreshes_once() {
     assert!(after.remaining() > HOUR - Duration::from_secs(1));
     assert_eq!(provider.token().await.unwrap().secret(), "token-2");
     assert_eq!(source.calls(), 2);
+    assert!(
+        provider.cached().is_some_and(|t| t.secret() == "token-2"),
+        "the refreshed token replaced the old one on the hot path"
+    );
 }
 
 #[tokio::test(start_paused = true)]
