@@ -733,3 +733,38 @@ async fn providers_built_over_one_shared_cache_make_one_token_request() {
     assert_eq!(shared.len(), 1, "the token is held in the shared cache");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// A cache shared by two principals counts invalidations for both: after the other's
+/// token is rejected, this provider's token (unchanged, still fresh) goes back on its
+/// hot path at its next call, instead of every later call going through the cache.
+#[tokio::test(start_paused = true)]
+async fn another_principals_invalidation_leaves_this_token_on_the_hot_path_after_one_call() {
+    let cache = Arc::new(MemoryTokenCache::new());
+    let source_a = FakeSource::new(HOUR, Duration::ZERO);
+    let source_b = FakeSource::new(HOUR, Duration::ZERO);
+    let a = OAuthProvider::from_source(
+        CacheKey::custom("principal-a"),
+        source_a.clone(),
+        cache.clone(),
+    );
+    let b = OAuthProvider::from_source(
+        CacheKey::custom("principal-b"),
+        source_b.clone(),
+        cache.clone(),
+    );
+    let token_a = a.token().await.unwrap();
+    let token_b = b.token().await.unwrap();
+    assert!(a.cached().is_some_and(|t| t.same_as(&token_a)));
+
+    b.invalidate(&token_b).await;
+    assert!(
+        a.cached().is_none(),
+        "an invalidation in the shared cache sends every provider to the cache once"
+    );
+    assert!(a.token().await.unwrap().same_as(&token_a));
+    assert!(
+        a.cached().is_some_and(|t| t.same_as(&token_a)),
+        "the same token, confirmed by the cache, is back on the hot path"
+    );
+    assert_eq!(source_a.calls(), 1);
+}
