@@ -19,8 +19,13 @@ use peers::{Client, Kind};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    // PEER_BENCH_WORKERS: the runtime's worker threads (default 2, the machine's cores).
+    let workers = std::env::var("PEER_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
     {
