@@ -931,3 +931,41 @@ async fn a_connection_closed_without_an_answer_is_retried_for_a_get() {
     assert!(ok);
     assert_eq!(connections.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn an_attempt_that_times_out_within_the_call_budget_is_retried_for_a_get() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/stalls"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([1]))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("first answer: later than the attempt timeout")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/stalls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([2])))
+        .expect(1)
+        .named("second answer: at once")
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .retry_policy(fast_retries())
+        .timeouts(Timeouts {
+            connect: Duration::from_secs(1),
+            attempt: Duration::from_millis(300),
+            overall: Duration::from_secs(10),
+        })
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    let got: Vec<u32> = api.send(Request::get("stalls")).await.unwrap();
+    assert_eq!(got, [2]);
+}

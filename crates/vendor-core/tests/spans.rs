@@ -1,6 +1,6 @@
 //! The pipeline's and the token engine's spans follow OpenTelemetry's HTTP client
-//! conventions and carry nothing secret. Alone in its test binary: it installs a
-//! global subscriber.
+//! conventions, count resends and carry nothing secret. Alone in its test binary: one
+//! test installs a global subscriber (the other a subscriber of its own thread).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -105,4 +105,83 @@ async fn spans_follow_the_http_client_conventions_and_hold_no_secret() {
     for secret in [KEY, SECRET, TOKEN] {
         assert!(!text.contains(secret), "{secret} leaked:\n{text}");
     }
+    // Sent once: no resend count on its span.
+    assert!(
+        closed_span(&text, "test.things.get").is_some_and(|s| !s.contains("resend_count")),
+        "{text}"
+    );
+}
+
+/// The line closing the `api.request` span of `operation`, if any.
+fn closed_span<'a>(text: &'a str, operation: &str) -> Option<&'a str> {
+    let needle = format!("operation=\"{operation}\"");
+    text.lines()
+        .find(|line| line.contains(&needle) && line.contains(" close "))
+}
+
+/// Resends are counted on the span: none for a refused loopback connection (not
+/// retried), one for a GET answered 503 once.
+#[tokio::test]
+async fn the_span_counts_resends() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer({
+            let captured = captured.clone();
+            move || captured.clone()
+        })
+        .finish();
+    // This test's runtime runs on this thread only.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let fast = oauth_core::RetryPolicy::default()
+        .initial_backoff(std::time::Duration::from_millis(10))
+        .max_backoff(std::time::Duration::from_millis(20));
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/flaky"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let api = ApiClient::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .retry_policy(fast.clone())
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    api.send_empty(Request::get("flaky").operation("test.flaky"))
+        .await
+        .unwrap();
+
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let closed = ApiClient::builder()
+        .base_url(format!("http://127.0.0.1:{port}/api/"))
+        .retry_policy(fast)
+        .allow_insecure_loopback(true)
+        .build()
+        .unwrap();
+    closed
+        .send_empty(Request::get("things").operation("test.refused"))
+        .await
+        .unwrap_err();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let flaky = closed_span(&text, "test.flaky").unwrap();
+    assert!(flaky.contains("http.request.resend_count=1 "), "{flaky}");
+    let refused = closed_span(&text, "test.refused").unwrap();
+    assert!(!refused.contains("resend_count"), "{refused}");
 }
