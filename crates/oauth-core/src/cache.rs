@@ -451,6 +451,21 @@ mod tests {
         }
     }
 
+    /// A key a caller is using (it looked the slot up and has not returned yet, as the
+    /// waiters of a herd while the gate is handed on) is not evicted from under it,
+    /// even with no fetch running: the token stays cached for the next caller.
+    #[tokio::test(start_paused = true)]
+    async fn a_key_in_use_by_a_caller_is_not_evicted() {
+        let cache = MemoryTokenCache::with_capacity(1);
+        let source: Arc<dyn TokenSource> = Arc::new(Instant1h);
+        let in_use = CacheKey::custom("in-use");
+        assert!(cache.get(&in_use, &source).await.is_ok());
+        let held = cache.slot(&in_use);
+        assert!(cache.get(&CacheKey::custom("other"), &source).await.is_ok());
+        drop(held);
+        assert!(cache.peek(&in_use).is_some(), "the key in use was kept");
+    }
+
     /// A fetch whose task is dropped before it delivers (its runtime shut down before
     /// the task ran, or while it waited for the gate the previous herd still held)
     /// must not leave the slot marked in flight: the next caller starts a fetch of its

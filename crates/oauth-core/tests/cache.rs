@@ -682,7 +682,50 @@ async fn a_token_rejected_while_a_call_fetched_it_is_not_served_from_the_hot_pat
         provider.cached().is_none(),
         "the rejected token is not handed out from the hot path"
     );
-    assert_eq!(provider.token().await.unwrap().secret(), "token-2");
+    let current = provider.token().await.unwrap();
+    assert_eq!(current.secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+    assert!(provider.cached().is_some_and(|t| t.same_as(&current)));
+
+    // A late 401 for the old token: the kept copy is not trusted until the cache
+    // confirms the current one, and then it is kept again.
+    provider.invalidate(&late).await;
+    assert!(provider.cached().is_none());
+    assert!(provider.token().await.unwrap().same_as(&current));
+    assert!(
+        provider.cached().is_some_and(|t| t.same_as(&current)),
+        "confirmed by the cache: back on the hot path"
+    );
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_whose_fetch_is_in_flight_is_not_evicted() {
+    let source = FakeSource::new(HOUR, Duration::from_secs(1));
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache = Arc::new(MemoryTokenCache::with_capacity(1));
+    let busy = CacheKey::custom("fetching");
+
+    let waiter = tokio::spawn({
+        let (cache, source, busy) = (cache.clone(), dyn_source.clone(), busy.clone());
+        async move { cache.get(&busy, &source).await }
+    });
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 1);
+    // Another key arrives while the full cache's only key is being fetched.
+    cache
+        .get(&CacheKey::custom("other"), &dyn_source)
+        .await
+        .unwrap();
+    let fetched = waiter.await.unwrap().unwrap();
+    assert_eq!(source.calls(), 2);
+
+    // The fetched token was kept: the next caller gets it without a fetch.
+    assert!(cache
+        .get(&busy, &dyn_source)
+        .await
+        .unwrap()
+        .same_as(&fetched));
     assert_eq!(source.calls(), 2);
 }
 
