@@ -247,6 +247,23 @@ mod tests {
         assert!(crypto.open("k", &tampered).is_err());
     }
 
+    /// The shortest sealed value (nonce and tag around an empty plaintext) opens;
+    /// anything shorter is refused, whatever its length, without panicking.
+    #[test]
+    fn values_shorter_than_a_nonce_and_a_tag_are_refused() {
+        let crypto = Crypto::new(Some(&EncryptionKey::new([3; 32])));
+        let sealed = crypto.seal("k", "").unwrap();
+        assert_eq!(crypto.open("k", &sealed).unwrap(), "");
+        for len in [0usize, 1, 5, 11, 12, 20, NONCE_LEN + 15] {
+            let short = base64::engine::general_purpose::STANDARD.encode(vec![7u8; len]);
+            assert_eq!(
+                crypto.open("k", &short),
+                Err("the value is too short to be encrypted"),
+                "{len} bytes"
+            );
+        }
+    }
+
     #[test]
     fn key_from_base64_checks_its_length() {
         assert!(EncryptionKey::from_base64(

@@ -192,6 +192,9 @@ mod tests {
             let err = decode(&record(&expires_at_ms, "3600000", "Bearer")).unwrap_err();
             assert!(!err.contains("\"t\""), "{err}");
         }
+        // A lifetime of exactly 24 h is allowed, a millisecond more is not.
+        assert!(decode(&record(&in_an_hour, &(24 * hour).to_string(), "Bearer")).is_ok());
+        assert!(decode(&record(&in_an_hour, &(24 * hour + 1).to_string(), "Bearer")).is_err());
         for lifetime_ms in [u64::MAX, 25 * hour] {
             assert!(decode(&record(&in_an_hour, &lifetime_ms.to_string(), "Bearer")).is_err());
         }

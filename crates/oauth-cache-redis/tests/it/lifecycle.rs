@@ -1,0 +1,263 @@
+//! What a cache leaves behind when it is dropped, and what it does for the callers it
+//! serves that no other test pins down.
+
+use std::time::Duration;
+
+use oauth_cache_redis::{RedisCacheError, RedisTokenCache};
+use oauth_core::TokenCache as _;
+
+use crate::common::*;
+
+/// How many connections listen on `channel` (`PUBSUB NUMSUB`).
+async fn subscribers(redis: &Redis, channel: &str) -> i64 {
+    let mut conn = node_connection(&redis.node_clients()[0]).await;
+    let (_, count): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(channel)
+        .query_async(&mut conn)
+        .await
+        .expect("PUBSUB NUMSUB");
+    count
+}
+
+/// Dropping the last clone of a cache ends its invalidation subscription: a process
+/// that builds caches (per tenant, per test...) does not pile up Redis connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_cache_leaves_no_subscription_behind() {
+    let redis = require_redis!();
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let cache = builder(&redis, &prefix).build().unwrap();
+    let clone = cache.clone();
+    cache.connect().await.unwrap();
+    let channel = cache.invalidation_channel().to_owned();
+    assert_eq!(subscribers(&redis, &channel).await, 1);
+    drop(cache);
+    assert_eq!(
+        subscribers(&redis, &channel).await,
+        1,
+        "a clone still uses the cache"
+    );
+    drop(clone);
+    // Nothing is published on the channel: without the cache ending it, the
+    // subscription would stay for good. The bound only keeps a failure from hanging.
+    let gone = tokio::time::timeout(Duration::from_secs(30), async {
+        while subscribers(&redis, &channel).await != 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "the subscription outlived the cache");
+}
+
+/// A token this process saw rejected stays refused from Redis while the process goes
+/// on using other keys: caching more keys (far fewer than the cache's bound on keys
+/// it remembers) does not make it forget the rejection, so a slow writer that puts
+/// the rejected token back cannot get it used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_is_remembered_while_other_keys_are_cached() {
+    let redis = require_redis!();
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let key = default_key();
+    let other_key = cache_key("https://login.example/other-tenant/oauth2/v2.0/token");
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix).build().unwrap();
+
+    let rejected = cache.get(&key, &dyn_source).await.unwrap();
+    let stored = raw_get(&redis, &cache.redis_key(&key)).await.unwrap();
+    cache.invalidate(&key, &rejected).await;
+    // The slow writer.
+    plant(&redis, &cache.redis_key(&key), stored.as_bytes(), 60_000).await;
+    // Another key, cached meanwhile.
+    let other = cache.get(&other_key, &dyn_source).await.unwrap();
+    assert_eq!(other.secret(), source.token_value(2));
+
+    let again = cache.get(&key, &dyn_source).await.unwrap();
+    assert!(
+        !again.same_as(&rejected),
+        "the rejected token was used again"
+    );
+    assert_eq!(again.secret(), source.token_value(3));
+    assert_eq!(source.calls(), 3);
+}
+
+/// `connect` to a closed port fails at once as a Redis failure: not a timeout, nor a
+/// credential or permission problem. (No Redis needed.)
+#[tokio::test]
+async fn connect_to_a_closed_port_is_a_redis_failure() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("redis://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let cache = RedisTokenCache::builder(closed_url)
+        .encryption_key(TEST_KEY)
+        .redis_timeout(Duration::from_secs(5))
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let err = cache.connect().await.unwrap_err();
+    assert!(matches!(err, RedisCacheError::Redis(_)), "{err:?}");
+    assert!(!err.is_timeout(), "{err:?}");
+    assert!(
+        !err.is_authentication() && !err.is_permission_denied(),
+        "{err:?}"
+    );
+}
+
+/// Hands out one long token (JWTs with many claims run to kilobytes).
+#[derive(Debug)]
+struct LongTokenSource {
+    calls: std::sync::atomic::AtomicUsize,
+    bytes: usize,
+}
+
+#[async_trait::async_trait]
+impl oauth_core::TokenSource for LongTokenSource {
+    async fn fetch(
+        &self,
+        _replacing: Option<&oauth_core::AccessToken>,
+    ) -> Result<oauth_core::AccessToken, oauth_core::TokenError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let token = format!("{n}-{}", "x".repeat(self.bytes));
+        Ok(oauth_core::AccessToken::valid_for(
+            token,
+            Duration::from_secs(3600),
+        ))
+    }
+}
+
+/// A long token (11 KiB: near the 12 KiB the crate documents as fitting, encrypted,
+/// in the 16 KiB it reads back) is shared through Redis like any other: the second
+/// process reads it instead of asking the token endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eleven_kib_token_is_shared_through_redis() {
+    let redis = require_redis!();
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let key = default_key();
+    let source = std::sync::Arc::new(LongTokenSource {
+        calls: std::sync::atomic::AtomicUsize::new(0),
+        bytes: 11 * 1024,
+    });
+    let dyn_source: std::sync::Arc<dyn oauth_core::TokenSource> = source.clone();
+    let a = builder(&redis, &prefix).build().unwrap();
+    let b = builder(&redis, &prefix).build().unwrap();
+    let first = a.get(&key, &dyn_source).await.unwrap();
+    assert!(first.secret().len() > 11 * 1024);
+    assert!(
+        raw_get(&redis, &a.redis_key(&key)).await.is_some(),
+        "stored"
+    );
+    let second = b.get(&key, &dyn_source).await.unwrap();
+    assert!(second.same_as(&first));
+    assert_eq!(source.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// The first token of a fleet (nothing in Redis yet) is fetched and stored without a
+/// single warning: a missing key is not a value that "cannot be read".
+#[tokio::test]
+async fn a_first_fetch_logs_no_warning() {
+    let redis = require_redis!();
+    let captured = Captured::default();
+    let _logs = tracing::subscriber::set_default(captured.subscriber());
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let token = cache.get(&default_key(), &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), source.token_value(1));
+    assert!(raw_get(&redis, &cache.redis_key(&default_key()))
+        .await
+        .is_some());
+    let logs = captured.text();
+    assert!(logs.contains("fetched and stored in Redis"), "{logs}");
+    assert!(!logs.contains("WARN"), "{logs}");
+}
+
+/// A read Redis denies (an ACL user without the cache's keys) is logged as Redis
+/// failing, which points the operator at the ACL, never as a value of the wrong
+/// type someone planted; the token still comes.
+#[tokio::test]
+async fn a_denied_read_is_logged_as_a_redis_failure() {
+    let redis = require_redis!();
+    let Some((username, password)) = env_credentials() else {
+        return;
+    };
+    let captured = Captured::default();
+    let _logs = tracing::subscriber::set_default(captured.subscriber());
+    // The CI user may use `oauth-cache-redis-test:*` keys only.
+    let prefix = format!("outside-the-acl:{:016x}:", fastrand::u64(..));
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = redis
+        .cache_builder()
+        .key_prefix(prefix)
+        .encryption_key(TEST_KEY)
+        .username(username)
+        .password(password)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let token = cache.get(&default_key(), &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), source.token_value(1));
+    let logs = captured.text();
+    assert!(
+        logs.contains("Redis is unavailable") && logs.contains("Redis denied the cache's user"),
+        "{logs}"
+    );
+    assert!(!logs.contains("wrong type"), "{logs}");
+}
+
+/// A value over the 16 KiB the cache reads is reported as too large (what an
+/// operator needs to know: it is not read past the cap), and ignored.
+#[tokio::test]
+async fn a_value_over_the_cap_is_reported_as_too_large() {
+    let redis = require_redis!();
+    let captured = Captured::default();
+    let _logs = tracing::subscriber::set_default(captured.subscriber());
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let key = default_key();
+    plant(&redis, &cache.redis_key(&key), &[b'A'; 20 * 1024], 60_000).await;
+    let token = cache.get(&key, &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), source.token_value(1));
+    let logs = captured.text();
+    assert!(logs.contains("too large to be a token"), "{logs}");
+    assert!(!logs.contains("cannot be read"), "{logs}");
+}
+
+/// A value of exactly the 16 KiB the cache reads is read and used (the cap is
+/// inclusive): here a plaintext record padded with trailing blanks.
+#[tokio::test]
+async fn a_value_of_exactly_the_cap_is_read() {
+    let redis = require_redis!();
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = plain_builder(&redis, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let key = default_key();
+    let expires_at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+        + 3_600_000;
+    let record = serde_json::json!({
+        "v": 1,
+        "access_token": "at-planted-at-the-cap",
+        "token_type": "Bearer",
+        "expires_at_ms": expires_at_ms,
+        "lifetime_ms": 3_600_000u64,
+        "scopes": [],
+    })
+    .to_string();
+    let mut value = record.into_bytes();
+    value.resize(16 * 1024, b' ');
+    plant(&redis, &cache.redis_key(&key), &value, 60_000).await;
+    let token = cache.get(&key, &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), "at-planted-at-the-cap");
+    assert_eq!(source.calls(), 0);
+}
