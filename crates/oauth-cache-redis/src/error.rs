@@ -91,7 +91,13 @@ mod tests {
         ];
         let answers: Vec<[bool; 3]> = kinds
             .iter()
-            .map(|e| [e.is_timeout(), e.is_authentication(), e.is_permission_denied()])
+            .map(|e| {
+                [
+                    e.is_timeout(),
+                    e.is_authentication(),
+                    e.is_permission_denied(),
+                ]
+            })
             .collect();
         assert_eq!(
             answers,

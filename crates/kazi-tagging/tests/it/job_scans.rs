@@ -542,7 +542,11 @@ async fn a_replacement_path_is_refused_when_relative_or_with_a_query() {
     let server = test_support::paths::server_expecting_nothing().await;
     let client = builder(&server).build().unwrap();
     let admin = client.administrator();
-    for bad in ["admin/v2/jobscans", "/admin/v2/jobscans?x=1", "/admin/v2/jobscans#top"] {
+    for bad in [
+        "admin/v2/jobscans",
+        "/admin/v2/jobscans?x=1",
+        "/admin/v2/jobscans#top",
+    ] {
         assert_eq!(
             refused_argument(admin.job_scans(ACCOUNT).path(bad).send().await),
             "path",
@@ -569,7 +573,12 @@ async fn a_request_shows_its_account_and_filters_in_debug() {
         .search("engineer")
         .count(7);
     let shown = format!("{request:?}");
-    for part in ["ListAccountScansRequest", ACCOUNT, "engineer", "count: Some(7)"] {
+    for part in [
+        "ListAccountScansRequest",
+        ACCOUNT,
+        "engineer",
+        "count: Some(7)",
+    ] {
         assert!(shown.contains(part), "{part}: {shown}");
     }
 }
