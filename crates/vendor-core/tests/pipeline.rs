@@ -969,3 +969,34 @@ async fn an_attempt_that_times_out_within_the_call_budget_is_retried_for_a_get()
     let got: Vec<u32> = api.send(Request::get("stalls")).await.unwrap();
     assert_eq!(got, [2]);
 }
+
+#[tokio::test]
+async fn a_path_segment_still_encoded_after_eight_decodings_is_refused_unsent() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .named("nothing may be sent")
+        .mount(&server)
+        .await;
+    let api = client(&server, None);
+    // `..` percent-encoded nine times over: a server that keeps decoding reads `..`.
+    let deep_dots = format!("%{}2e", "25".repeat(8));
+    for path in [
+        format!("customers/{deep_dots}{deep_dots}/admin"),
+        format!("customers/{deep_dots}"),
+    ] {
+        let err = api
+            .send_empty(Request::get(path.clone()))
+            .await
+            .unwrap_err();
+        assert!(
+            err.invalid_argument().is_some_and(|e| e.name() == "path"),
+            "{path}: {err:?}"
+        );
+    }
+    // Eight times over is decoded to the end, and read as the `..` it is.
+    let eight = format!("customers/%{}2e%{}2e/admin", "25".repeat(7), "25".repeat(7));
+    let err = api.send_empty(Request::get(eight)).await.unwrap_err();
+    assert!(err.invalid_argument().is_some(), "{err:?}");
+}
