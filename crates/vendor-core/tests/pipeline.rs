@@ -1000,3 +1000,25 @@ async fn a_path_segment_still_encoded_after_eight_decodings_is_refused_unsent() 
     let err = api.send_empty(Request::get(eight)).await.unwrap_err();
     assert!(err.invalid_argument().is_some(), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_path_whose_first_segment_holds_a_colon_but_no_scheme_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/12:30/bookings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([3])))
+        .expect(1)
+        .named("a time of day as the first segment")
+        .mount(&server)
+        .await;
+    let api = client(&server, None);
+    // `12:30` cannot be a scheme (a scheme starts with a letter): a relative path.
+    let got: Vec<u32> = api.send(Request::get("12:30/bookings")).await.unwrap();
+    assert_eq!(got, [3]);
+    // `mailto:` can: refused.
+    let err = api
+        .send_empty(Request::get("mailto:x/bookings"))
+        .await
+        .unwrap_err();
+    assert!(err.invalid_argument().is_some(), "{err:?}");
+}
