@@ -256,3 +256,36 @@ async fn from_env_reads_and_names_variables() {
         .unwrap();
     crate::credentials::environment_cases().await;
 }
+
+/// A builder given neither credentials nor `subscription_key_only()` says both ways
+/// out, so the user can pick the one their API product needs.
+#[test]
+fn a_builder_without_a_mode_names_both_modes() {
+    let err = Client::builder()
+        .base_url("https://api.okq8.example/")
+        .subscription_key(SUBSCRIPTION_KEY)
+        .build()
+        .unwrap_err()
+        .to_string();
+    for hint in [
+        "choose how the client authenticates",
+        ".client_credentials(",
+        ".subscription_key_only()",
+    ] {
+        assert!(err.contains(hint), "{hint}: {err}");
+    }
+}
+
+/// A paged request shows in `Debug` (for logs) its path, query and page.
+#[test]
+fn a_paged_request_shows_its_path_query_and_page_in_debug() {
+    let client = complete().build().unwrap();
+    let request = client
+        .paged::<serde_json::Value>("core/v1/stations")
+        .query(&[("city", "Uppsala")])
+        .page(3);
+    let shown = format!("{request:?}");
+    for part in ["ListItemsRequest", "core/v1/stations", "city=Uppsala", "page: 3"] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
+}

@@ -228,4 +228,26 @@ pub(crate) async fn environment_cases() {
     assert_eq!(client.auth_mode(), AuthMode::OAuth);
     client.get_json("core/v1/stations").await.unwrap();
     remove_env_vars(&VARS);
+
+    // Client credentials given in code are the credential: AZURE_FEDERATED_TOKEN_FILE,
+    // the fallback of a builder that has none, is left alone (and OKQ8_CLIENT_ID is
+    // not needed).
+    let server = MockServer::start().await;
+    let token = crate::mount_token(&server, &["default"]).await;
+    mount_call(&server, &token).await;
+    std::env::set_var("OKQ8_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+    std::env::set_var("OKQ8_BASE_URL", format!("{}{API}/", server.uri()));
+    std::env::set_var("OKQ8_ALLOW_INSECURE_LOOPBACK", "1");
+    std::env::set_var("OKQ8_SCOPE", default_scope());
+    std::env::set_var("AZURE_FEDERATED_TOKEN_FILE", certificate_path());
+    let client = Client::builder()
+        .client_credentials(CLIENT_ID, crate::CLIENT_SECRET)
+        .read_env()
+        .unwrap()
+        .authority(server.uri())
+        .build()
+        .unwrap();
+    assert_eq!(client.auth_mode(), AuthMode::OAuth);
+    client.get_json("core/v1/stations").await.unwrap();
+    remove_env_vars(&VARS);
 }

@@ -9,6 +9,7 @@ mod client;
 mod credentials;
 mod paths;
 mod shape;
+mod spans;
 
 use okq8::{Client, ClientBuilder, DEFAULT_TENANT};
 use serde_json::{json, Value};
