@@ -285,7 +285,12 @@ fn a_paged_request_shows_its_path_query_and_page_in_debug() {
         .query(&[("city", "Uppsala")])
         .page(3);
     let shown = format!("{request:?}");
-    for part in ["ListItemsRequest", "core/v1/stations", "city=Uppsala", "page: 3"] {
+    for part in [
+        "ListItemsRequest",
+        "core/v1/stations",
+        "city=Uppsala",
+        "page: 3",
+    ] {
         assert!(shown.contains(part), "{part}: {shown}");
     }
 }
