@@ -294,6 +294,20 @@ pub(crate) async fn environment_cases() {
     call(&client).await;
     remove_env_vars(&VARS);
 
+    // A builder whose mode was chosen in code (a caller id: application mode) does
+    // not take AZURE_FEDERATED_TOKEN_FILE, which may be another workload's: without a
+    // credential, the secret it needs is named.
+    std::env::set_var("KEYAVI_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
+    std::env::set_var("KEYAVI_BASE_URL", format!("{}{API}/", server.uri()));
+    std::env::set_var("KEYAVI_ALLOW_INSECURE_LOOPBACK", "1");
+    std::env::set_var("KEYAVI_TENANT_ID", TENANT);
+    std::env::set_var("KEYAVI_SCOPE", format!("{APP_ID}/.default"));
+    std::env::set_var("KEYAVI_CLIENT_ID", CLIENT_ID);
+    std::env::set_var("AZURE_FEDERATED_TOKEN_FILE", certificate_path());
+    let builder = Client::builder().caller_id(caller()).read_env().unwrap();
+    assert_eq!(config_field(builder.build()), "client_secret");
+    remove_env_vars(&VARS);
+
     // With a token provider, no caller id (nor tenant, client or scope) variable is
     // required.
     std::env::set_var("KEYAVI_SUBSCRIPTION_KEY", SUBSCRIPTION_KEY);
