@@ -288,17 +288,15 @@ impl Record {
     }
 
     /// Moves the recorded missed mutants that `outcomes` (a run of some mutants by
-    /// name) shows caught or timed out to those columns of their file's row; whether
-    /// the moved mutants were found, each once.
+    /// name, on the commit recorded) shows caught or timed out to those columns of
+    /// their file's row; the mutants moved.
     fn recheck(&mut self, outcomes: &Outcomes) -> Vec<Mutant> {
         let mut moved = Vec::new();
         for (column, kind) in [(0, "caught"), (2, "timeout")] {
             for mutant in outcomes.of(kind) {
-                let Some(at) = self
-                    .missed
-                    .iter()
-                    .position(|m| m.identity() == mutant.identity())
-                else {
+                // By the whole name, line included: several mutants of a function
+                // can share a description (each `||` of one condition).
+                let Some(at) = self.missed.iter().position(|m| m == mutant) else {
                     continue;
                 };
                 let Some(row) = self.rows.get_mut(&mutant.file) else {
@@ -941,8 +939,9 @@ mod tests {
             "2026-12-01",
         );
         let moved = record.recheck(&outcomes(&[
-            // Moved by a line: still the same mutant.
-            ("caught", "crates/a/src/x.rs:3:1: replace g with ()"),
+            ("caught", "crates/a/src/x.rs:2:1: replace g with ()"),
+            // The same description elsewhere is another mutant.
+            ("caught", "crates/a/src/x.rs:4:1: replace h with ()"),
             ("caught", "crates/a/src/y.rs:3:1: replace k with ()"),
         ]));
         assert_eq!(moved.len(), 1);
