@@ -1,8 +1,8 @@
 //! Test helpers shared by the vendor crates' integration tests, so that no two
 //! vendor crates keep their own copy: unsigned JWTs ([`jwt`]), token endpoint mocks
 //! ([`token_endpoint`]), wiremock matchers for what every call carries
-//! ([`matchers`]), and assertions about configuration errors and secrets
-//! ([`assertions`]).
+//! ([`matchers`]), assertions about configuration errors and secrets
+//! ([`assertions`]), and the spans and logs a call leaves ([`logs`]).
 //!
 //! Dev-only (`publish = false`): a vendor crate lists it under `[dev-dependencies]`.
 
@@ -12,6 +12,7 @@
 pub mod assertions;
 pub mod credentials;
 pub mod jwt;
+pub mod logs;
 pub mod matchers;
 pub mod paths;
 pub mod token_endpoint;

@@ -10,6 +10,7 @@ mod logs;
 mod paths;
 mod payloads;
 mod shape;
+mod spans;
 
 use keyavi::{CallerId, Client, ClientBuilder};
 use serde_json::{json, Value};
