@@ -528,6 +528,9 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
     cmd
 }
 
+/// The longest name of a selection's output directory.
+const MAX_OUT_KEY: usize = 120;
+
 /// Where a run of this selection keeps its outcomes.
 fn out_dir(options: &Options, shard: Option<(u32, u32)>) -> PathBuf {
     let mut key: Vec<String> = Vec::new();
@@ -549,6 +552,15 @@ fn out_dir(options: &Options, shard: Option<(u32, u32)>) -> PathBuf {
         .collect();
     if key.is_empty() {
         key = "all".to_owned();
+    }
+    // A directory name has at most 255 bytes: a long selection keeps its start and
+    // a hash of the whole.
+    if key.len() > MAX_OUT_KEY {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&key, &mut hasher);
+        let hash = std::hash::Hasher::finish(&hasher);
+        key.truncate(MAX_OUT_KEY - 17);
+        key = format!("{key}-{hash:016x}");
     }
     let dir = root().join("target").join("mutants").join("out").join(key);
     match shard {
@@ -839,6 +851,41 @@ mod tests {
         assert_eq!(Mutant::parse("Found 3 mutants to test"), None);
         assert_eq!(crate_of(&m.file), "a");
         assert_eq!(crate_of("xtask/src/main.rs"), "xtask");
+    }
+
+    #[test]
+    fn a_long_selection_gets_a_short_distinct_output_directory() {
+        let files = |last: &str| Options {
+            files: [
+                "token",
+                "key",
+                "endpoint",
+                "error",
+                "assertion",
+                "managed",
+                last,
+            ]
+            .iter()
+            .map(|f| format!("crates/oauth-core/src/{f}.rs"))
+            .collect(),
+            ..Options::default()
+        };
+        let name = |o: &Options| {
+            out_dir(o, None)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        };
+        let (a, b) = (name(&files("body")), name(&files("http")));
+        assert!(a.len() <= MAX_OUT_KEY, "{a}");
+        assert!(a.starts_with("crates_oauth-core_src_token_rs"), "{a}");
+        assert_ne!(a, b);
+        let short = Options {
+            crates: vec!["okq8".to_owned()],
+            ..Options::default()
+        };
+        assert_eq!(name(&short), "okq8");
     }
 
     #[test]

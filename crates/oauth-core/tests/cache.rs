@@ -811,3 +811,43 @@ async fn another_principals_invalidation_leaves_this_token_on_the_hot_path_after
     );
     assert_eq!(source_a.calls(), 1);
 }
+
+/// The pipeline holds its provider as `Arc<dyn TokenProvider>` and drops a rejected
+/// token through the trait: that must reach the cache as the inherent call does.
+#[tokio::test(start_paused = true)]
+async fn invalidating_through_the_provider_trait_makes_the_next_call_fetch() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(100));
+    let provider: Arc<dyn TokenProvider> = provider(&source);
+    let rejected = provider.token().await.unwrap();
+    assert_eq!(rejected.secret(), "token-1");
+
+    provider.invalidate(&rejected).await;
+    assert!(provider.cached().is_none(), "the rejected token is gone");
+    let next = provider.token().await.unwrap();
+
+    assert_eq!(next.secret(), "token-2");
+    assert_eq!(source.calls(), 2);
+    assert!(provider.cached().is_some_and(|t| t.same_as(&next)));
+}
+
+/// What a memory cache shows in `Debug`: how many keys it holds and its capacity,
+/// never a token.
+#[tokio::test(start_paused = true)]
+async fn a_memory_cache_debug_shows_its_keys_and_capacity_but_no_token() {
+    let source = FakeSource::new(HOUR, Duration::ZERO);
+    let dyn_source: Arc<dyn TokenSource> = source.clone();
+    let cache = MemoryTokenCache::with_capacity(7);
+    assert_eq!(
+        format!("{cache:?}"),
+        "MemoryTokenCache { keys: 0, capacity: 7, .. }"
+    );
+    for key in ["one", "two"] {
+        cache
+            .get(&CacheKey::custom(key), &dyn_source)
+            .await
+            .unwrap();
+    }
+    let text = format!("{cache:?}");
+    assert_eq!(text, "MemoryTokenCache { keys: 2, capacity: 7, .. }");
+    assert!(!text.contains("token-"), "{text}");
+}

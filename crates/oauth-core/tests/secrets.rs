@@ -84,6 +84,11 @@ fn builders_clients_and_providers_debug_is_redacted() {
     assert_debug_free_of_secrets("OAuthProviderBuilder", &provider_builder);
     let provider = provider_builder.build().unwrap();
     assert_debug_free_of_secrets("OAuthProvider", &provider);
+    // ...and says which principal, source and cache it is.
+    let text = format!("{provider:?}");
+    for part in ["OAuthProvider", USERNAME, CLIENT_ID, "MemoryTokenCache"] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
     assert_debug_free_of_secrets("CacheKey", provider.cache_key());
     assert_free_of("CacheKey text", provider.cache_key().as_str(), ALL_SECRETS);
     assert!(provider.cache_key().as_str().contains(USERNAME));

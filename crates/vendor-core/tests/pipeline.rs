@@ -1022,3 +1022,225 @@ async fn a_path_whose_first_segment_holds_a_colon_but_no_scheme_is_sent() {
         .unwrap_err();
     assert!(err.invalid_argument().is_some(), "{err:?}");
 }
+
+// ---------------------------------------------------------------------------------
+// The builder's HTTP settings and what a client and a response expose
+// ---------------------------------------------------------------------------------
+
+/// The test CA of oauth-core's TLS tests: a well-formed root certificate.
+fn test_ca_pem() -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../oauth-core/tests/fixtures/certs/test-ca.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn plain_builder(server: &MockServer) -> vendor_core::ApiClientBuilder {
+    ApiClient::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .allow_insecure_loopback(true)
+}
+
+#[tokio::test]
+async fn http_options_given_to_the_builder_build_its_http_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"n": 1})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let factory_calls = Arc::new(AtomicUsize::new(0));
+    let counted = factory_calls.clone();
+    let options = oauth_core::HttpOptions::default().client_builder(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        reqwest::Client::builder()
+    });
+    let client = plain_builder(&server)
+        .http_options(options)
+        .build()
+        .unwrap();
+    assert!(
+        factory_calls.load(Ordering::SeqCst) >= 1,
+        "the application's builder is used"
+    );
+
+    let value: serde_json::Value = client.send(Request::get("things")).await.unwrap();
+    assert_eq!(value, json!({"n": 1}));
+}
+
+#[tokio::test]
+async fn a_root_certificate_is_added_to_the_settings_already_given() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"n": 2})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = plain_builder(&server)
+        .add_root_certificate_pem(test_ca_pem())
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url().as_str(), format!("{}/api/", server.uri()));
+    let value: serde_json::Value = client.send(Request::get("things")).await.unwrap();
+    assert_eq!(value, json!({"n": 2}));
+
+    // A root that is not a certificate is refused by name, before anything is sent.
+    let err = plain_builder(&server)
+        .add_root_certificate_pem(b"not a certificate")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), "root_certificate", "{err}");
+}
+
+#[tokio::test]
+async fn a_client_hands_back_its_token_provider() {
+    let server = MockServer::start().await;
+    let provider = provider(&server);
+    let client = client(&server, Some(provider.clone()));
+    assert!(client
+        .token_provider()
+        .is_some_and(|p| Arc::ptr_eq(p, &provider)));
+    assert!(plain_builder(&server)
+        .build()
+        .unwrap()
+        .token_provider()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_response_carries_its_status_and_headers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/things"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("location", "/api/things/7")
+                .insert_header("x-request-id", "req-7")
+                .set_body_json(json!({"id": 7})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = plain_builder(&server).build().unwrap();
+    let response = client
+        .send_with_response::<serde_json::Value>(Request::post("things").json(&json!({})))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    assert_eq!(response.headers()["location"], "/api/things/7");
+    assert_eq!(response.request_id().as_deref(), Some("req-7"));
+    assert_eq!(response.value(), &json!({"id": 7}));
+}
+
+#[tokio::test]
+async fn a_default_cap_of_16_mib_takes_a_large_answer_and_refuses_a_larger_one() {
+    assert_eq!(vendor_core::DEFAULT_MAX_RESPONSE_BYTES, 16 << 20);
+    let server = MockServer::start().await;
+    let body = |len: usize| vec![b' '; len - 2].into_iter().chain(*b"{}");
+    Mock::given(method("GET"))
+        .and(path("/api/large"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(body(2 << 20).collect::<Vec<_>>(), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/larger"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(body((16 << 20) + 1).collect::<Vec<_>>(), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = plain_builder(&server).build().unwrap();
+    let value: serde_json::Value = client.send(Request::get("large")).await.unwrap();
+    assert_eq!(value, json!({}));
+    let err = client
+        .send::<serde_json::Value>(Request::get("larger"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::BodyTooLarge(e) if e.limit() == 16 << 20),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_query_with_nothing_in_it_adds_no_question_mark() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/things"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = plain_builder(&server).build().unwrap();
+    let request = Request::get("things").query(&[("page", None::<u32>)]);
+    assert_eq!(request.query_string(), None);
+    let _: serde_json::Value = client.send(request).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].url.query(), None, "{}", requests[0].url);
+}
+
+#[tokio::test]
+async fn a_query_or_body_that_cannot_be_encoded_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let client = plain_builder(&server).build().unwrap();
+    // A nested value has no form or query spelling; a map with non-string keys no
+    // JSON one.
+    let nested = json!({"filter": {"a": 1}});
+    let err = client
+        .send::<serde_json::Value>(Request::get("things").query(&nested))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.invalid_argument().map(|a| a.name()),
+        Some("query"),
+        "{err}"
+    );
+    let keys = std::collections::BTreeMap::from([((1, 2), "x")]);
+    let err = client
+        .send::<serde_json::Value>(Request::post("things").json(&keys))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.invalid_argument().map(|a| a.name()),
+        Some("body"),
+        "{err}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[test]
+fn a_request_tells_its_method_and_path() {
+    let request = Request::put("things/7").query(&[("force", "true")]);
+    assert_eq!(request.method(), reqwest::Method::PUT);
+    assert_eq!(request.path(), "things/7");
+    assert_eq!(request.query_string(), Some("force=true"));
+    assert_eq!(Request::delete("a/b").method(), reqwest::Method::DELETE);
+}
+
+#[test]
+fn a_builder_shows_its_settings_with_secret_headers_redacted() {
+    let builder = ApiClient::builder()
+        .base_url("https://api.example.com/v1/")
+        .secret_header("Ocp-Apim-Subscription-Key", SecretString::from(KEY))
+        .header("x-api-caller-id", CALLER);
+    let text = format!("{builder:?}");
+    assert!(text.starts_with("ApiClientBuilder {"), "{text}");
+    for part in [
+        "https://api.example.com/v1/",
+        "x-api-caller-id",
+        CALLER,
+        "[redacted]",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains(KEY), "{text}");
+}
