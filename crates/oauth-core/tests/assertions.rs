@@ -337,6 +337,17 @@ fn a_wrong_pkcs12_password_is_named_but_never_quoted() {
 }
 
 #[test]
+fn an_assertion_callback_shows_its_name() {
+    let callback = AssertionCallback::new("vault-signer", |_, _| async {
+        Ok(SecretString::from("x".to_owned()))
+    });
+    assert_eq!(
+        format!("{callback:?}"),
+        "AssertionCallback { name: \"vault-signer\", .. }"
+    );
+}
+
+#[test]
 fn a_certificate_shows_its_thumbprint_and_algorithm_but_never_its_key() {
     let pem = cert_fixture("client-pkcs8.pem");
     let certificate = Certificate::from_pem(&pem).unwrap();
@@ -524,7 +535,13 @@ fn each_assertion_credential_has_its_own_cache_key() {
             Ok(SecretString::from("x".to_owned()))
         }),
     ));
-    let all = [&a, &b, &fed_a, &fed_b, &secret, &callback];
+    let other_callback = key(Credentials::client_assertion(
+        CLIENT_ID,
+        AssertionCallback::new("key-vault", |_, _| async {
+            Ok(SecretString::from("x".to_owned()))
+        }),
+    ));
+    let all = [&a, &b, &fed_a, &fed_b, &secret, &callback, &other_callback];
     for (i, x) in all.iter().enumerate() {
         for y in &all[i + 1..] {
             assert_ne!(x, y);
