@@ -147,6 +147,18 @@ fn malformed_tenant() {
 }
 
 #[test]
+fn an_endpoint_tells_what_it_asks_for() {
+    let v2 = TokenEndpoint::azure_ad_v2(TENANT, ["api://x/.default", "offline_access"]);
+    assert_eq!(v2.scopes(), ["api://x/.default", "offline_access"]);
+    assert_eq!(v2.resource(), None);
+    let v1 = TokenEndpoint::azure_ad_v1(TENANT, "https://kazi.example/api");
+    assert!(v1.scopes().is_empty());
+    assert_eq!(v1.resource(), Some("https://kazi.example/api"));
+    let generic = TokenEndpoint::url("https://auth.example/token").with_scopes(["read", "write"]);
+    assert_eq!(generic.scopes(), ["read", "write"]);
+}
+
+#[test]
 fn scopes_and_resource() {
     both!("scope", |b| b
         .endpoint(TokenEndpoint::azure_ad_v2(TENANT, Vec::<String>::new()))

@@ -125,6 +125,37 @@ async fn access_token_debug_is_redacted() {
 // Errors
 // ---------------------------------------------------------------------------------
 
+/// Only secrets are redacted: a short extra parameter that is not one (a region, a
+/// prompt) stays readable when the server quotes it, so the error still says what
+/// was wrong.
+#[tokio::test]
+async fn an_extra_parameter_that_is_not_secret_stays_readable_in_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_request",
+            "error_description": format!("Unknown region 'westeu2' for secret {CLIENT_SECRET}"),
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = builder_for(
+        &server,
+        TokenEndpoint::azure_ad_v2(TENANT, ["api://x/.default"]),
+    )
+    .credentials(Credentials::client_credentials(CLIENT_ID, CLIENT_SECRET))
+    .extra_param("region", "westeu2")
+    .build()
+    .unwrap()
+    .request_token()
+    .await
+    .unwrap_err();
+    let description = err.oauth().and_then(|o| o.description()).unwrap();
+    assert!(description.contains("'westeu2'"), "{description}");
+    assert_free_of("OAuthError description", description, &[CLIENT_SECRET]);
+}
+
 #[tokio::test]
 async fn an_oauth_error_that_quotes_the_secret_is_redacted() {
     let server = MockServer::start().await;
