@@ -73,6 +73,10 @@ fn builders_clients_and_providers_debug_is_redacted() {
         .extra_param("client_assertion", CLIENT_SECRET)
         .client_auth(ClientAuth::SecretBasic);
     assert_debug_free_of_secrets("TokenClientBuilder", &builder);
+    let text = format!("{builder:?}");
+    for part in ["TokenClientBuilder", CLIENT_ID, TENANT, "client_assertion"] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
     let client = builder.build().unwrap();
     assert_debug_free_of_secrets("TokenClient", &client);
     assert!(format!("{client:?}").contains(CLIENT_ID));
@@ -125,6 +129,8 @@ async fn access_token_debug_is_redacted() {
 // Errors
 // ---------------------------------------------------------------------------------
 
+const LONG_HINT: &str = "opaque-hint-0123456789";
+
 /// Only secrets are redacted: a short extra parameter that is not one (a region, a
 /// prompt) stays readable when the server quotes it, so the error still says what
 /// was wrong.
@@ -135,7 +141,9 @@ async fn an_extra_parameter_that_is_not_secret_stays_readable_in_errors() {
         .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
             "error": "invalid_request",
-            "error_description": format!("Unknown region 'westeu2' for secret {CLIENT_SECRET}"),
+            "error_description": format!(
+                "Unknown region 'westeu2' for secret {CLIENT_SECRET} and hint {LONG_HINT}"
+            ),
         })))
         .expect(1)
         .mount(&server)
@@ -146,6 +154,7 @@ async fn an_extra_parameter_that_is_not_secret_stays_readable_in_errors() {
     )
     .credentials(Credentials::client_credentials(CLIENT_ID, CLIENT_SECRET))
     .extra_param("region", "westeu2")
+    .extra_param("login_hint_token", LONG_HINT)
     .build()
     .unwrap()
     .request_token()
@@ -153,7 +162,12 @@ async fn an_extra_parameter_that_is_not_secret_stays_readable_in_errors() {
     .unwrap_err();
     let description = err.oauth().and_then(|o| o.description()).unwrap();
     assert!(description.contains("'westeu2'"), "{description}");
-    assert_free_of("OAuthError description", description, &[CLIENT_SECRET]);
+    // A value of 16 bytes or more is taken for a secret whatever its name.
+    assert_free_of(
+        "OAuthError description",
+        description,
+        &[CLIENT_SECRET, LONG_HINT],
+    );
 }
 
 #[tokio::test]
