@@ -86,6 +86,40 @@ async fn azure_v1_posts_a_form_with_the_resource_to_the_tenant_endpoint() {
     );
 }
 
+/// The application's user agent goes on every token request (APIM and Entra ID logs
+/// show it); without one, the SDK's own.
+#[tokio::test]
+async fn the_user_agent_given_goes_on_the_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(fixture_answer("azure_v1_token.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    builder_for(&server, TokenEndpoint::azure_ad_v1(TENANT, RESOURCE))
+        .user_agent("inventory-sync/4.2")
+        .build()
+        .unwrap()
+        .request_token()
+        .await
+        .unwrap();
+    builder_for(&server, TokenEndpoint::azure_ad_v1(TENANT, RESOURCE))
+        .build()
+        .unwrap()
+        .request_token()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let agent = |i: usize| {
+        requests[i].headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(agent(0), "inventory-sync/4.2");
+    assert!(agent(1).starts_with("oauth-core/"), "{}", agent(1));
+}
+
 #[tokio::test]
 async fn azure_v2_password_grant_joins_several_scopes_with_spaces() {
     let server = MockServer::start().await;

@@ -1385,3 +1385,68 @@ async fn common_options_build_a_client_sending_the_key_and_the_extra_headers() {
         .unwrap_err();
     assert_eq!(err.field(), "subscription_key", "{err}");
 }
+
+// ---------------------------------------------------------------------------------
+// What every error tells: its HTTP status and the API's request id
+// ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn each_kind_of_answered_error_tells_its_status_and_request_id() {
+    let server = MockServer::start().await;
+    let answer = |status: u16, id: &str, body: &str| {
+        ResponseTemplate::new(status)
+            .insert_header("x-request-id", id)
+            .set_body_raw(body.to_owned(), "application/json")
+    };
+    Mock::given(path("/api/fails"))
+        .respond_with(answer(500, "req-api", r#"{"message":"boom"}"#))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/garbled"))
+        .respond_with(answer(200, "req-decode", "{not json"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/denied"))
+        .respond_with(answer(403, "req-auth", r#"{"message":"no"}"#))
+        .mount(&server)
+        .await;
+    let plain = plain_builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for (route, status, id) in [
+        ("fails", 500, "req-api"),
+        ("garbled", 200, "req-decode"),
+        ("denied", 403, "req-auth"),
+    ] {
+        let err = plain
+            .send::<serde_json::Value>(Request::get(route))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.status().map(|s| s.as_u16()),
+            Some(status),
+            "{route}: {err:?}"
+        );
+        assert_eq!(err.request_id(), Some(id), "{route}: {err:?}");
+    }
+
+    // A token endpoint's refusal tells the token endpoint's status; no API request id.
+    let token_server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tenant/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret."
+        })))
+        .expect(1)
+        .mount(&token_server)
+        .await;
+    let with_token = client(&server, Some(provider(&token_server)));
+    let err = with_token
+        .send::<serde_json::Value>(Request::get("fails"))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Token(_)), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err:?}");
+    assert_eq!(err.request_id(), None);
+}
