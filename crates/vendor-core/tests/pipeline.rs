@@ -1450,3 +1450,85 @@ async fn each_kind_of_answered_error_tells_its_status_and_request_id() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err:?}");
     assert_eq!(err.request_id(), None);
 }
+
+/// Whether trying again later may help, for each kind of failure an application
+/// meets (its own retry loop or a queue's redelivery reads it).
+#[tokio::test]
+async fn each_kind_of_failure_says_whether_trying_again_may_help() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/busy"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/bad"))
+        .respond_with(ResponseTemplate::new(400))
+        .mount(&server)
+        .await;
+    let once = plain_builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let busy = once.send_empty(Request::get("busy")).await.unwrap_err();
+    assert!(
+        matches!(&busy, Error::Api(_)) && busy.is_retryable(),
+        "{busy:?}"
+    );
+    let bad = once.send_empty(Request::get("bad")).await.unwrap_err();
+    assert!(
+        matches!(&bad, Error::Api(_)) && !bad.is_retryable(),
+        "{bad:?}"
+    );
+
+    // A body cut short: a transport failure, worth another try.
+    let (base, _) = first_answer_broken(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[1, 2",
+    )
+    .await;
+    let cut = ApiClient::builder()
+        .base_url(base)
+        .allow_insecure_loopback(true)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .send_empty(Request::get("things"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&cut, Error::Transport(_)) && cut.is_retryable(),
+        "{cut:?}"
+    );
+
+    // The token endpoint: busy is worth another try, a refused secret is not.
+    for (status, body, retryable) in [
+        (503, json!({}), true),
+        (401, json!({"error": "invalid_client"}), false),
+    ] {
+        let token_server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&token_server)
+            .await;
+        let provider: Arc<dyn TokenProvider> = Arc::new(
+            OAuthProvider::builder()
+                .endpoint(TokenEndpoint::azure_ad_v2("tenant", ["api://x/.default"]))
+                .credentials(Credentials::client_credentials(
+                    "client",
+                    "client-secret-value",
+                ))
+                .authority(token_server.uri())
+                .allow_insecure_loopback(true)
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap(),
+        );
+        let err = plain_builder(&server)
+            .token_provider(provider)
+            .build()
+            .unwrap()
+            .send_empty(Request::get("busy"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, Error::Token(_)), "{err:?}");
+        assert_eq!(err.is_retryable(), retryable, "{status}: {err:?}");
+    }
+}
