@@ -245,3 +245,40 @@ fn a_url_error_never_shows_the_password_the_url_carries() {
         assert!(!err.to_string().contains("Pa55w0rd-7e1"), "{err}");
     }
 }
+
+/// Each way a token URL can be wrong gets its own reason, quoting the URL without
+/// its credentials.
+#[test]
+fn a_refused_token_url_says_why() {
+    let problem = |url: &str, loopback: bool| {
+        refused(
+            TokenClient::builder()
+                .endpoint(TokenEndpoint::url(url))
+                .credentials(app())
+                .allow_insecure_loopback(loopback),
+        )
+        .problem()
+        .to_owned()
+    };
+    // A user name alone is a credential too.
+    assert_eq!(
+        problem("https://svc@auth.example.com/token", false),
+        "must not carry credentials in the URL; configure them separately"
+    );
+    assert_eq!(
+        problem("file:///etc/token", false),
+        "`file:///etc/token` has no host"
+    );
+    assert_eq!(
+        problem("http://auth.example.com/token", true),
+        "`http://auth.example.com/token`: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost)"
+    );
+    assert!(problem("http://auth.example.com/token", false)
+        .starts_with("`http://auth.example.com/token` must use https://"));
+    // The URL is quoted, its user and password replaced.
+    let shown = problem("https://svc:Pa55w0rd-7e1@api kazi.be/oauth2/token", false);
+    assert!(
+        shown.starts_with("`https://[redacted]@api kazi.be/oauth2/token` is not a valid URL"),
+        "{shown}"
+    );
+}

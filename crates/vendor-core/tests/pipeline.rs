@@ -1532,3 +1532,101 @@ async fn each_kind_of_failure_says_whether_trying_again_may_help() {
         assert_eq!(err.is_retryable(), retryable, "{status}: {err:?}");
     }
 }
+
+/// An API error says what the API said, what to do about its status, and the
+/// request id support asks for; its parts are there to read one by one.
+#[tokio::test]
+async fn an_api_error_says_what_the_api_said_and_what_to_do() {
+    let server = MockServer::start().await;
+    let mount = |route: &'static str, template: ResponseTemplate| {
+        let server = &server;
+        async move {
+            Mock::given(path(format!("/api/{route}")))
+                .respond_with(template)
+                .mount(server)
+                .await;
+        }
+    };
+    mount(
+        "bad",
+        ResponseTemplate::new(400)
+            .insert_header("x-request-id", "req-400")
+            .set_body_json(json!({"code": "E1", "message": "field x is wrong"})),
+    )
+    .await;
+    mount(
+        "missing",
+        ResponseTemplate::new(404).set_body_raw("no such station", "text/plain"),
+    )
+    .await;
+    mount(
+        "slow-down",
+        ResponseTemplate::new(429).insert_header("retry-after", "7"),
+    )
+    .await;
+    mount("down", ResponseTemplate::new(503)).await;
+    mount("conflict", ResponseTemplate::new(409)).await;
+    mount(
+        "denied",
+        ResponseTemplate::new(403)
+            .insert_header("x-request-id", "req-403")
+            .set_body_json(json!({"message": "not for you"})),
+    )
+    .await;
+    let client = plain_builder(&server)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let fail = |route: &'static str| {
+        let client = &client;
+        async move { client.send_empty(Request::get(route)).await.unwrap_err() }
+    };
+
+    let err = fail("bad").await;
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.request_id(), Some("req-400"));
+    assert_eq!(
+        (api.code(), api.message()),
+        (Some("E1"), Some("field x is wrong"))
+    );
+    assert_eq!(
+        api.to_string(),
+        "the API answered 400 Bad Request: E1: field x is wrong (check the arguments) [request id req-400]"
+    );
+
+    let err = fail("missing").await;
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.snippet(), "no such station");
+    assert_eq!(
+        api.to_string(),
+        "the API answered 404 Not Found: no such station (check the id or path)"
+    );
+
+    let err = fail("slow-down").await;
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(
+        api.to_string(),
+        "the API answered 429 Too Many Requests (the API is throttling: slow down)"
+    );
+
+    let down = fail("down").await.to_string();
+    assert_eq!(
+        down,
+        "the API answered 503 Service Unavailable (the API failed: try again later)"
+    );
+    let conflict = fail("conflict").await.to_string();
+    assert_eq!(conflict, "the API answered 409 Conflict");
+
+    let err = fail("denied").await;
+    let auth = err.auth().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(auth.status(), reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(auth.request_id(), Some("req-403"));
+    assert_eq!(auth.message(), Some("not for you"));
+}
