@@ -556,6 +556,11 @@ async fn decode_errors_carry_the_serde_path() {
         Error::Decode(d) => {
             assert_eq!(d.path(), "items[1].id");
             assert!(d.snippet().contains("two"));
+            // What serde said, as the error's text shows it.
+            assert!(d.message().starts_with("invalid type: string"), "{d:?}");
+            assert!(d
+                .to_string()
+                .ends_with(&format!("{} [request id r-7]", d.message())));
         }
         other => panic!("expected Decode, got {other:?}"),
     }
