@@ -512,6 +512,25 @@ async fn expires_on_alone_sets_the_expiry() {
     assert_lifetime_near(&token, Duration::from_secs(1800));
 }
 
+/// `expires_on` is an instant: the time the answer took to arrive is not taken off
+/// the token's life a second time.
+#[tokio::test]
+async fn a_slow_answer_with_expires_on_keeps_the_instant_it_names() {
+    let on = unix_now() + 3600;
+    let token = read_answer(
+        json_answer(json!({ "access_token": ACCESS_TOKEN, "expires_on": on }))
+            .set_delay(Duration::from_secs(2)),
+    )
+    .await
+    .unwrap();
+    // It expires at `on` (to the second it names), about 3598 s from now.
+    let remaining = token.remaining();
+    assert!(
+        remaining > Duration::from_secs(3596) && remaining <= Duration::from_secs(3600),
+        "{remaining:?}"
+    );
+}
+
 #[tokio::test]
 async fn numeric_expires_on_alone_sets_the_expiry() {
     let token = read_answer(json_answer(json!({

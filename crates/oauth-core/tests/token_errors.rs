@@ -105,6 +105,58 @@ async fn azure_invalid_client_is_an_oauth_error_and_not_retried() {
 }
 
 #[tokio::test]
+async fn error_codes_are_read_from_their_array_when_the_description_names_none() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "interaction_required",
+            "error_description": "Multi-factor authentication is required.",
+            "error_codes": [50076, "50079"],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server, fast_retries())
+        .request_token()
+        .await
+        .unwrap_err();
+    let oauth = err.oauth().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(oauth.aadsts_codes(), [50_076, 50_079]);
+}
+
+/// An unsupported `token_type` is named when it is a short plain word that is no part
+/// of the token; anything else only by its length (it may be the token itself).
+#[tokio::test]
+async fn an_unsupported_token_type_is_quoted_only_when_plainly_a_word() {
+    for (token_type, shown) in [
+        ("MAC", "`MAC`"),
+        ("po-p_2", "`po-p_2`"),
+        ("ABCDEFGHIJKLMNOP", "`ABCDEFGHIJKLMNOP`"),
+        ("ABCDEFGHIJKLMNOPQ", "of 17 characters"),
+        ("a.b", "of 3 characters"),
+        ("tok", "of 3 characters"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": "the-tok-value", "token_type": token_type,
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server, fast_retries())
+            .request_token()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TokenError::InvalidResponse(m)
+                if *m == format!("token_type {shown} is not supported (only Bearer)")),
+            "{token_type}: {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn azure_400_without_error_codes_reads_aadsts_from_the_description() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
