@@ -743,4 +743,282 @@ mod tests {
             assert_eq!(m.as_deref(), message, "{body}");
         }
     }
+
+    #[test]
+    fn a_numeric_vendor_code_is_read_as_the_code() {
+        let cases: [(&str, Option<&str>, Option<&str>); 3] = [
+            (
+                r#"{"code":1001,"message":"Page out of range"}"#,
+                Some("1001"),
+                Some("Page out of range"),
+            ),
+            (
+                r#"{"error":{"code":40401,"message":"Scan not found"}}"#,
+                Some("40401"),
+                Some("Scan not found"),
+            ),
+            (
+                r#"{"errorCode":7,"errorMessage":"Quota exhausted"}"#,
+                Some("7"),
+                Some("Quota exhausted"),
+            ),
+        ];
+        for (body, code, message) in cases {
+            let (c, m) = vendor_code_message(body.as_bytes());
+            assert_eq!(c.as_deref(), code, "{body}");
+            assert_eq!(m.as_deref(), message, "{body}");
+        }
+        // As the caller sees it.
+        let err = classify(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"code":1001,"message":"Page out of range"}"#,
+            None,
+            None,
+            false,
+            &[],
+        );
+        let Error::Api(api) = &err else {
+            panic!("expected an API error, got {err:?}");
+        };
+        assert_eq!(api.code(), Some("1001"));
+        assert_eq!(
+            err.to_string(),
+            "the API answered 400 Bad Request: 1001: Page out of range (check the arguments)"
+        );
+    }
+
+    #[test]
+    fn an_empty_vendor_code_or_message_counts_as_none() {
+        let cases: [(&str, Option<&str>, Option<&str>); 4] = [
+            (
+                r#"{"code":"","message":"bad page"}"#,
+                None,
+                Some("bad page"),
+            ),
+            // An empty `error` gives way to the next key that has a code.
+            (
+                r#"{"error":"","code":"E42","message":"m"}"#,
+                Some("E42"),
+                Some("m"),
+            ),
+            (
+                r#"{"error":"invalid_grant","message":"","error_description":"the grant expired"}"#,
+                Some("invalid_grant"),
+                Some("the grant expired"),
+            ),
+            (r#"{"error":{"code":"","message":""}}"#, None, None),
+        ];
+        for (body, code, message) in cases {
+            let (c, m) = vendor_code_message(body.as_bytes());
+            assert_eq!(c.as_deref(), code, "{body}");
+            assert_eq!(m.as_deref(), message, "{body}");
+        }
+        // As the caller sees it: no empty code before the message.
+        let err = classify(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"code":"","message":"bad page"}"#,
+            None,
+            None,
+            false,
+            &[],
+        );
+        let Error::Api(api) = &err else {
+            panic!("expected an API error, got {err:?}");
+        };
+        assert_eq!(api.code(), None);
+        assert_eq!(
+            err.to_string(),
+            "the API answered 400 Bad Request: bad page (check the arguments)"
+        );
+    }
+
+    #[test]
+    fn a_decode_error_says_where_what_serde_said_and_the_request_id() {
+        let decode = DecodeError {
+            status: StatusCode::OK,
+            path: "matches[3].jobScan.id".to_owned(),
+            message: "invalid type: null, expected a string at line 1 column 42".to_owned(),
+            request_id: Some("req-7f3a".to_owned()),
+            snippet: r#"{"matches":[{},{},{},{"jobScan":{"id":null}}]}"#.to_owned(),
+        };
+        let expected = "the API's answer (200 OK) did not match the expected shape at \
+             `matches[3].jobScan.id`: invalid type: null, expected a string at line 1 column 42 \
+             [request id req-7f3a]";
+        assert_eq!(decode.to_string(), expected);
+        let err = Error::Decode(Box::new(decode.clone()));
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(err.status(), Some(StatusCode::OK));
+        assert_eq!(err.request_id(), Some("req-7f3a"));
+        assert_eq!(err.kind_name(), "decode");
+        assert!(!err.is_retryable());
+
+        let without_id = DecodeError {
+            request_id: None,
+            ..decode
+        };
+        assert_eq!(
+            without_id.to_string(),
+            "the API's answer (200 OK) did not match the expected shape at \
+             `matches[3].jobScan.id`: invalid type: null, expected a string at line 1 column 42"
+        );
+    }
+
+    /// An APIM-style error body (`{statusCode, message}`).
+    fn apim_body(status: u16, message: &str) -> Vec<u8> {
+        serde_json::json!({ "statusCode": status, "message": message })
+            .to_string()
+            .into_bytes()
+    }
+
+    /// The kind of a 401/403 answer, classified as the pipeline classifies it.
+    fn auth_kind_of(
+        status: u16,
+        www_authenticate: Option<&'static str>,
+        message: &str,
+        token: Option<&AccessToken>,
+        refreshed: bool,
+    ) -> AuthErrorKind {
+        let status = StatusCode::from_u16(status).unwrap();
+        let mut headers = HeaderMap::new();
+        if let Some(challenge) = www_authenticate {
+            headers.insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static(challenge),
+            );
+        }
+        let body = apim_body(status.as_u16(), message);
+        let err = classify(status, &headers, &body, token, None, refreshed, &[]);
+        assert_eq!(err.status(), Some(status), "{err:?}");
+        err.auth_kind()
+            .cloned()
+            .unwrap_or_else(|| panic!("expected an auth error, got {err:?}"))
+    }
+
+    #[test]
+    fn apim_subscription_answers_are_classified_by_status_and_message() {
+        use AuthErrorKind::*;
+        // Each row differs from a neighbour in one condition only, which alone
+        // decides the kind.
+        let cases: [(u16, &str, AuthErrorKind); 14] = [
+            (
+                401,
+                "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.",
+                SubscriptionKeyMissing,
+            ),
+            (
+                401,
+                "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+                SubscriptionKeyInvalid,
+            ),
+            // "not authorized for this product": only on a 403.
+            (
+                403,
+                "The subscription is not authorized for this product.",
+                SubscriptionNotAuthorized,
+            ),
+            (
+                401,
+                "The subscription is not authorized for this product.",
+                Unauthorized,
+            ),
+            // British spelling.
+            (
+                403,
+                "The subscription is not authorised for this product.",
+                SubscriptionNotAuthorized,
+            ),
+            // "suspended" alone.
+            (403, "Access suspended by the API publisher.", SubscriptionNotAuthorized),
+            (403, "Subscription 4711 is suspended.", SubscriptionNotAuthorized),
+            (401, "Subscription 4711 is suspended.", Unauthorized),
+            // "subscription" and "not active" together, neither alone.
+            (403, "Subscription 4711 is not active.", SubscriptionNotAuthorized),
+            (403, "Subscription 4711 has used up its call quota.", Forbidden),
+            (403, "The client application is not active.", Forbidden),
+            (401, "Subscription 4711 is not active.", Unauthorized),
+            // Nothing APIM-specific.
+            (403, "Forbidden", Forbidden),
+            (401, "Unauthorized", Unauthorized),
+        ];
+        for (status, message, kind) in cases {
+            assert_eq!(
+                auth_kind_of(status, None, message, None, false),
+                kind,
+                "{status} {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_401_is_a_rejected_token_when_the_api_says_so_or_a_fresh_token_was_refused() {
+        use AuthErrorKind::*;
+        const INVALID_TOKEN: &str =
+            r#"Bearer error="invalid_token", error_description="The token expired""#;
+        const NO_TOKEN_PROBLEM: &str = r#"Bearer realm="kazi""#;
+        let token = AccessToken::valid_for("opaque-token", Duration::from_secs(3600));
+        let t = Some(&token);
+        // (status, WWW-Authenticate, token sent, token was just refreshed, kind)
+        let cases = [
+            // The API calls the token invalid: even without a refresh, even with no
+            // token in hand.
+            (401, Some(INVALID_TOKEN), None, false, TokenRejected),
+            (401, Some(INVALID_TOKEN), t, false, TokenRejected),
+            // ... but a 403 stays a 403.
+            (403, Some(INVALID_TOKEN), t, false, Forbidden),
+            (401, Some(NO_TOKEN_PROBLEM), None, false, Unauthorized),
+            // A freshly fetched token refused: a refresh and a token, both needed.
+            (401, None, t, true, TokenRejected),
+            (401, None, None, true, Unauthorized),
+            (401, None, t, false, Unauthorized),
+            (403, None, t, true, Forbidden),
+            // Neither.
+            (401, None, None, false, Unauthorized),
+            (403, None, None, false, Forbidden),
+        ];
+        for (status, challenge, token, refreshed, kind) in cases {
+            assert_eq!(
+                auth_kind_of(status, challenge, "Unauthorized", token, refreshed),
+                kind,
+                "{status} {challenge:?} token: {} refreshed: {refreshed}",
+                token.is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_without_the_required_role_is_named_as_such() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = serde_json::json!({ "roles": ["read:talentscans"], "aud": "api://kazi" });
+        let jwt = format!(
+            "{}.{}.sig",
+            b64.encode(r#"{"alg":"none"}"#),
+            b64.encode(payload.to_string())
+        );
+        let token = AccessToken::valid_for(jwt, Duration::from_secs(3600));
+        let classify_with = |role: &str| {
+            classify(
+                StatusCode::FORBIDDEN,
+                &HeaderMap::new(),
+                &apim_body(403, "Forbidden"),
+                Some(&token),
+                Some(role),
+                false,
+                &[],
+            )
+        };
+        assert_eq!(
+            classify_with("write:talentscans").auth_kind(),
+            Some(&AuthErrorKind::MissingRole {
+                required: "write:talentscans".to_owned(),
+                granted: vec!["read:talentscans".to_owned()],
+            })
+        );
+        assert_eq!(
+            classify_with("read:talentscans").auth_kind(),
+            Some(&AuthErrorKind::Forbidden)
+        );
+    }
 }

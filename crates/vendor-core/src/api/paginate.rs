@@ -204,3 +204,221 @@ impl<T> std::fmt::Debug for PageStream<T> {
         f.debug_struct("PageStream").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures_util::{FutureExt as _, StreamExt as _};
+
+    use super::*;
+
+    /// A fake paged list: page `first_page + i` holds `sizes[i]` items; a page past
+    /// the table holds one item, as an API that ignores the page number answers.
+    /// Every page carries the same totals and page size.
+    #[derive(Default)]
+    struct Api {
+        sizes: Vec<usize>,
+        total_pages: Option<u64>,
+        total_items: Option<u64>,
+        page_size: Option<u64>,
+    }
+
+    /// What a walk through the list did.
+    #[derive(Debug)]
+    struct Walk {
+        /// The page numbers asked for, in order.
+        asked: Vec<u32>,
+        /// The number of items on each page yielded.
+        yielded: Vec<usize>,
+    }
+
+    /// Streams the pages of `api` from `first_page`, at most `limit` of them (so that
+    /// a stream that would never end still ends the test).
+    fn walk(first_page: u32, api: Api, limit: usize) -> Walk {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let stream = paginate_pages(first_page, move |n: u32| {
+            log.lock().unwrap().push(n);
+            let size = api
+                .sizes
+                .get((n - first_page) as usize)
+                .copied()
+                .unwrap_or(1);
+            let page = Page::new(vec![n; size])
+                .total_pages(api.total_pages)
+                .total_items(api.total_items)
+                .page_size(api.page_size);
+            std::future::ready(Ok::<_, ()>(page))
+        });
+        let pages: Vec<Result<Page<u32>, ()>> = stream
+            .take(limit)
+            .collect()
+            .now_or_never()
+            .expect("the fake API answers at once");
+        let yielded = pages.into_iter().map(|p| p.unwrap().items.len()).collect();
+        let asked = asked.lock().unwrap().clone();
+        Walk { asked, yielded }
+    }
+
+    const LIMIT: usize = 20;
+
+    #[test]
+    fn stops_after_the_last_page_by_total_pages() {
+        let cases: [(u32, Vec<usize>, u64, Vec<u32>); 5] = [
+            (1, vec![2, 2, 2], 3, vec![1, 2, 3]),
+            (0, vec![2, 2, 2], 3, vec![0, 1, 2]),
+            (1, vec![2], 1, vec![1]),
+            (0, vec![2], 1, vec![0]),
+            // Pages numbered from 7 (an API resuming a listing).
+            (7, vec![2, 2], 2, vec![7, 8]),
+        ];
+        for (first_page, sizes, total_pages, asked) in cases {
+            let api = Api {
+                sizes: sizes.clone(),
+                total_pages: Some(total_pages),
+                ..Api::default()
+            };
+            let w = walk(first_page, api, LIMIT);
+            assert_eq!(
+                w.asked, asked,
+                "first page {first_page}, {total_pages} page(s)"
+            );
+            assert_eq!(w.yielded, sizes, "first page {first_page}");
+        }
+    }
+
+    #[test]
+    fn a_total_page_count_ends_the_list_even_when_the_last_page_is_full() {
+        // The page size says "maybe more", the total says "no more".
+        let api = Api {
+            sizes: vec![2, 2],
+            total_pages: Some(2),
+            page_size: Some(2),
+            ..Api::default()
+        };
+        assert_eq!(walk(1, api, LIMIT).asked, [1, 2]);
+        let api = Api {
+            sizes: vec![2, 2],
+            total_items: Some(4),
+            page_size: Some(2),
+            ..Api::default()
+        };
+        assert_eq!(walk(1, api, LIMIT).asked, [1, 2]);
+    }
+
+    #[test]
+    fn stops_once_the_total_item_count_is_reached() {
+        // (sizes, total items, pages asked for)
+        let cases: [(Vec<usize>, u64, Vec<u32>); 6] = [
+            // Reached exactly on the first page.
+            (vec![3], 3, vec![1]),
+            (vec![1], 1, vec![1]),
+            // Reached exactly on a short last page.
+            (vec![2, 2, 1], 5, vec![1, 2, 3]),
+            // Reached exactly on a full last page.
+            (vec![2, 2], 4, vec![1, 2]),
+            // One item short after two pages: a third is asked for.
+            (vec![2, 2, 2], 5, vec![1, 2, 3]),
+            // The API delivers more than it announced.
+            (vec![4], 3, vec![1]),
+        ];
+        for (sizes, total_items, asked) in cases {
+            let api = Api {
+                sizes: sizes.clone(),
+                total_items: Some(total_items),
+                ..Api::default()
+            };
+            let w = walk(1, api, LIMIT);
+            assert_eq!(w.asked, asked, "{sizes:?}, {total_items} item(s)");
+            assert_eq!(w.yielded, sizes, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_shorter_than_the_page_size_is_the_last() {
+        // (sizes, page size, pages asked for)
+        let cases: [(Vec<usize>, u64, Vec<u32>); 5] = [
+            // One item short on the first page.
+            (vec![9], 10, vec![1]),
+            (vec![1], 2, vec![1]),
+            // Full pages, then a short one.
+            (vec![2, 2, 1], 2, vec![1, 2, 3]),
+            // The last page exactly full: one more (empty) page is asked for.
+            (vec![2, 2, 0], 2, vec![1, 2, 3]),
+            (vec![3, 3, 3, 2], 3, vec![1, 2, 3, 4]),
+        ];
+        for (sizes, page_size, asked) in cases {
+            let api = Api {
+                sizes: sizes.clone(),
+                page_size: Some(page_size),
+                ..Api::default()
+            };
+            let w = walk(1, api, LIMIT);
+            assert_eq!(w.asked, asked, "{sizes:?}, page size {page_size}");
+            assert_eq!(w.yielded, sizes, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_page_ends_the_list_and_is_still_yielded() {
+        let api = Api {
+            sizes: vec![2, 0],
+            ..Api::default()
+        };
+        let w = walk(1, api, LIMIT);
+        assert_eq!(w.asked, [1, 2]);
+        assert_eq!(w.yielded, [2, 0]);
+        // An empty first page, whatever the totals claim.
+        let api = Api {
+            sizes: vec![0],
+            total_pages: Some(5),
+            total_items: Some(50),
+            page_size: Some(10),
+        };
+        let w = walk(0, api, LIMIT);
+        assert_eq!(w.asked, [0]);
+        assert_eq!(w.yielded, [0]);
+    }
+
+    #[test]
+    fn without_totals_full_pages_are_followed() {
+        let api = Api {
+            sizes: vec![2; 5],
+            ..Api::default()
+        };
+        let w = walk(1, api, 5);
+        assert_eq!(w.asked, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn an_api_that_ignores_the_page_number_is_stopped_after_max_pages() {
+        for first_page in [0, 1] {
+            let api = Api::default(); // one item on every page, no totals
+            let w = walk(first_page, api, MAX_PAGES as usize + 10);
+            assert_eq!(w.asked.len(), MAX_PAGES as usize, "first page {first_page}");
+            assert_eq!(w.asked.first(), Some(&first_page));
+            assert_eq!(w.asked.last(), Some(&(first_page + MAX_PAGES - 1)));
+        }
+    }
+
+    #[test]
+    fn an_error_is_yielded_once_and_ends_the_stream() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let stream = paginate_pages(1, move |n: u32| {
+            log.lock().unwrap().push(n);
+            let answer = if n == 2 {
+                Err("page 2 failed")
+            } else {
+                Ok(Page::new(vec![n; 2]).page_size(Some(2)))
+            };
+            std::future::ready(answer)
+        });
+        let pages: Vec<_> = stream.take(LIMIT).collect().now_or_never().unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0].as_ref().map(|p| p.items.clone()), Ok(vec![1, 1]));
+        assert_eq!(pages[1], Err("page 2 failed"));
+        assert_eq!(*asked.lock().unwrap(), [1, 2]);
+    }
+}
