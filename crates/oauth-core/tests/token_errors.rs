@@ -603,3 +603,60 @@ fn backoff_bounds_double_with_each_attempt_up_to_the_cap() {
         assert!(delay <= bound, "attempt {attempt}: delay {delay:?}");
     }
 }
+
+/// What an application reads from a failure that wraps another (the cache backing
+/// off after a refusal, the deadline after a throttled answer): the endpoint's OAuth
+/// error and status are found through the wrapper, and each kind has its metric name.
+#[tokio::test]
+async fn a_wrapped_failure_still_tells_the_endpoints_error_and_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            fixture("azure_error_invalid_client.json"),
+            "application/json",
+        ))
+        .expect(1)
+        .named("one refusal; the cache backs off after it")
+        .mount(&server)
+        .await;
+    let provider = oauth_core::OAuthProvider::builder()
+        .endpoint(TokenEndpoint::url(token_url(&server)))
+        .credentials(oauth_core::Credentials::client_credentials(
+            CLIENT_ID,
+            CLIENT_SECRET,
+        ))
+        .allow_insecure_loopback(true)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let first = provider.token().await.unwrap_err();
+    assert_eq!(first.kind_name(), "invalid_client");
+    let again = provider.token().await.unwrap_err();
+    assert!(matches!(&again, TokenError::BackingOff { .. }), "{again:?}");
+    assert_eq!(again.kind_name(), "backing_off");
+    assert_eq!(again.oauth().map(|o| o.code()), Some("invalid_client"));
+    assert_eq!(again.status(), Some(StatusCode::UNAUTHORIZED));
+
+    let deadline = TokenError::DeadlineExceeded {
+        deadline: Duration::from_secs(30),
+        attempts: 4,
+        last: Box::new(first),
+    };
+    assert_eq!(deadline.kind_name(), "timeout");
+    assert_eq!(deadline.oauth().map(|o| o.code()), Some("invalid_client"));
+    assert_eq!(deadline.status(), Some(StatusCode::UNAUTHORIZED));
+    for (err, name) in [
+        (TokenError::Abandoned, "abandoned"),
+        (TokenError::InvalidResponse("x".into()), "invalid_response"),
+        (
+            TokenError::Transport(oauth_core::TransportError::new(
+                TransportErrorKind::Connect,
+                "refused",
+            )),
+            "transport",
+        ),
+    ] {
+        assert_eq!(err.kind_name(), name);
+        assert_eq!((err.oauth().is_none(), err.status()), (true, None));
+    }
+}

@@ -421,4 +421,12 @@ mod tests {
         assert_eq!(pages[1], Err("page 2 failed"));
         assert_eq!(*asked.lock().unwrap(), [1, 2]);
     }
+
+    #[test]
+    fn streams_show_their_kind_in_debug() {
+        let pages = PageStream::<u32>::new(futures_util::stream::empty());
+        assert_eq!(format!("{pages:?}"), "PageStream { .. }");
+        let items = ItemStream::<u32>::new(futures_util::stream::empty());
+        assert_eq!(format!("{items:?}"), "ItemStream { .. }");
+    }
 }

@@ -408,6 +408,7 @@ mod tests {
                 r#"{"u":42.0,"i":3599.7,"f":"7"}"#,
                 (Some(42), Some(3599), Some(7.0)),
             ),
+            (r#"{"f":12}"#, (None, None, Some(12.0))),
             (r#"{"u":null,"i":null,"f":null}"#, (None, None, None)),
             (r#"{"u":"","i":"","f":""}"#, (None, None, None)),
             (r#"{}"#, (None, None, None)),
@@ -454,6 +455,17 @@ mod tests {
         assert!(err.contains("-1 is negative"), "{err}");
         let err = numbers(r#"{"f":"x"}"#).unwrap_err().to_string();
         assert!(err.contains("`x` is not a number"), "{err}");
+        // A value of another kind: serde says what was expected.
+        let err = numbers(r#"{"f":true}"#).unwrap_err().to_string();
+        assert!(
+            err.contains("expected a number, or a string holding one"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Flag>(r#"{"f":[1]}"#)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a flag: true/false or 0/1"), "{err}");
     }
 
     #[derive(Deserialize)]
