@@ -536,7 +536,11 @@ mod tests {
         }
         let t: Texts = serde_json::from_str(r#"{"w":407382}"#).unwrap();
         assert_eq!(t.w, Some(Wrapped("407382".into())));
-        assert!(serde_json::from_str::<Texts>(r#"{"s":[1]}"#).is_err());
+        let err = serde_json::from_str::<Texts>(r#"{"s":[1]}"#)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a string or a number"), "{err}");
         assert!(serde_json::from_str::<Texts>(r#"{"w":{}}"#).is_err());
     }
 
