@@ -534,6 +534,11 @@ mod tests {
             let t: Texts = serde_json::from_str(json).unwrap();
             assert_eq!(t.s.as_deref(), s, "{json}");
         }
+        // From an owned document (`serde_json::Value`), strings arrive owned.
+        for (value, s) in [(json!({"s": "x y"}), Some("x y")), (json!({"s": ""}), None)] {
+            let t: Texts = serde_json::from_value(value).unwrap();
+            assert_eq!(t.s.as_deref(), s);
+        }
         let t: Texts = serde_json::from_str(r#"{"w":407382}"#).unwrap();
         assert_eq!(t.w, Some(Wrapped("407382".into())));
         let err = serde_json::from_str::<Texts>(r#"{"s":[1]}"#)
@@ -621,7 +626,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.path().to_string(), "items[1].n");
-        assert!(items(r#"{"items":"x"}"#).is_err());
+        let err = items(r#"{"items":"x"}"#).unwrap_err().to_string();
+        assert!(err.contains("expected a list or a single object"), "{err}");
     }
 
     // The cases of the copies the vendor crates had before this module.
