@@ -261,3 +261,137 @@ async fn a_value_of_exactly_the_cap_is_read() {
     assert_eq!(token.secret(), "at-planted-at-the-cap");
     assert_eq!(source.calls(), 0);
 }
+
+/// Hands out tokens of exactly `len` plain ASCII bytes (no JSON escaping), each new
+/// one different (`sized-secret-<n>-xxx...`), valid for an hour, with the same
+/// scopes: records of two such tokens differ in length only by their tokens'.
+#[derive(Debug)]
+struct SizedTokenSource {
+    calls: std::sync::atomic::AtomicUsize,
+    len: usize,
+}
+
+impl SizedTokenSource {
+    const MARK: &'static str = "sized-secret-";
+
+    fn shared(
+        len: usize,
+    ) -> (
+        std::sync::Arc<Self>,
+        std::sync::Arc<dyn oauth_core::TokenSource>,
+    ) {
+        let source = std::sync::Arc::new(Self {
+            calls: std::sync::atomic::AtomicUsize::new(0),
+            len,
+        });
+        (source.clone(), source)
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl oauth_core::TokenSource for SizedTokenSource {
+    async fn fetch(
+        &self,
+        _replacing: Option<&oauth_core::AccessToken>,
+    ) -> Result<oauth_core::AccessToken, oauth_core::TokenError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let mut token = format!("{}{n}-", Self::MARK);
+        assert!(
+            token.len() <= self.len,
+            "the token is too short for its mark"
+        );
+        token.push_str(&"x".repeat(self.len - token.len()));
+        Ok(
+            oauth_core::AccessToken::valid_for(token, Duration::from_secs(3600))
+                .with_scopes(vec!["api://fleet-api/.default".to_owned()]),
+        )
+    }
+}
+
+/// The write side of the 16 KiB cap, at the boundary: a token whose stored value
+/// (here the plaintext record) is exactly 16384 bytes is stored and shared, one whose
+/// value would be 16385 bytes is not stored at all (every process fetches its own),
+/// with a warning that does not quote the token. The record's overhead around the
+/// token is measured first, with a short token of the same lifetime and scopes (the
+/// expiry, in milliseconds since the epoch, has 13 digits until 2286).
+#[tokio::test]
+async fn a_token_stored_in_exactly_the_cap_is_shared_and_one_byte_more_is_not_stored() {
+    const CAP: usize = 16 * 1024;
+    let redis = require_redis!();
+    let captured = Captured::default();
+    let _logs = tracing::subscriber::set_default(captured.subscriber());
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let a = plain_builder(&redis, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+    let b = plain_builder(&redis, &prefix)
+        .subscribe_invalidations(false)
+        .build()
+        .unwrap();
+
+    // The overhead of the record around a token.
+    let probe_len = 100;
+    let (probe_source, probe_dyn) = SizedTokenSource::shared(probe_len);
+    let probe_key = cache_key("https://login.example/probe/oauth2/v2.0/token");
+    let probe = a.get(&probe_key, &probe_dyn).await.unwrap();
+    assert_eq!(probe.secret().len(), probe_len);
+    assert_eq!(probe_source.calls(), 1);
+    let probe_value = raw_get(&redis, &a.redis_key(&probe_key))
+        .await
+        .expect("the probe token is stored");
+    assert!(probe_value.contains(probe.secret()), "not plaintext JSON");
+    let overhead = probe_value.len() - probe_len;
+    assert!(overhead > 0 && overhead < 1024, "overhead {overhead}");
+
+    // Exactly the cap: stored, and the other process uses it.
+    let (at_cap_source, at_cap_dyn) = SizedTokenSource::shared(CAP - overhead);
+    let at_cap_key = cache_key("https://login.example/at-the-cap/oauth2/v2.0/token");
+    let first = a.get(&at_cap_key, &at_cap_dyn).await.unwrap();
+    assert_eq!(first.secret().len(), CAP - overhead);
+    let stored = raw_get(&redis, &a.redis_key(&at_cap_key))
+        .await
+        .expect("a token whose value is exactly the cap is stored");
+    assert_eq!(stored.len(), CAP, "the value is not exactly at the cap");
+    let second = b.get(&at_cap_key, &at_cap_dyn).await.unwrap();
+    assert!(second.same_as(&first), "the other process did not share it");
+    assert_eq!(at_cap_source.calls(), 1);
+
+    // One byte over: not stored, each process fetches its own, the warning says why
+    // without the token.
+    let (over_source, over_dyn) = SizedTokenSource::shared(CAP + 1 - overhead);
+    let over_key = cache_key("https://login.example/over-the-cap/oauth2/v2.0/token");
+    let first = a.get(&over_key, &over_dyn).await.unwrap();
+    assert_eq!(first.secret().len(), CAP + 1 - overhead);
+    assert_eq!(over_source.calls(), 1);
+    let over_name = a.redis_key(&over_key);
+    assert_eq!(
+        raw_get(&redis, &over_name).await,
+        None,
+        "stored over the cap"
+    );
+    assert_eq!(keys_under(&redis, &over_name).await, Vec::<String>::new());
+    let second = b.get(&over_key, &over_dyn).await.unwrap();
+    assert!(!second.same_as(&first));
+    assert_eq!(over_source.calls(), 2, "the other process fetched its own");
+    assert_eq!(
+        raw_get(&redis, &over_name).await,
+        None,
+        "stored over the cap"
+    );
+
+    let logs = captured.text();
+    assert!(
+        logs.contains("could not store the new token in Redis")
+            && logs.contains(&format!("would take {} bytes", CAP + 1)),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains(SizedTokenSource::MARK) && !logs.contains("xxxxxxxx"),
+        "a token was logged: {logs}"
+    );
+}
