@@ -726,6 +726,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", summary_path.display()))?;
     eprintln!("\n{summary}\n(also in {})", summary_path.display());
 
+    // Read again: another run may have recorded its own files while this one ran.
+    let doc = std::fs::read_to_string(&doc_path).unwrap_or_default();
+    let record = Record::parse(&doc);
     let new = new_missed(&record.missed, outcomes.of("missed"));
 
     if options.in_diff.is_none() && !options.names.is_empty() {
