@@ -696,11 +696,7 @@ mod tests {
             ),
             ("<html>no</html>", None, None),
         ];
-        for (body, code, message) in cases {
-            let (c, m) = vendor_code_message(body.as_bytes());
-            assert_eq!(c.as_deref(), code, "{body}");
-            assert_eq!(m.as_deref(), message, "{body}");
-        }
+        assert_code_and_message(&cases);
     }
 
     #[test]
@@ -737,11 +733,34 @@ mod tests {
                 Some("Scan not found"),
             ),
         ];
+        assert_code_and_message(&cases);
+    }
+
+    /// Checks what `vendor_code_message` reads from each body.
+    fn assert_code_and_message(cases: &[(&str, Option<&str>, Option<&str>)]) {
         for (body, code, message) in cases {
             let (c, m) = vendor_code_message(body.as_bytes());
-            assert_eq!(c.as_deref(), code, "{body}");
-            assert_eq!(m.as_deref(), message, "{body}");
+            assert_eq!(c.as_deref(), *code, "{body}");
+            assert_eq!(m.as_deref(), *message, "{body}");
         }
+    }
+
+    /// A 400 with `body`, classified as the caller gets it, and its API error.
+    fn bad_request(body: &[u8]) -> (Error, ApiError) {
+        let err = classify(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            body,
+            None,
+            None,
+            false,
+            &[],
+        );
+        let Error::Api(api) = &err else {
+            panic!("expected an API error, got {err:?}");
+        };
+        let api = (**api).clone();
+        (err, api)
     }
 
     #[test]
@@ -763,24 +782,9 @@ mod tests {
                 Some("Quota exhausted"),
             ),
         ];
-        for (body, code, message) in cases {
-            let (c, m) = vendor_code_message(body.as_bytes());
-            assert_eq!(c.as_deref(), code, "{body}");
-            assert_eq!(m.as_deref(), message, "{body}");
-        }
+        assert_code_and_message(&cases);
         // As the caller sees it.
-        let err = classify(
-            StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
-            br#"{"code":1001,"message":"Page out of range"}"#,
-            None,
-            None,
-            false,
-            &[],
-        );
-        let Error::Api(api) = &err else {
-            panic!("expected an API error, got {err:?}");
-        };
+        let (err, api) = bad_request(br#"{"code":1001,"message":"Page out of range"}"#);
         assert_eq!(api.code(), Some("1001"));
         assert_eq!(
             err.to_string(),
@@ -809,24 +813,9 @@ mod tests {
             ),
             (r#"{"error":{"code":"","message":""}}"#, None, None),
         ];
-        for (body, code, message) in cases {
-            let (c, m) = vendor_code_message(body.as_bytes());
-            assert_eq!(c.as_deref(), code, "{body}");
-            assert_eq!(m.as_deref(), message, "{body}");
-        }
+        assert_code_and_message(&cases);
         // As the caller sees it: no empty code before the message.
-        let err = classify(
-            StatusCode::BAD_REQUEST,
-            &HeaderMap::new(),
-            br#"{"code":"","message":"bad page"}"#,
-            None,
-            None,
-            false,
-            &[],
-        );
-        let Error::Api(api) = &err else {
-            panic!("expected an API error, got {err:?}");
-        };
+        let (err, api) = bad_request(br#"{"code":"","message":"bad page"}"#);
         assert_eq!(api.code(), None);
         assert_eq!(
             err.to_string(),
