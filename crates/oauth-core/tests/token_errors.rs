@@ -660,3 +660,74 @@ async fn a_wrapped_failure_still_tells_the_endpoints_error_and_status() {
         assert_eq!((err.oauth().is_none(), err.status()), (true, None));
     }
 }
+
+/// Each standard OAuth error code gets its own advice (RFC 6749 §5.2), and the first
+/// line of the server's description follows it.
+#[tokio::test]
+async fn each_oauth_error_code_says_what_to_check() {
+    let cases = [
+        (
+            "invalid_client",
+            "the client credentials were refused: check the client id and secret",
+        ),
+        (
+            "unauthorized_client",
+            "this client may not use this grant: check the app registration",
+        ),
+        (
+            "invalid_grant",
+            "the grant was refused: check the username and password",
+        ),
+        ("invalid_scope", "the scope was refused: check the scope"),
+        (
+            "invalid_resource",
+            "the resource was refused: check the resource",
+        ),
+        (
+            "invalid_request",
+            "the token request was malformed: check tenant, scope and resource",
+        ),
+        (
+            "unsupported_grant_type",
+            "the token endpoint does not support this grant",
+        ),
+        (
+            "temporarily_unavailable",
+            "the token endpoint is busy: try again later",
+        ),
+        ("access_denied", "see the error description"),
+    ];
+    for (code, hint) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(400).set_body_json(serde_json::json!({ "error": code })),
+            )
+            .mount(&server)
+            .await;
+        let err = client(&server, RetryPolicy::none())
+            .request_token()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("the token endpoint answered 400 `{code}`: {hint}"),
+            "{code}"
+        );
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_scope", "error_description": "scope `x` is unknown\nmore detail",
+        })))
+        .mount(&server)
+        .await;
+    let err = client(&server, RetryPolicy::none())
+        .request_token()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the token endpoint answered 400 `invalid_scope`: the scope was refused: check the scope; server said: scope `x` is unknown"
+    );
+}

@@ -1635,3 +1635,58 @@ async fn an_api_error_says_what_the_api_said_and_what_to_do() {
     assert_eq!(auth.request_id(), Some("req-403"));
     assert_eq!(auth.message(), Some("not for you"));
 }
+
+/// A user-assigned managed identity asks for its own client id; a blank one counts as
+/// none (the system-assigned identity).
+#[tokio::test]
+async fn a_managed_identity_asks_for_its_client_id_and_a_blank_one_for_none() {
+    use vendor_core::kit::{AppAuth, CommonOptions};
+
+    let imds = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
+        .and(query_param("client_id", "mi-client-7"))
+        .and(header("metadata", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "mi-token-user", "expires_in": "3599", "token_type": "Bearer",
+        })))
+        .expect(1)
+        .named("user-assigned")
+        .mount(&imds)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "mi-token-system", "expires_in": "3599", "token_type": "Bearer",
+        })))
+        .with_priority(10)
+        .expect(1)
+        .named("system-assigned")
+        .mount(&imds)
+        .await;
+    let options = CommonOptions {
+        managed_identity_endpoint: Some(format!("{}/metadata/identity/oauth2/token", imds.uri())),
+        insecure_loopback: true,
+        ..Default::default()
+    };
+    for (client_id, expected) in [
+        (Some("mi-client-7".to_owned()), "mi-token-user"),
+        (Some("  ".to_owned()), "mi-token-system"),
+    ] {
+        let provider = options
+            .app_provider(
+                TokenEndpoint::azure_ad_v2("tenant", ["api://x/.default"]),
+                AppAuth::ManagedIdentity { client_id },
+                oauth_core::BodyFormat::Form,
+                UA,
+            )
+            .unwrap();
+        assert_eq!(provider.token().await.unwrap().secret(), expected);
+    }
+    let requests = imds.received_requests().await.unwrap();
+    assert!(
+        requests[1].url.query_pairs().all(|(k, _)| k != "client_id"),
+        "{}",
+        requests[1].url
+    );
+}
