@@ -14,6 +14,9 @@
 //!   mutants, chosen by the commit (so successive commits test different shards).
 //! - With `--re REGEX`: only the mutants whose name matches (to check that new
 //!   tests catch the mutants listed as missed). Nothing is recorded.
+//! - With `--record-only`: nothing is run; the outcomes the last run of the same
+//!   selection left in its output directory are recorded (for a run whose record
+//!   another run overwrote, or that was stopped before recording).
 //!
 //! Either way the task fails if a mutant is missed that MUTANTS.md did not already
 //! list as missed (same file and description; line numbers may move): a new gap in
@@ -59,6 +62,8 @@ struct Options {
     names: Vec<String>,
     shard: Option<(u32, u32)>,
     max_mutants: Option<usize>,
+    /// Record the outcomes already in the selection's output directory.
+    record_only: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -75,6 +80,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--file" | "-f" => options.files.push(value("a file path or glob")?),
             "--in-diff" => options.in_diff = Some(value("a git revision, or `base`")?),
             "--re" => options.names.push(value("a regular expression")?),
+            "--record-only" => options.record_only = true,
             "--shard" => options.shard = Some(parse_shard(&value("k/n")?)?),
             "--max-mutants" => {
                 options.max_mutants = Some(
@@ -90,6 +96,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     if options.shard.is_some() && options.max_mutants.is_some() {
         return Err("--shard and --max-mutants cannot be combined".to_owned());
+    }
+    if options.record_only && (options.in_diff.is_some() || !options.names.is_empty()) {
+        return Err(
+            "--record-only records a whole selection: not with --in-diff or --re".to_owned(),
+        );
     }
     Ok(options)
 }
@@ -701,22 +712,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let out = out_dir(&options, shard);
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut cmd = mutants_command(&options, diff.as_deref(), shard);
-    cmd.arg("--output").arg(&out);
-    eprintln!("\n==> cargo mutants (output in {})", out.display());
     let started = Instant::now();
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not run cargo mutants: {e}"))?;
-    let minutes = started.elapsed().as_secs_f64() / 60.0;
-    // 0: all caught; 2: some missed; 3: some timed out. Anything else: no result.
-    match status.code() {
-        Some(0 | 2 | 3) => {}
-        Some(4) => {
-            return Err("the tests fail without any mutation (baseline): fix them first".to_owned())
+    if options.record_only {
+        eprintln!("\n==> recording the outcomes in {}", out.display());
+    } else {
+        let mut cmd = mutants_command(&options, diff.as_deref(), shard);
+        cmd.arg("--output").arg(&out);
+        eprintln!("\n==> cargo mutants (output in {})", out.display());
+        let status = cmd
+            .status()
+            .map_err(|e| format!("could not run cargo mutants: {e}"))?;
+        // 0: all caught; 2: some missed; 3: some timed out. Anything else: no result.
+        match status.code() {
+            Some(0 | 2 | 3) => {}
+            Some(4) => {
+                return Err(
+                    "the tests fail without any mutation (baseline): fix them first".to_owned(),
+                )
+            }
+            _ => return Err(format!("cargo mutants failed ({status})")),
         }
-        _ => return Err(format!("cargo mutants failed ({status})")),
     }
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
     let mutants_out = out.join("mutants.out");
     let outcomes = Outcomes::read(&mutants_out)?;
     let title = format!("cargo xtask mutants {} ({minutes:.1} min)", args.join(" "));
