@@ -68,6 +68,8 @@ mod tests {
         DeclaredOnly(usize),
         /// A `Content-Length` body.
         Whole(Vec<u8>),
+        /// A `Content-Length` of 100, ten bytes, and the connection closed.
+        Truncated,
     }
 
     async fn fetch(answer: Answer, cap: usize) -> Result<Bytes, TransportError> {
@@ -103,6 +105,14 @@ mod tests {
                     socket.write_all(head.as_bytes()).await.unwrap();
                     socket.flush().await.unwrap();
                     tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+                Answer::Truncated => {
+                    socket
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
+                        .await
+                        .unwrap();
+                    socket.flush().await.unwrap();
+                    return;
                 }
                 Answer::Whole(body) => {
                     let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
@@ -163,5 +173,11 @@ mod tests {
         assert!(is_too_large(&result), "{result:?}");
         let err = result.unwrap_err();
         assert!(err.to_string().contains("limit of 10 bytes"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_is_a_body_failure() {
+        let err = fetch(Answer::Truncated, 1024).await.unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::Body, "{err}");
     }
 }

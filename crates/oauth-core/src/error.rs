@@ -722,6 +722,79 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_snippet_is_cut_on_a_character_boundary() {
+        let mut body = "a".repeat(MAX_SNIPPET_BYTES - 1);
+        body.push_str(&"é".repeat(10));
+        let s = body_snippet(body.as_bytes(), &[]);
+        assert_eq!(s, format!("{}…", "a".repeat(MAX_SNIPPET_BYTES - 1)));
+    }
+
+    #[test]
+    fn a_secret_of_four_bytes_is_scrubbed_and_a_shorter_one_withholds_the_text() {
+        let mut text = "key abcd here".to_owned();
+        redact(&mut text, &["abcd"]);
+        assert_eq!(text, "key [redacted] here");
+        let mut text = "key abc here".to_owned();
+        redact(&mut text, &["abc"]);
+        assert!(text.starts_with("[redacted: withheld whole"), "{text}");
+    }
+
+    #[test]
+    fn a_secret_percent_encoded_with_lower_case_hex_is_scrubbed() {
+        // `/` and `+` encoded as `%2f` and `%2b`, the letters after them kept as they are.
+        let mut text = "client_secret=Ab%2fCd%2bEf&x=1".to_owned();
+        redact(&mut text, &["Ab/Cd+Ef"]);
+        assert_eq!(text, "client_secret=[redacted]&x=1");
+    }
+
+    #[test]
+    fn connection_failures_are_told_apart_by_what_they_say() {
+        use TransportErrorKind as K;
+        let cases = [
+            (
+                "invalid peer certificate: UnknownIssuer",
+                false,
+                false,
+                false,
+                K::Tls,
+            ),
+            (
+                "received fatal alert: BadCertificate",
+                true,
+                false,
+                false,
+                K::Tls,
+            ),
+            (
+                "received fatal alert: BadCertificate",
+                false,
+                false,
+                false,
+                K::Connect,
+            ),
+            ("connection reset by peer", true, false, false, K::Connect),
+            ("dns error: no such host", false, false, false, K::Dns),
+            (
+                "failed to lookup address information",
+                false,
+                false,
+                false,
+                K::Dns,
+            ),
+            ("connection refused", false, true, true, K::Refused),
+            ("connection refused", false, true, false, K::Connect),
+            ("connection refused", false, false, true, K::Connect),
+        ];
+        for (message, invalid_data, refused, loopback, kind) in cases {
+            assert_eq!(
+                classify_connect(message, refused, invalid_data, loopback),
+                kind,
+                "{message} (invalid data {invalid_data}, refused {refused}, loopback {loopback})"
+            );
+        }
+    }
+
+    #[test]
     fn snippet_is_bounded_and_redacted() {
         let mut body = b"<html>secret-value ".to_vec();
         body.extend(std::iter::repeat_n(b'x', 2000));
