@@ -395,3 +395,85 @@ async fn a_token_stored_in_exactly_the_cap_is_shared_and_one_byte_more_is_not_st
         "a token was logged: {logs}"
     );
 }
+
+/// A user that may use the cache's keys but not its channel (an ACL written for the
+/// key prefix only): the cache works, and says once, at WARN, that it cannot
+/// subscribe to invalidations, then keeps retrying in the background at DEBUG only
+/// (a retry every few seconds must not flood the operator's warnings), never logging
+/// the password or the token.
+#[tokio::test]
+async fn a_subscription_the_acl_denies_is_warned_about_once_then_retried_quietly() {
+    let redis = require_redis!();
+    let captured = Captured::default();
+    let _logs = tracing::subscriber::set_default(captured.subscriber());
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let user = AclUser::create(&redis).await;
+    // Every key and command still, but no channel.
+    for mut conn in redis.node_connections().await {
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user.name)
+            .arg("resetchannels")
+            .query_async(&mut conn)
+            .await
+            .expect("ACL SETUSER resetchannels");
+    }
+    let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix)
+        .username(user.name.as_str())
+        .password(user.password.as_str())
+        .build()
+        .unwrap();
+    let key = default_key();
+
+    // The first use starts the subscriber; the cache works without it.
+    let token = cache.get(&key, &dyn_source).await.unwrap();
+    assert_eq!(token.secret(), source.token_value(1));
+    assert!(
+        raw_get(&redis, &cache.redis_key(&key)).await.is_some(),
+        "the user stores the token"
+    );
+
+    // The first attempt and two retries (50-100 ms, then 100-200 ms later).
+    let attempts = |logs: &str| {
+        logs.lines()
+            .filter(|l| l.contains("cannot subscribe to invalidations"))
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while attempts(&captured.text()) < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fewer than 3 attempts to subscribe in 5 s: {}",
+            captured.text()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!cache.is_subscribed());
+    drop(cache);
+
+    let logs = captured.text();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("cannot subscribe to invalidations"))
+        .collect();
+    let warned: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.contains(" WARN "))
+        .collect();
+    assert_eq!(warned.len(), 1, "not warned exactly once: {logs}");
+    assert!(
+        lines[0].contains(" WARN ")
+            && lines[0].contains("cannot subscribe to invalidations; retrying in the background"),
+        "the first failure is not the warning: {logs}"
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.contains(" DEBUG ")
+            && l.contains("still cannot subscribe to invalidations")),
+        "a retry is not logged at DEBUG: {logs}"
+    );
+    for secret in [user.password.as_str(), token.secret()] {
+        assert!(!logs.contains(secret), "logs hold {secret}: {logs}");
+    }
+}
