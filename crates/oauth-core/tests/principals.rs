@@ -306,3 +306,25 @@ async fn invalidating_one_principals_token_leaves_the_others() {
         .peek(user.cache_key())
         .is_some_and(|t| t.same_as(&user_token)));
 }
+
+/// A custom token source's key builder shows whose key it is, never the credential
+/// material bound into it.
+#[test]
+fn a_key_builder_shows_the_principal_but_not_the_credential() {
+    let builder = CacheKey::builder(
+        "https://login.example/token",
+        "client-7",
+        "client_credentials",
+    )
+    .credential_part("client_secret", b"s3cr3t-material-9f");
+    let text = format!("{builder:?}");
+    for part in [
+        "CacheKeyBuilder",
+        "https://login.example/token",
+        "client-7",
+        "client_credentials",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains("s3cr3t-material-9f"), "{text}");
+}
