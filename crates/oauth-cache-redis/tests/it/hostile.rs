@@ -19,6 +19,7 @@ on_each_deployment!(
     garbage_messages_do_not_stop_the_subscriber,
     a_planted_lock_stalls_a_call_no_longer_than_max_lock_wait,
     a_planted_lock_that_expires_keeps_the_fleet_to_one_request,
+    an_invalidation_of_1024_bytes_is_read_and_one_of_1025_bytes_is_ignored,
 );
 
 fn now_ms() -> u64 {
@@ -525,4 +526,119 @@ async fn flood(conn: &mut Raw, channel: &str, hash: &str) {
             .await
             .unwrap();
     }
+}
+
+/// A source that always hands out the same token text, so that every token it gives
+/// has the same fingerprint.
+#[derive(Debug)]
+struct SameToken(String);
+
+#[async_trait::async_trait]
+impl oauth_core::TokenSource for SameToken {
+    async fn fetch(
+        &self,
+        _replacing: Option<&oauth_core::AccessToken>,
+    ) -> Result<oauth_core::AccessToken, oauth_core::TokenError> {
+        Ok(
+            oauth_core::AccessToken::valid_for(self.0.clone(), Duration::from_secs(3600))
+                .with_scopes(vec!["api://fleet-api/.default".to_owned()]),
+        )
+    }
+}
+
+/// `message` (a JSON object) with a `pad` string field that makes it `len` bytes long.
+fn padded_to(message: &str, len: usize) -> Vec<u8> {
+    let open = message
+        .strip_suffix('}')
+        .expect("the message is a JSON object");
+    let mut padded = format!(r#"{open},"pad":""#).into_bytes();
+    let fill = len
+        .checked_sub(padded.len() + 2)
+        .expect("the message is shorter than the padding target");
+    padded.extend(std::iter::repeat_n(b'x', fill));
+    padded.extend_from_slice(b"\"}");
+    padded
+}
+
+/// The size limit on messages is inclusive: a genuine invalidation padded to exactly
+/// `MAX_MESSAGE_BYTES` (1024) is acted on, the same padded to 1025 bytes is ignored.
+async fn an_invalidation_of_1024_bytes_is_read_and_one_of_1025_bytes_is_ignored(redis: Redis) {
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let key = default_key();
+    let text = format!("at-same-{:08x}", fastrand::u32(..));
+    let source: std::sync::Arc<dyn oauth_core::TokenSource> =
+        std::sync::Arc::new(SameToken(text.clone()));
+    let a = builder(&redis, &prefix).build().unwrap();
+    let b = builder(&redis, &prefix).build().unwrap();
+
+    // A genuine invalidation, as a publishes it (on a cluster, through one node:
+    // PUBLISH reaches them all).
+    let first = a.get(&key, &source).await.unwrap();
+    assert_eq!(first.secret(), text);
+    let mut listener = redis.node_clients()[0].get_async_pubsub().await.unwrap();
+    listener.subscribe(a.invalidation_channel()).await.unwrap();
+    a.invalidate(&key, &first).await;
+    let message: String = tokio::time::timeout(Duration::from_secs(2), async {
+        let mut messages = listener.on_message();
+        loop {
+            let payload: String = messages.next().await.unwrap().get_payload().unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(&payload).unwrap();
+            // Skips the `stored` notice of a's fetch, should it arrive late.
+            if parsed["token"].is_string() {
+                break payload;
+            }
+        }
+    })
+    .await
+    .expect("a publishes its invalidation");
+    let parsed: serde_json::Value = serde_json::from_str(&message).unwrap();
+    assert_eq!(parsed["key"].as_str().unwrap(), key_hash(&a, &prefix, &key));
+    assert!(message.len() < 1000, "{} bytes: {message}", message.len());
+
+    // b holds a token of the same text, hence of the fingerprint the message names.
+    b.connect().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while !b.is_subscribed() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("b subscribes");
+    assert_eq!(b.get(&key, &source).await.unwrap().secret(), text);
+    assert!(b.memory().peek(&key).is_some());
+
+    let mut conn = raw(&redis).await;
+    let exactly = padded_to(&message, 1024);
+    assert_eq!(exactly.len(), 1024);
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(b.invalidation_channel())
+        .arg(exactly.as_slice())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(2), async {
+        while b.memory().peek(&key).is_some() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("a message of exactly 1024 bytes is acted on: b drops the token");
+
+    // The same token again; a byte more and the message is ignored.
+    assert_eq!(b.get(&key, &source).await.unwrap().secret(), text);
+    assert!(b.memory().peek(&key).is_some());
+    let over = padded_to(&message, 1025);
+    assert_eq!(over.len(), 1025);
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg(b.invalidation_channel())
+        .arg(over.as_slice())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(b.is_subscribed());
+    assert!(
+        b.memory().peek(&key).is_some_and(|t| t.secret() == text),
+        "a message of 1025 bytes is ignored: b keeps the token"
+    );
 }
