@@ -227,3 +227,41 @@ fn from_env_needs_both_platform_variables_or_neither() {
         .unwrap();
     assert!(format!("{identity:?}").contains("imds"));
 }
+
+/// A managed identity token with many group and role claims runs to several KiB:
+/// it is read whole (the identity endpoint's answer may take up to 64 KiB); the
+/// builder shows where it asks, never the App Service header's secret.
+#[tokio::test]
+async fn a_large_identity_token_is_read_and_the_builder_shows_where_it_asks() {
+    let server = MockServer::start().await;
+    let large = format!("mi-{}", "g".repeat(8 * 1024));
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": large, "expires_in": "3599", "token_type": "Bearer",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let endpoint = format!("{}/metadata/identity/oauth2/token", server.uri());
+    let builder = ManagedIdentity::builder("api://orders")
+        .client_id("mi-client-3")
+        .imds_endpoint(endpoint.clone());
+    let text = format!("{builder:?}");
+    for part in [
+        "ManagedIdentityBuilder",
+        "api://orders",
+        "mi-client-3",
+        endpoint.as_str(),
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    let token = builder.build().unwrap().request_token().await.unwrap();
+    assert_eq!(token.secret(), large);
+
+    let app_service = ManagedIdentity::builder("api://orders")
+        .app_service("http://127.0.0.1:41000/msi/token", "header-secret-51e0");
+    let text = format!("{app_service:?}");
+    assert!(text.contains("http://127.0.0.1:41000/msi/token"), "{text}");
+    assert!(!text.contains("header-secret-51e0"), "{text}");
+}
