@@ -851,3 +851,24 @@ async fn a_memory_cache_debug_shows_its_keys_and_capacity_but_no_token() {
     assert_eq!(text, "MemoryTokenCache { keys: 2, capacity: 7, .. }");
     assert!(!text.contains("token-"), "{text}");
 }
+
+/// Refresh ahead starts at the refresh point itself: a call an instant before it is
+/// served without a fetch, a call at it starts one in the background.
+#[tokio::test(start_paused = true)]
+async fn the_refresh_starts_at_the_refresh_point_itself() {
+    let source = FakeSource::new(HOUR, Duration::from_millis(100));
+    let provider = provider(&source);
+    let first = provider.token().await.unwrap();
+    let until_refresh = first.refresh_at() - Instant::now();
+    tokio::time::advance(until_refresh - Duration::from_nanos(1)).await;
+    assert!(provider.token().await.unwrap().same_as(&first));
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 1, "an instant before the refresh point");
+    tokio::time::advance(Duration::from_nanos(1)).await;
+    assert!(
+        provider.token().await.unwrap().same_as(&first),
+        "served at once"
+    );
+    let_tasks_run().await;
+    assert_eq!(source.calls(), 2, "at the refresh point");
+}
