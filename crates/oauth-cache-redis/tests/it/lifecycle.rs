@@ -477,3 +477,102 @@ async fn a_subscription_the_acl_denies_is_warned_about_once_then_retried_quietly
         assert!(!logs.contains(secret), "logs hold {secret}: {logs}");
     }
 }
+
+/// Invalidations published while a cache is not subscribed are missed: once it
+/// subscribes, it checks each token it holds in memory against Redis, keeps the one
+/// Redis still holds, and drops the ones Redis deleted or replaced meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_keeps_the_tokens_redis_still_holds_and_drops_the_others() {
+    let redis = require_redis!();
+    let (redis, prefix, _cleanup) = isolated(redis);
+    let user = AclUser::create(&redis).await;
+    // Every key and command still, but no channel: the cache cannot subscribe yet.
+    for mut conn in redis.node_connections().await {
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user.name)
+            .arg("resetchannels")
+            .query_async(&mut conn)
+            .await
+            .expect("ACL SETUSER resetchannels");
+    }
+    let (_source, dyn_source) = FakeSource::shared(Duration::ZERO);
+    let cache = builder(&redis, &prefix)
+        .username(user.name.as_str())
+        .password(user.password.as_str())
+        .build()
+        .unwrap();
+    let kept = cache_key("https://login.example.com/kept/token");
+    let deleted = cache_key("https://login.example.com/deleted/token");
+    let replaced = cache_key("https://login.example.com/replaced/token");
+    let mut tokens = Vec::new();
+    for key in [&kept, &deleted, &replaced] {
+        let token = cache.get(key, &dyn_source).await.unwrap();
+        assert!(
+            raw_get(&redis, &cache.redis_key(key)).await.is_some(),
+            "the user stores the token"
+        );
+        tokens.push(token);
+    }
+    assert!(!cache.is_subscribed(), "the ACL refuses the subscription");
+
+    // While the cache is not subscribed: one token is deleted from Redis, another one
+    // replaced by another process (whose notices the cache misses).
+    let _: i64 = redis::cmd("DEL")
+        .arg(cache.redis_key(&deleted))
+        .query_async(&mut raw(&redis).await)
+        .await
+        .expect("DEL");
+    let _: i64 = redis::cmd("DEL")
+        .arg(cache.redis_key(&replaced))
+        .query_async(&mut raw(&redis).await)
+        .await
+        .expect("DEL");
+    let other = builder(&redis, &prefix).build().unwrap();
+    let newer = other.get(&replaced, &dyn_source).await.unwrap();
+    assert!(!newer.same_as(&tokens[2]), "the other process fetched anew");
+    assert!(raw_get(&redis, &cache.redis_key(&replaced)).await.is_some());
+    drop(other);
+    for key in [&kept, &deleted, &replaced] {
+        assert!(cache.memory().peek(key).is_some(), "still in memory before");
+    }
+
+    // The channel back: the cache subscribes at its next retry, then reconciles.
+    for mut conn in redis.node_connections().await {
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user.name)
+            .arg("allchannels")
+            .query_async(&mut conn)
+            .await
+            .expect("ACL SETUSER allchannels");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+    while !cache.is_subscribed() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not subscribed 6 s after the ACL allows it"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while cache.memory().peek(&deleted).is_some() || cache.memory().peek(&replaced).is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a token Redis deleted or replaced is still in memory 3 s after subscribing \
+             (deleted: {}, replaced: {})",
+            cache.memory().peek(&deleted).is_some(),
+            cache.memory().peek(&replaced).is_some()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The whole reconciliation is a few reads: give it time to reach the kept one.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        cache
+            .memory()
+            .peek(&kept)
+            .is_some_and(|t| t.same_as(&tokens[0])),
+        "the token Redis still holds was dropped from memory"
+    );
+}
