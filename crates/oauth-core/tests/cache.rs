@@ -872,3 +872,25 @@ async fn the_refresh_starts_at_the_refresh_point_itself() {
     let_tasks_run().await;
     assert_eq!(source.calls(), 2, "at the refresh point");
 }
+
+/// A token read back from a shared cache keeps the lifetime it was issued with and
+/// expires at the wall-clock instant stored, so every process refreshes it at the
+/// same point.
+#[test]
+fn a_restored_token_keeps_its_lifetime_and_expiry() {
+    let lifetime = Duration::from_secs(3600);
+    let expires = std::time::SystemTime::now() + Duration::from_secs(1800);
+    let token = AccessToken::restore("shared", "Bearer", expires, lifetime, vec!["s".into()]);
+    assert_eq!(token.lifetime(), lifetime);
+    let remaining = token.remaining();
+    assert!(
+        remaining > Duration::from_secs(1795) && remaining <= Duration::from_secs(1800),
+        "{remaining:?}"
+    );
+    let drift = token
+        .expires_at_wall()
+        .duration_since(expires)
+        .unwrap_or_else(|e| e.duration());
+    assert!(drift < Duration::from_secs(1), "{drift:?}");
+    assert_eq!(token.scopes(), ["s"]);
+}
