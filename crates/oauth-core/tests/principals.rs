@@ -328,3 +328,18 @@ fn a_key_builder_shows_the_principal_but_not_the_credential() {
     }
     assert!(!text.contains("s3cr3t-material-9f"), "{text}");
 }
+
+/// What a token grants, for the errors that name a missing role: its app roles, then
+/// its delegated scopes.
+#[test]
+fn a_token_grants_its_roles_then_its_scopes() {
+    let jwt = unsigned_jwt(
+        &serde_json::json!({ "roles": ["Orders.Read", "Orders.Write"], "scp": "user.read offline_access" }),
+    );
+    let token = oauth_core::AccessToken::valid_for(jwt, std::time::Duration::from_secs(60));
+    let claims = token.claims().unwrap();
+    assert_eq!(
+        claims.granted(),
+        ["Orders.Read", "Orders.Write", "user.read", "offline_access"]
+    );
+}
