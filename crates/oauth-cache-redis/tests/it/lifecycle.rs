@@ -407,23 +407,9 @@ async fn a_subscription_the_acl_denies_is_warned_about_once_then_retried_quietly
     let captured = Captured::default();
     let _logs = tracing::subscriber::set_default(captured.subscriber());
     let (redis, prefix, _cleanup) = isolated(redis);
-    let user = AclUser::create(&redis).await;
     // Every key and command still, but no channel.
-    for mut conn in redis.node_connections().await {
-        let _: () = redis::cmd("ACL")
-            .arg("SETUSER")
-            .arg(&user.name)
-            .arg("resetchannels")
-            .query_async(&mut conn)
-            .await
-            .expect("ACL SETUSER resetchannels");
-    }
+    let (user, cache) = cache_without_channels(&redis, &prefix).await;
     let (source, dyn_source) = FakeSource::shared(Duration::ZERO);
-    let cache = builder(&redis, &prefix)
-        .username(user.name.as_str())
-        .password(user.password.as_str())
-        .build()
-        .unwrap();
     let key = default_key();
 
     // The first use starts the subscriber; the cache works without it.
@@ -485,23 +471,9 @@ async fn a_subscription_the_acl_denies_is_warned_about_once_then_retried_quietly
 async fn a_subscription_keeps_the_tokens_redis_still_holds_and_drops_the_others() {
     let redis = require_redis!();
     let (redis, prefix, _cleanup) = isolated(redis);
-    let user = AclUser::create(&redis).await;
     // Every key and command still, but no channel: the cache cannot subscribe yet.
-    for mut conn in redis.node_connections().await {
-        let _: () = redis::cmd("ACL")
-            .arg("SETUSER")
-            .arg(&user.name)
-            .arg("resetchannels")
-            .query_async(&mut conn)
-            .await
-            .expect("ACL SETUSER resetchannels");
-    }
+    let (user, cache) = cache_without_channels(&redis, &prefix).await;
     let (_source, dyn_source) = FakeSource::shared(Duration::ZERO);
-    let cache = builder(&redis, &prefix)
-        .username(user.name.as_str())
-        .password(user.password.as_str())
-        .build()
-        .unwrap();
     let kept = cache_key("https://login.example.com/kept/token");
     let deleted = cache_key("https://login.example.com/deleted/token");
     let replaced = cache_key("https://login.example.com/replaced/token");
@@ -575,4 +547,26 @@ async fn a_subscription_keeps_the_tokens_redis_still_holds_and_drops_the_others(
             .is_some_and(|t| t.same_as(&tokens[0])),
         "the token Redis still holds was dropped from memory"
     );
+}
+
+/// A throwaway ACL user with every key and command but no pub/sub channel (deleted
+/// when dropped), and a cache connecting as that user: it works, but cannot
+/// subscribe to invalidations until the user gets its channels back.
+async fn cache_without_channels(redis: &Redis, prefix: &str) -> (AclUser, RedisTokenCache) {
+    let user = AclUser::create(redis).await;
+    for mut conn in redis.node_connections().await {
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user.name)
+            .arg("resetchannels")
+            .query_async(&mut conn)
+            .await
+            .expect("ACL SETUSER resetchannels");
+    }
+    let cache = builder(redis, prefix)
+        .username(user.name.as_str())
+        .password(user.password.as_str())
+        .build()
+        .unwrap();
+    (user, cache)
 }
