@@ -282,3 +282,27 @@ fn a_refused_token_url_says_why() {
         "{shown}"
     );
 }
+
+/// Every name the Azure SDKs use for a cloud resolves to its authority host.
+#[test]
+fn cloud_names_resolve_to_their_authority_hosts() {
+    use oauth_core::AuthorityHost;
+    for (name, host) in [
+        ("AzurePublicCloud", AuthorityHost::AzurePublicCloud),
+        ("public", AuthorityHost::AzurePublicCloud),
+        (" Global ", AuthorityHost::AzurePublicCloud),
+        ("AzureGovernment", AuthorityHost::AzureGovernment),
+        ("usgov", AuthorityHost::AzureGovernment),
+        ("USGovernment", AuthorityHost::AzureGovernment),
+        ("AzureChina", AuthorityHost::AzureChina),
+        ("china", AuthorityHost::AzureChina),
+    ] {
+        assert_eq!(name.parse::<AuthorityHost>().unwrap(), host, "{name}");
+    }
+    assert_eq!(
+        AuthorityHost::AzurePublicCloud.url(),
+        "https://login.microsoftonline.com"
+    );
+    let err = "Mars".parse::<AuthorityHost>().unwrap_err();
+    assert_eq!(err.field(), "authority_host");
+}
