@@ -1,8 +1,7 @@
 //! Capturing what the SDK logs and the spans it opens, to assert on them.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-pub use tracing::Level;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Log lines and span openings, written by a subscriber from every thread.
@@ -21,22 +20,29 @@ impl std::io::Write for LogCapture {
 }
 
 impl LogCapture {
-    /// Installs a subscriber writing here (events at `level` and up, and a line
-    /// for each span opened, with its fields) as this thread's default until the
-    /// guard is dropped. Use it on a current-thread runtime (`#[tokio::test]`).
-    pub fn install(&self, level: Level) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_span_events(FmtSpan::NEW)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        // Call sites another test's thread met first, without a subscriber, are
-        // cached as uninteresting: ask again, now that this thread has one.
-        tracing::callsite::rebuild_interest_cache();
-        guard
+    /// The capture of this test binary: a subscriber writing here (events at INFO
+    /// and up, and a line for each span opened, with its fields) installed once as
+    /// the global default. Every test of the binary writes into it, so a test looks
+    /// for the lines that name its own server (see [`span_line`](Self::span_line)).
+    ///
+    /// Global rather than per-thread: a callsite another test's thread meets first
+    /// while no subscriber is interested can be cached as uninteresting for every
+    /// thread, which made a per-thread capture miss spans now and then.
+    pub fn global() -> &'static LogCapture {
+        static GLOBAL: OnceLock<LogCapture> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            let capture = LogCapture::default();
+            let writer = capture.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::INFO)
+                .with_span_events(FmtSpan::NEW)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in this test binary");
+            capture
+        })
     }
 
     /// Everything written so far.

@@ -2,7 +2,7 @@
 //! (`operation` and `otel.name`).
 
 use serde_json::json;
-use test_support::logs::{Level, LogCapture};
+use test_support::logs::LogCapture;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -10,8 +10,7 @@ use crate::*;
 
 #[tokio::test]
 async fn each_log_call_names_its_operation_in_the_span() {
-    let captured = LogCapture::default();
-    let _guard = captured.install(Level::INFO);
+    let captured = LogCapture::global();
 
     let server = MockServer::start().await;
     mount_app_token(&server, &["Logs.Read"]).await;

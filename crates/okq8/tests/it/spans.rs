@@ -3,7 +3,7 @@
 
 use okq8::Method;
 use serde_json::json;
-use test_support::logs::{Level, LogCapture};
+use test_support::logs::LogCapture;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::key_only_builder;
@@ -11,8 +11,7 @@ use crate::key_only_builder;
 /// Each method's calls are named `okq8.<method>` (another method: `okq8.request`).
 #[tokio::test]
 async fn each_method_names_its_operation_in_the_span() {
-    let captured = LogCapture::default();
-    let _guard = captured.install(Level::INFO);
+    let captured = LogCapture::global();
 
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
