@@ -495,14 +495,8 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
     } else {
         Command::new(cargo_bin())
     };
-    cmd.current_dir(root()).args([
-        "mutants",
-        "--no-shuffle",
-        "--jobs",
-        "1",
-        "--colors",
-        "never",
-    ]);
+    cmd.current_dir(root())
+        .args(["mutants", "--no-shuffle", "--colors", "never"]);
     for name in &options.crates {
         cmd.args(["--package", name]);
     }
@@ -521,6 +515,7 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
     if under_ci() {
         // A throw-away checkout: mutate it in place and reuse the build `ci` made;
         // `ci` has just run the tests, so no baseline run.
+        // (cargo-mutants refuses `--jobs` with `--in-place`: one job is implied.)
         cmd.args([
             "--in-place",
             "--baseline",
@@ -533,7 +528,8 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
         // debug info (faster links; a mutant's failure needs no backtrace).
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map_or_else(|| root().join("target"), PathBuf::from);
-        cmd.env("CARGO_TARGET_DIR", target.join("mutants").join("build"))
+        cmd.args(["--jobs", "1"])
+            .env("CARGO_TARGET_DIR", target.join("mutants").join("build"))
             .env("CARGO_PROFILE_TEST_DEBUG", "0");
     }
     cmd
