@@ -505,26 +505,15 @@ impl TransportError {
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
         // reqwest's message names the URL (never a secret: secrets travel in bodies and
         // headers) and its source chain says why.
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(err);
-        let mut refused = false;
-        let mut invalid_data = false;
-        while let Some(s) = source {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-                invalid_data |= io.kind() == std::io::ErrorKind::InvalidData;
-            }
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
+        let chain = SourceChain::walk(err);
+        let message = chain.message;
         let kind = if err.is_timeout() {
             TransportErrorKind::Timeout
         } else if err.is_connect() {
             classify_connect(
                 &message,
-                refused,
-                invalid_data,
+                chain.refused,
+                chain.invalid_data,
                 err.url().is_some_and(crate::endpoint::is_loopback),
             )
         } else if err.is_body() || err.is_decode() {
@@ -533,6 +522,39 @@ impl TransportError {
             TransportErrorKind::Other
         };
         Self::new(kind, message)
+    }
+}
+
+/// An error's message with its whole source chain, and what the chain's I/O errors say.
+#[derive(Debug)]
+struct SourceChain {
+    /// The messages, outermost first, joined by `": "`.
+    message: String,
+    /// An I/O error in the chain is `ConnectionRefused`.
+    refused: bool,
+    /// An I/O error in the chain is `InvalidData` (how TLS stacks report a bad
+    /// certificate).
+    invalid_data: bool,
+}
+
+impl SourceChain {
+    fn walk(err: &dyn std::error::Error) -> Self {
+        let mut chain = Self {
+            message: err.to_string(),
+            refused: false,
+            invalid_data: false,
+        };
+        let mut source = err.source();
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                chain.refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+                chain.invalid_data |= io.kind() == std::io::ErrorKind::InvalidData;
+            }
+            chain.message.push_str(": ");
+            chain.message.push_str(&s.to_string());
+            source = s.source();
+        }
+        chain
     }
 }
 
@@ -833,6 +855,60 @@ mod tests {
         assert!(s.starts_with("[redacted"), "{s}");
         // A short secret that does not occur leaves the text alone.
         assert_eq!(body_snippet(b"all fine", &["zq"]), "all fine");
+    }
+
+    /// An error that wraps another, as hyper and the TLS stacks wrap `io::Error`s.
+    #[derive(Debug)]
+    struct Wrap(&'static str, Box<dyn std::error::Error + Send + Sync>);
+
+    impl fmt::Display for Wrap {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrap {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&*self.1)
+        }
+    }
+
+    #[test]
+    fn the_source_chain_is_read_to_its_end_and_its_io_kinds_are_kept() {
+        use std::io::{Error, ErrorKind};
+        // A bad certificate deep in the chain, as a TLS stack reports it: the flag
+        // survives the outer layers and every message is kept in order.
+        let tls = Wrap(
+            "client error (Connect)",
+            Box::new(Wrap(
+                "handshake",
+                Box::new(Error::new(ErrorKind::InvalidData, "bad certificate")),
+            )),
+        );
+        let chain = SourceChain::walk(&tls);
+        assert_eq!(
+            chain.message,
+            "client error (Connect): handshake: bad certificate"
+        );
+        assert!(chain.invalid_data && !chain.refused, "{chain:?}");
+        assert_eq!(
+            classify_connect(&chain.message, chain.refused, chain.invalid_data, true),
+            TransportErrorKind::Tls
+        );
+        // A refused connection beside an unrelated I/O error further down.
+        let refused = Wrap(
+            "tcp connect error",
+            Box::new(Wrap(
+                "Connection refused",
+                Box::new(Error::new(ErrorKind::ConnectionRefused, "os error 111")),
+            )),
+        );
+        let chain = SourceChain::walk(&refused);
+        assert!(chain.refused && !chain.invalid_data, "{chain:?}");
+        // No I/O error anywhere: neither flag.
+        let plain = SourceChain::walk(&Wrap("outer", Box::new(Error::other("x"))));
+        assert!(!plain.refused && !plain.invalid_data, "{plain:?}");
+        assert_eq!(plain.message, "outer: x");
     }
 
     #[test]
