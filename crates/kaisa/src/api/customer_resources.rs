@@ -398,14 +398,7 @@ impl ListCallbacksRequest {
 
     fn request(&self) -> Result<Request> {
         check_customer(&self.customer_id)?;
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            if from > to {
-                return Err(Error::invalid(
-                    "from",
-                    format!("{from} is after `to` ({to})"),
-                ));
-            }
-        }
+        super::check_window(self.from, self.to)?;
         Ok(Request::get("customers/callbacks")
             .query(&CallbackQuery {
                 customer_id: self.customer_id.as_str(),

@@ -110,14 +110,7 @@ impl Spec {
                 ));
             }
         }
-        if let (Some(from), Some(to)) = (self.from, self.to) {
-            if from > to {
-                return Err(Error::invalid(
-                    "from",
-                    format!("{from} is after `to` ({to})"),
-                ));
-            }
-        }
+        super::check_window(self.from, self.to)?;
         Ok(())
     }
 

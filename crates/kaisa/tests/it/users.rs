@@ -147,3 +147,42 @@ async fn list_create_update_delete_and_the_token_stays_hidden() {
     );
     refused(client.users().delete("..").await.unwrap_err(), "user_id");
 }
+
+#[tokio::test]
+async fn an_email_of_sixty_characters_is_sent_and_one_of_sixty_one_is_refused() {
+    let server = MockServer::start().await;
+    let token = mount_token(&server).await;
+    let longest = format!("{}@x.example", "a".repeat(50));
+    assert_eq!(longest.chars().count(), kaisa::models::MAX_USER_EMAIL_CHARS);
+    Mock::given(method("POST"))
+        .and(path(api_path("users")))
+        .and(api_headers(&token))
+        .and(form_body(&[
+            ("email", longest.as_str()),
+            ("customer_id", "407382"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": [
+            {"user_id": "80", "customer_id": "407382", "token": "act-1f0a-new"}
+        ]})))
+        .expect(1)
+        .named("create user")
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let created = client
+        .users()
+        .create("407382", longest.as_str(), UserFields::new())
+        .await
+        .unwrap();
+    assert_eq!(created.user_id.as_deref(), Some("80"));
+    let err = client
+        .users()
+        .create("407382", format!("a{longest}"), UserFields::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument(e) if e.name() == "email"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("61 characters"), "{err}");
+}
