@@ -221,6 +221,9 @@ mod tests {
             "http://api.example.com",
             "ftp://api.example.com",
             "https://user:pw@api.example.com",
+            // A user name or a password alone is user info too.
+            "https://user@api.example.com",
+            "https://:pw@api.example.com",
             "https://api.example.com/v1",
             "https://api.example.com/?a=b",
             "https://api.example.com/#f",

@@ -438,3 +438,50 @@ async fn debug_shows_no_token() {
     assert!(!debug.contains("tok-1"), "{debug}");
     assert!(!debug.contains("client-secret"), "{debug}");
 }
+
+/// Mounts `/hop/<i>` redirecting to `/hop/<i + 1>` for `i < hops`, and `/hop/<hops>`
+/// answering 200.
+async fn redirect_chain(server: &MockServer, hops: usize) {
+    for i in 0..hops {
+        Mock::given(path(format!("/hop/{i}")))
+            .respond_with(
+                ResponseTemplate::new(302).insert_header("location", format!("/hop/{}", i + 1)),
+            )
+            .mount(server)
+            .await;
+    }
+    Mock::given(path(format!("/hop/{hops}")))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn redirect_policy_follows_ten_hops_within_the_origin_and_refuses_an_eleventh() {
+    assert_eq!(oauth_middleware::MAX_REDIRECTS, 10);
+    let s = Setup::new().await;
+    redirect_chain(&s.allowed, 10).await;
+    redirect_chain(&s.other, 11).await;
+    let reqwest_client = reqwest::Client::builder()
+        .redirect(redirect_policy())
+        .build()
+        .unwrap();
+    let client = client_with(reqwest_client, s.middleware());
+
+    let r = client
+        .get(format!("{}/hop/0", s.allowed.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(authorizations(&s.allowed).await.len(), 11);
+
+    let err = client
+        .get(format!("{}/hop/0", s.other.uri()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_redirect(), "{err:?}");
+    let reached = authorizations(&s.other).await;
+    assert_eq!(reached.len(), 11, "the end of the chain is never asked for");
+}
