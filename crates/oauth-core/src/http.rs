@@ -145,3 +145,102 @@ fn add_roots(
         ))
     }
 }
+
+/// A redirect policy for requests that carry a secret (a bearer token, a
+/// subscription key): follows up to `max_redirects` redirects that stay on the
+/// origin (scheme, host and port) of the first request, stops at the first one that
+/// leaves it (the 3xx is returned as the answer, so nothing is sent elsewhere) and
+/// fails with "too many redirects" after that many.
+///
+/// reqwest's default policy drops `Authorization` when the host or port changes,
+/// but forwards other headers across hosts and keeps them across a change of scheme
+/// alone; this one never sends a request anywhere but the first origin.
+pub fn same_origin_redirects(max_redirects: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > max_redirects {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// `/hop/<i>` redirects to `/hop/<i + 1>` for `i < hops`; `/hop/<hops>` answers 200.
+    async fn chain(server: &MockServer, hops: usize) {
+        for i in 0..hops {
+            Mock::given(path(format!("/hop/{i}")))
+                .respond_with(
+                    ResponseTemplate::new(302).insert_header("location", format!("/hop/{}", i + 1)),
+                )
+                .mount(server)
+                .await;
+        }
+        Mock::given(path(format!("/hop/{hops}")))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(server)
+            .await;
+    }
+
+    fn client(max_redirects: usize) -> reqwest::Client {
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(same_origin_redirects(max_redirects))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_up_to_the_limit_within_the_origin_only() {
+        // Exactly the limit: followed to the end.
+        let server = MockServer::start().await;
+        chain(&server, 3).await;
+        let answer = client(3)
+            .get(format!("{}/hop/0", server.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(server.received_requests().await.unwrap().len(), 4);
+
+        // One more: an error, and the end of the chain is never asked for.
+        let server = MockServer::start().await;
+        chain(&server, 4).await;
+        let err = client(3)
+            .get(format!("{}/hop/0", server.uri()))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_redirect(), "{err:?}");
+        assert!(format!("{err:?}").contains("too many redirects"), "{err:?}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 4);
+
+        // Another origin (another port): not followed, the 3xx is the answer.
+        let here = MockServer::start().await;
+        let there = MockServer::start().await;
+        Mock::given(path("/go"))
+            .respond_with(
+                ResponseTemplate::new(307).insert_header("location", format!("{}/x", there.uri())),
+            )
+            .mount(&here)
+            .await;
+        let answer = client(3)
+            .get(format!("{}/go", here.uri()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 307);
+        assert!(there.received_requests().await.unwrap().is_empty());
+    }
+}

@@ -48,6 +48,7 @@ pub mod __internal {
         body_snippet, is_retryable_status, make_printable, redact, truncate_chars,
         MAX_SNIPPET_BYTES,
     };
+    pub use crate::http::same_origin_redirects;
     pub use crate::retry::{parse_retry_after, retry_after};
 
     /// A [`crate::TransportError`] from a `reqwest` failure, classified.

@@ -150,19 +150,7 @@ fn parse_origin(text: &str) -> Result<Origin, ConfigError> {
 /// (`https://api:8443` to `http://api:8443`); this policy never sends the token
 /// anywhere but where it was first sent.
 pub fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if !same_origin {
-            attempt.stop()
-        } else if attempt.previous().len() > MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    })
+    oauth_core::__internal::same_origin_redirects(MAX_REDIRECTS)
 }
 
 #[async_trait]

@@ -318,7 +318,7 @@ impl ApiClientBuilder {
         let http = self
             .http
             .builder_for(&base)?
-            .redirect(same_origin_redirects())
+            .redirect(oauth_core::__internal::same_origin_redirects(MAX_REDIRECTS))
             .connect_timeout(self.timeouts.connect)
             .user_agent(self.user_agent)
             .build()
@@ -336,25 +336,6 @@ impl ApiClientBuilder {
             }),
         })
     }
-}
-
-/// Follows redirects within the origin of the first request only; a hop to
-/// another scheme, host or port stops there and is reported, so that no secret
-/// header (reqwest forwards custom headers across hosts) ever leaves the origin.
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let same = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if !same {
-            attempt.stop()
-        } else if attempt.previous().len() > MAX_REDIRECTS {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    })
 }
 
 enum Attempt {
