@@ -42,7 +42,7 @@ const MAX_REJECTED: usize = 256;
 /// [`FileTokenCache::builder`]; see the crate documentation for an example.
 #[derive(Clone)]
 pub struct FileTokenCache {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
@@ -71,7 +71,7 @@ impl Inner {
         self.store.as_ref().filter(|s| s.is_active())
     }
 
-    fn reject(&self, name: &str, token: &AccessToken) {
+    pub(crate) fn reject(&self, name: &str, token: &AccessToken) {
         let mut rejected = lock(&self.rejected);
         if rejected.len() >= MAX_REJECTED && !rejected.contains_key(name) {
             rejected.clear();
@@ -308,5 +308,50 @@ impl TokenCache for FileTokenCache {
 
     fn invalidations(&self) -> Option<Arc<AtomicU64>> {
         self.inner.l1.invalidations()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// The rejected tokens are remembered per file name, at most `MAX_REJECTED` of
+    /// them: a name already remembered is replaced in place; a new one beyond the
+    /// bound starts the memory afresh rather than let it grow.
+    #[test]
+    fn rejected_tokens_are_remembered_per_name_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileTokenCache::builder("bounds")
+            .dir(dir.path())
+            .build()
+            .unwrap();
+        let inner = &cache.inner;
+        let old = AccessToken::valid_for("at-old", Duration::from_secs(3600));
+        let new = AccessToken::valid_for("at-new", Duration::from_secs(3600));
+        for i in 0..MAX_REJECTED {
+            inner.reject(&format!("file-{i}"), &old);
+        }
+        assert!(
+            (0..MAX_REJECTED).all(|i| inner.is_rejected(&format!("file-{i}"), &old)),
+            "every name up to the bound is remembered"
+        );
+        assert!(
+            !inner.is_rejected("file-0", &new),
+            "another token of a name is not"
+        );
+
+        // A name already remembered, at the bound: replaced, nothing forgotten.
+        inner.reject("file-0", &new);
+        assert!(inner.is_rejected("file-0", &new) && !inner.is_rejected("file-0", &old));
+        assert!((1..MAX_REJECTED).all(|i| inner.is_rejected(&format!("file-{i}"), &old)));
+        assert_eq!(lock(&inner.rejected).len(), MAX_REJECTED);
+
+        // A new name beyond the bound: the memory starts afresh with it.
+        inner.reject("file-new", &old);
+        assert!(inner.is_rejected("file-new", &old));
+        assert!(!inner.is_rejected("file-1", &old));
+        assert_eq!(lock(&inner.rejected).len(), 1);
     }
 }

@@ -287,7 +287,11 @@ mod tests {
             .unwrap_err();
             assert!(!format!("{err:?}").contains("tok-secret"), "{err:?}");
         }
-        for lifetime_ms in [u64::MAX, 25 * hour] {
+        // A lifetime of exactly 24 h is the longest accepted.
+        let json = record("1", &in_an_hour, &(24 * hour).to_string(), "Bearer");
+        let token = decode(NAME, json.as_bytes()).unwrap();
+        assert_eq!(token.lifetime(), Duration::from_secs(24 * 3600));
+        for lifetime_ms in [u64::MAX, 25 * hour, 24 * hour + 1] {
             let json = record("1", &in_an_hour, &lifetime_ms.to_string(), "Bearer");
             assert!(decode(NAME, json.as_bytes()).is_err());
         }

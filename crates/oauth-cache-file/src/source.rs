@@ -212,3 +212,115 @@ impl LockWait {
 fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.75 + 0.25 * fastrand::f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use oauth_core::TokenSource;
+
+    use super::*;
+    use crate::FileTokenCache;
+
+    /// A source never called: `usable` decides alone.
+    #[derive(Debug)]
+    struct Unused;
+
+    #[async_trait]
+    impl TokenSource for Unused {
+        async fn fetch(&self, _: Option<&AccessToken>) -> Result<AccessToken, TokenError> {
+            Err(TokenError::Config(oauth_core::ConfigError::new(
+                "source",
+                "not called in these tests",
+            )))
+        }
+    }
+
+    /// A token with `left` of its `lifetime` to go, as a file restores it.
+    fn token(secret: &str, left: Duration, lifetime: Duration) -> AccessToken {
+        AccessToken::restore(
+            secret,
+            "Bearer",
+            SystemTime::now() + left,
+            lifetime,
+            Vec::new(),
+        )
+    }
+
+    fn backed(dir: &std::path::Path) -> (FileTokenCache, FileBackedSource) {
+        let cache = FileTokenCache::builder("usable").dir(dir).build().unwrap();
+        let source = FileBackedSource {
+            cache: cache.inner.clone(),
+            key: CacheKey::custom("usable"),
+            inner: Arc::new(Unused),
+        };
+        (cache, source)
+    }
+
+    /// Which token from a file is used: a fresh one unless it is the one being
+    /// replaced or one rejected here; one due for a refresh only when nothing
+    /// usable is being replaced (a cold start, or an expired token); never an
+    /// expired one.
+    #[test]
+    fn a_token_from_a_file_is_used_only_when_it_helps() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_cache, source) = backed(dir.path());
+        let hour = Duration::from_secs(3600);
+        // 100 s of an hour left: past the refresh point (5 minutes before expiry).
+        let due = |s: &str| token(s, Duration::from_secs(100), hour);
+        let fresh = token("at-fresh", hour - Duration::from_secs(10), hour);
+        let due_in_file = due("at-due-in-file");
+        let due_in_memory = due("at-due-in-memory");
+        let expired = token("at-expired", Duration::ZERO, Duration::from_secs(60));
+        assert_eq!(
+            due_in_file.freshness(Instant::now()),
+            Freshness::RefreshAhead
+        );
+        assert_eq!(expired.freshness(Instant::now()), Freshness::Expired);
+
+        assert!(source.usable("f", None, &fresh));
+        assert!(source.usable("f", Some(&due_in_memory), &fresh));
+        assert!(
+            !source.usable("f", Some(&fresh), &fresh),
+            "the token being replaced"
+        );
+
+        assert!(source.usable("f", None, &due_in_file), "a cold start");
+        assert!(source.usable("f", Some(&expired), &due_in_file));
+        assert!(
+            !source.usable("f", Some(&due_in_memory), &due_in_file),
+            "a refresh of a token still usable must fetch, not take another one due"
+        );
+
+        assert!(!source.usable("f", None, &expired));
+
+        source.cache.reject("f", &fresh);
+        assert!(!source.usable("f", None, &fresh), "a token rejected here");
+        assert!(
+            source.usable("g", None, &fresh),
+            "rejected for its own file only"
+        );
+    }
+
+    #[test]
+    fn debug_names_the_wrapped_source_and_no_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_cache, source) = backed(dir.path());
+        let text = format!("{source:?}");
+        assert!(text.starts_with("FileBackedSource"), "{text}");
+        assert!(text.contains("Unused"), "{text}");
+    }
+
+    /// Waiting processes spread out: each pause is 75–100 % of the delay.
+    #[test]
+    fn a_jittered_pause_is_between_three_quarters_and_all_of_the_delay() {
+        let d = Duration::from_millis(100);
+        let samples: Vec<Duration> = (0..2000).map(|_| jitter(d)).collect();
+        for j in &samples {
+            assert!(*j >= d.mul_f64(0.75) && *j <= d, "{j:?}");
+        }
+        let min = samples.iter().min().unwrap();
+        let max = samples.iter().max().unwrap();
+        assert!(*min < Duration::from_millis(78) && *max > Duration::from_millis(97));
+    }
+}

@@ -47,9 +47,40 @@ async fn an_unusable_directory_still_yields_tokens_with_one_warning() {
         for secret in [CLIENT_SECRET, "at-memory-only", "at-other-1"] {
             assert!(!text.contains(secret), "a log line holds {secret}");
         }
-        assert!(cache.clear().is_err());
+        let err = cache.clear().unwrap_err();
+        assert_eq!(Some(err.problem()), cache.unavailable_reason());
+        assert_eq!(err.dir(), Some(dir.as_path()));
+        assert!(err.to_string().contains(err.problem()), "{err}");
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
     })
     .await;
+}
+
+/// `clear` on a directory that became unreadable says so, names it, and keeps the
+/// I/O error as its source.
+#[tokio::test]
+async fn clear_reports_a_directory_it_cannot_read_with_the_cause() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("tokens");
+    let cache = cache_on(&dir);
+    assert!(cache.is_persistent());
+    // Replaced by a regular file under the running program: not readable as a
+    // directory, even by root.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, b"").unwrap();
+
+    let err = cache.clear().unwrap_err();
+    assert_eq!(err.problem(), "the token files could not be removed");
+    assert_eq!(err.dir(), Some(dir.as_path()));
+    let source = std::error::Error::source(&err).expect("the I/O error is kept");
+    assert!(
+        source.downcast_ref::<std::io::Error>().is_some(),
+        "{source:?}"
+    );
+    assert!(
+        err.to_string().contains(&dir.display().to_string()),
+        "{err}"
+    );
 }
 
 #[tokio::test]

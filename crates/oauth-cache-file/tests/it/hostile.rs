@@ -143,3 +143,37 @@ async fn a_broken_key_file_is_replaced_and_the_tokens_fetched_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_unusable_file_is_warned_about_once_per_fetch_without_quoting_it() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let key = default_key();
+        let path = cache_on(dir.path()).token_file(&key).unwrap();
+        write_private(
+            &path,
+            br#"{"format":"oauth-cache-file/token","v":1,"key":"at-planted-secret"}"#,
+        );
+        let (_guard, logs) = capture_logs();
+
+        let source = CountingSource::new("at-replacement");
+        let token = cache_on(dir.path())
+            .get(&key, &source.as_dyn())
+            .await
+            .unwrap();
+        assert_eq!(token.secret(), "at-replacement-1");
+        // Looked at twice (before and after taking the lock), reported once.
+        let warnings = logs.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("ignoring a token file"),
+            "{warnings:?}"
+        );
+        assert!(
+            !logs.text().contains("at-planted-secret"),
+            "{}",
+            logs.text()
+        );
+    })
+    .await;
+}

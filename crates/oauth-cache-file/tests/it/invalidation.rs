@@ -70,3 +70,39 @@ async fn a_rejected_token_is_never_taken_from_a_file_again() {
     })
     .await;
 }
+
+/// `invalidate` compares and removes under the key's lock: while another process
+/// holds it (fetching, and about to write its token), the file is left alone.
+#[tokio::test]
+async fn invalidate_waits_for_the_lock_before_removing_the_file() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let key = default_key();
+        let cache = oauth_cache_file::FileTokenCache::builder(APP)
+            .dir(dir.path())
+            .max_lock_wait(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        let path = cache.token_file(&key).unwrap();
+        let source = CountingSource::new("at");
+        let t1 = cache.get(&key, &source.as_dyn()).await.unwrap();
+        let held = hold_lock(&lock_file(&path));
+
+        let invalidating = {
+            let (cache, key, t1) = (cache.clone(), key.clone(), t1.clone());
+            tokio::spawn(async move { cache.invalidate(&key, &t1).await })
+        };
+        // Several of its looks at the lock go by (10 ms apart, growing to 100 ms).
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(
+            !invalidating.is_finished(),
+            "invalidate did not wait for the lock"
+        );
+        assert!(path.exists(), "removed while another process held the lock");
+
+        drop(held);
+        invalidating.await.unwrap();
+        assert!(!path.exists(), "the rejected token's file is still there");
+    })
+    .await;
+}

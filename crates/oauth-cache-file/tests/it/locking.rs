@@ -70,3 +70,29 @@ async fn a_lock_held_too_long_is_waited_for_at_most_max_lock_wait() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_wait_for_the_lock_is_announced_once_however_often_it_looks() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let key = default_key();
+        let cache = FileTokenCache::builder(APP)
+            .dir(dir.path())
+            .max_lock_wait(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let held = hold_lock(&lock_file(&cache.token_file(&key).unwrap()));
+        let (_guard, logs) = capture_logs();
+
+        let source = CountingSource::new("at-after-waiting");
+        let token = cache.get(&key, &source.as_dyn()).await.unwrap();
+        assert_eq!(token.secret(), "at-after-waiting-1");
+        // 300 ms of looks, 10 ms apart at first: many looks, one announcement.
+        let text = logs.text();
+        assert_eq!(text.matches("waiting for its token").count(), 1, "{text}");
+        assert_eq!(logs.warnings().len(), 1, "{text}");
+        assert!(logs.warnings()[0].contains("max_lock_wait"), "{text}");
+        drop(held);
+    })
+    .await;
+}

@@ -118,3 +118,68 @@ async fn an_expired_token_in_its_file_is_fetched_anew_and_replaced() {
     })
     .await;
 }
+
+/// A run that makes one call (a CLI) and finds a token due for a refresh uses it at
+/// once, and the refresh starts from that call: the next run finds the new token.
+#[tokio::test]
+async fn one_call_that_reads_a_token_due_for_refresh_starts_the_refresh() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let key = default_key();
+        let path = cache_on(dir.path()).token_file(&key).unwrap();
+        let due = record(
+            &stem(&path),
+            "at-due-for-refresh",
+            Duration::from_secs(100),
+            Duration::from_secs(3600),
+        );
+        write_private(&path, due.as_bytes());
+
+        let source = CountingSource::new("at-refreshed");
+        let token = cache_on(dir.path())
+            .get(&key, &source.as_dyn())
+            .await
+            .unwrap();
+        assert_eq!(token.secret(), "at-due-for-refresh");
+        // No second call: the refresh runs in the background all the same.
+        for _ in 0..500 {
+            if std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .contains("at-refreshed-1")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(source.calls(), 1);
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("at-refreshed-1"));
+    })
+    .await;
+}
+
+/// A long token (JWTs with many claims run to kilobytes) is read back from its file.
+#[tokio::test]
+async fn a_token_of_16_kib_is_read_back_by_the_next_run() {
+    bounded(async {
+        let dir = tempfile::tempdir().unwrap();
+        let key = default_key();
+        let long = format!("at-{}", "x".repeat(16 * 1024 - 5));
+        let first = CountingSource::new(&long);
+        let token = cache_on(dir.path())
+            .get(&key, &first.as_dyn())
+            .await
+            .unwrap();
+        assert_eq!(token.secret().len(), 16 * 1024);
+
+        let next = CountingSource::new("at-unwanted");
+        let again = cache_on(dir.path())
+            .get(&key, &next.as_dyn())
+            .await
+            .unwrap();
+        assert!(again.same_as(&token), "not read back from the file");
+        assert_eq!(next.calls(), 0);
+    })
+    .await;
+}
