@@ -156,13 +156,8 @@ impl Store {
     /// Removes the token file of `name` if it holds `token`; whether it did.
     pub(crate) fn remove_if_holds(&self, name: &str, token: &AccessToken) -> io::Result<bool> {
         match self.load(name) {
-            Loaded::Token(stored) if stored.same_as(token) => {
-                match fs::remove_file(self.token_path(name)) {
-                    Ok(()) => Ok(true),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-                    Err(e) => Err(e),
-                }
-            }
+            // Gone already (another process removed it after our read): not an error.
+            Loaded::Token(stored) if stored.same_as(token) => remove(&self.token_path(name)),
             _ => Ok(false),
         }
     }
@@ -229,7 +224,12 @@ fn is_name(stem: &str) -> bool {
 }
 
 fn try_lock_path(path: &Path) -> io::Result<Option<File>> {
-    let file = sys::open_lock(path)?;
+    lock_if_current(path, sys::open_lock(path)?)
+}
+
+/// Locks `file`, opened at `path`, if no one holds it and it is still the file at
+/// `path`: `None` when someone holds it or it is no longer there.
+fn lock_if_current(path: &Path, file: File) -> io::Result<Option<File>> {
     let meta = file.metadata()?;
     // Nothing is read from a lock file: only what it is matters.
     if !meta.file_type().is_file() {
@@ -388,7 +388,205 @@ fn load_or_create_key(dir: &Path) -> Result<SecretBox<[u8; KEY_LEN]>, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+
+    fn token_key() -> CacheKey {
+        CacheKey::builder("u", "c", "g").credential(b"s").build()
+    }
+
+    fn bearer(secret: &str) -> AccessToken {
+        AccessToken::valid_for(secret, Duration::from_secs(3600))
+    }
+
+    /// What `f` logs (tracing, this thread only), as text.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        (out, text)
+    }
+
+    #[test]
+    fn a_lock_is_taken_by_one_holder_until_it_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let name = store.name(&token_key());
+        let held = store.try_lock(&name).unwrap();
+        assert!(held.is_some(), "a free lock is taken");
+        assert!(
+            store.try_lock(&name).unwrap().is_none(),
+            "a held lock is not"
+        );
+        drop(held);
+        assert!(store.try_lock(&name).unwrap().is_some(), "released on drop");
+    }
+
+    #[test]
+    fn a_lock_file_removed_since_it_was_opened_is_reported_held() {
+        // `clear` removed it between our open and our lock: locking it would exclude
+        // no one who opens the path now.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{}.{LOCK_EXT}", "a".repeat(64)));
+        let opened = sys::open_lock(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        assert!(lock_if_current(&path, opened).unwrap().is_none());
+        // Gone and made again by someone else: not the file we opened either.
+        let opened = sys::open_lock(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        let _new = sys::open_lock(&path).unwrap();
+        assert!(lock_if_current(&path, opened).unwrap().is_none());
+        // Still there: taken.
+        let opened = sys::open_lock(&path).unwrap();
+        assert!(lock_if_current(&path, opened).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_file_removed_by_someone_else_first_is_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.token");
+        fs::write(&path, b"x").unwrap();
+        assert!(remove(&path).unwrap());
+        assert!(!path.exists());
+        assert!(!remove(&path).unwrap(), "already gone: nothing removed");
+    }
+
+    #[test]
+    fn remove_if_holds_removes_the_token_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let name = store.name(&token_key());
+        let token = bearer("at-1");
+        assert!(store.save(&name, &token).unwrap());
+        assert!(!store.remove_if_holds(&name, &bearer("at-2")).unwrap());
+        assert!(store.token_path(&name).exists(), "another token is kept");
+        assert!(store.remove_if_holds(&name, &token).unwrap());
+        assert!(!store.token_path(&name).exists());
+        assert!(!store.remove_if_holds(&name, &token).unwrap());
+    }
+
+    #[test]
+    fn clear_fails_on_a_token_entry_it_cannot_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // A directory where a token file should be: unlink refuses it (root too).
+        let squatter = store.token_path(&"b".repeat(64));
+        fs::create_dir(&squatter).unwrap();
+        let err = store.clear().unwrap_err();
+        assert_ne!(err.kind(), io::ErrorKind::NotFound, "{err}");
+        assert!(squatter.is_dir());
+    }
+
+    #[test]
+    fn a_token_file_that_is_a_symbolic_link_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let name = store.name(&token_key());
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("planted.token");
+        let other = Store::open(elsewhere.path()).unwrap();
+        other.save(&name, &bearer("planted")).unwrap();
+        fs::rename(other.token_path(&name), &target).unwrap();
+        std::os::unix::fs::symlink(&target, store.token_path(&name)).unwrap();
+        match store.load(&name) {
+            Loaded::Ignored(why) => assert_eq!(why, "it is a symbolic link"),
+            _ => panic!("a link to a token file is not read"),
+        }
+        // A dangling link is refused the same way, not taken for no file.
+        fs::remove_file(&target).unwrap();
+        match store.load(&name) {
+            Loaded::Ignored(why) => assert_eq!(why, "it is a symbolic link"),
+            _ => panic!("a dangling link is not taken for a missing file"),
+        }
+    }
+
+    #[test]
+    fn a_token_file_of_exactly_the_limit_is_read_one_byte_more_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let name = store.name(&token_key());
+        assert!(store.save(&name, &bearer("at-big")).unwrap());
+        let path = store.token_path(&name);
+        let mut bytes = fs::read(&path).unwrap();
+        let limit = usize::try_from(MAX_FILE_BYTES).unwrap();
+        bytes.resize(limit, b' ');
+        fs::write(&path, &bytes).unwrap();
+        match store.load(&name) {
+            Loaded::Token(t) => assert!(t.same_as(&bearer("at-big"))),
+            _ => panic!("a file of exactly {limit} bytes is read"),
+        }
+        bytes.push(b' ');
+        fs::write(&path, &bytes).unwrap();
+        match store.load(&name) {
+            Loaded::Ignored(why) => assert_eq!(why, "it is larger than 32768 bytes"),
+            _ => panic!("a file of {} bytes is refused", limit + 1),
+        }
+    }
+
+    #[test]
+    fn a_write_takes_another_temporary_name_when_the_first_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let name = store.name(&token_key());
+        // Made before seeding: a token draws its own random jitter.
+        let token = bearer("at-1");
+        // The random part of the first name tried, known from the seed.
+        fastrand::seed(18);
+        let first = fastrand::u64(..);
+        let squatter = dir.path().join(format!(".{name}.{first:016x}.{TEMP_EXT}"));
+        fs::write(&squatter, b"left over").unwrap();
+        fastrand::seed(18);
+        assert!(store.save(&name, &token).unwrap());
+        assert!(matches!(store.load(&name), Loaded::Token(_)));
+        assert_eq!(fs::read(&squatter).unwrap(), b"left over");
+    }
+
+    #[test]
+    fn a_key_file_that_cannot_be_used_is_replaced_with_a_warning_saying_why() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let key = dir.path().join(KEY_FILE);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("key");
+        fs::rename(&key, &target).unwrap();
+        std::os::unix::fs::symlink(&target, &key).unwrap();
+        let (store, logs) = logged(|| Store::open(dir.path()));
+        store.unwrap();
+        assert!(logs.contains("the key file cannot be used"), "{logs}");
+        assert!(logs.contains("it is a symbolic link"), "{logs}");
+        assert!(!sys::is_symlink(&key), "the link is replaced by a key file");
+        assert_eq!(fs::read(&key).unwrap().len(), KEY_LEN);
+    }
+
+    #[test]
+    fn a_key_file_one_byte_too_long_is_reported_as_of_the_wrong_length() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let key = dir.path().join(KEY_FILE);
+        fs::write(&key, [7u8; KEY_LEN + 1]).unwrap();
+        let (store, logs) = logged(|| Store::open(dir.path()));
+        store.unwrap();
+        assert!(logs.contains("the key file is not 32 bytes"), "{logs}");
+        assert!(!logs.contains("larger than"), "{logs}");
+        assert_eq!(fs::read(&key).unwrap().len(), KEY_LEN);
+    }
 
     #[test]
     fn names_are_what_clear_matches() {

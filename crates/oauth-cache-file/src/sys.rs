@@ -193,3 +193,53 @@ pub(crate) use imp::*;
 pub(crate) fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    use super::*;
+
+    #[test]
+    fn a_private_directory_is_left_alone_and_an_open_one_repaired() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(check_dir(dir.path()), Ok(DirCheck::Private));
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o750)).unwrap();
+        assert_eq!(check_dir(dir.path()), Ok(DirCheck::Repaired));
+        let mode = fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert_eq!(check_dir(dir.path()), Ok(DirCheck::Private));
+    }
+
+    #[test]
+    fn same_file_tells_one_file_from_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        fs::write(&a, b"a").unwrap();
+        fs::write(&b, b"b").unwrap();
+        let a_open = File::open(&a).unwrap().metadata().unwrap();
+        let a_path = fs::symlink_metadata(&a).unwrap();
+        let b_path = fs::symlink_metadata(&b).unwrap();
+        assert!(same_file(&a_open, &a_path));
+        assert!(!same_file(&a_open, &b_path));
+        assert!(!same_file(&b_path, &a_path));
+    }
+
+    #[test]
+    fn is_symlink_looks_at_the_link_not_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        let link = dir.path().join("link");
+        let dangling = dir.path().join("dangling");
+        fs::write(&file, b"x").unwrap();
+        symlink(&file, &link).unwrap();
+        symlink(dir.path().join("missing"), &dangling).unwrap();
+        assert!(is_symlink(&link));
+        assert!(is_symlink(&dangling));
+        assert!(!is_symlink(&file));
+        assert!(!is_symlink(dir.path()));
+        assert!(!is_symlink(&dir.path().join("missing")));
+    }
+}
