@@ -154,7 +154,7 @@ async fn an_unusable_file_is_warned_about_once_per_fetch_without_quoting_it() {
             &path,
             br#"{"format":"oauth-cache-file/token","v":1,"key":"at-planted-secret"}"#,
         );
-        let (_guard, logs) = capture_logs();
+        let logs = global_logs();
 
         let source = CountingSource::new("at-replacement");
         let token = cache_on(dir.path())
@@ -163,17 +163,11 @@ async fn an_unusable_file_is_warned_about_once_per_fetch_without_quoting_it() {
             .unwrap();
         assert_eq!(token.secret(), "at-replacement-1");
         // Looked at twice (before and after taking the lock), reported once.
-        let warnings = logs.warnings();
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(
-            warnings[0].contains("ignoring a token file"),
-            "{warnings:?}"
-        );
-        assert!(
-            !logs.text().contains("at-planted-secret"),
-            "{}",
-            logs.text()
-        );
+        let lines = logs.naming(&stem(&path));
+        let warnings: Vec<_> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
+        assert_eq!(warnings.len(), 1, "{lines:#?}");
+        assert!(warnings[0].contains("ignoring a token file"), "{lines:#?}");
+        assert!(!logs.text().contains("at-planted-secret"));
     })
     .await;
 }
