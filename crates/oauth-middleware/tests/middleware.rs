@@ -97,6 +97,15 @@ impl Setup {
             .unwrap()
     }
 
+    /// The middleware on a client with [`redirect_policy`].
+    fn client_with_redirect_policy(&self) -> ClientWithMiddleware {
+        let reqwest_client = reqwest::Client::builder()
+            .redirect(redirect_policy())
+            .build()
+            .unwrap();
+        client_with(reqwest_client, self.middleware())
+    }
+
     fn client(&self) -> ClientWithMiddleware {
         client_with(reqwest::Client::new(), self.middleware())
     }
@@ -403,11 +412,7 @@ async fn redirect_policy_stops_at_another_origin() {
         .respond_with(ResponseTemplate::new(302).insert_header("location", "/start"))
         .mount(&s.allowed)
         .await;
-    let reqwest_client = reqwest::Client::builder()
-        .redirect(redirect_policy())
-        .build()
-        .unwrap();
-    let client = client_with(reqwest_client, s.middleware());
+    let client = s.client_with_redirect_policy();
 
     // Same origin followed (/here -> /start), the cross-origin hop returned as is.
     let r = client
@@ -462,11 +467,7 @@ async fn redirect_policy_follows_ten_hops_within_the_origin_and_refuses_an_eleve
     let s = Setup::new().await;
     redirect_chain(&s.allowed, 10).await;
     redirect_chain(&s.other, 11).await;
-    let reqwest_client = reqwest::Client::builder()
-        .redirect(redirect_policy())
-        .build()
-        .unwrap();
-    let client = client_with(reqwest_client, s.middleware());
+    let client = s.client_with_redirect_policy();
 
     let r = client
         .get(format!("{}/hop/0", s.allowed.uri()))
