@@ -178,7 +178,12 @@ impl LockWait {
             self.announced = true;
             tracing::debug!(file = %name, "token cache: another process is fetching; waiting for its token");
         }
-        let next = now.checked_add(jitter(self.delay));
+        // 75–100 % of the delay, so that waiting processes spread out.
+        let next = now.checked_add(oauth_core::__internal::spread(
+            self.delay,
+            0.75,
+            fastrand::f64(),
+        ));
         let wake = match (next, self.deadline) {
             (Some(next), Some(deadline)) => next.min(deadline),
             (Some(at), None) | (None, Some(at)) => at,
@@ -206,11 +211,6 @@ impl LockWait {
             }
         }
     }
-}
-
-/// 75–100 % of `d`, so that waiting processes spread out.
-fn jitter(d: Duration) -> Duration {
-    d.mul_f64(0.75 + 0.25 * fastrand::f64())
 }
 
 #[cfg(test)]
@@ -309,18 +309,5 @@ mod tests {
         let text = format!("{source:?}");
         assert!(text.starts_with("FileBackedSource"), "{text}");
         assert!(text.contains("Unused"), "{text}");
-    }
-
-    /// Waiting processes spread out: each pause is 75–100 % of the delay.
-    #[test]
-    fn a_jittered_pause_is_between_three_quarters_and_all_of_the_delay() {
-        let d = Duration::from_millis(100);
-        let samples: Vec<Duration> = (0..2000).map(|_| jitter(d)).collect();
-        for j in &samples {
-            assert!(*j >= d.mul_f64(0.75) && *j <= d, "{j:?}");
-        }
-        let min = samples.iter().min().unwrap();
-        let max = samples.iter().max().unwrap();
-        assert!(*min < Duration::from_millis(78) && *max > Duration::from_millis(97));
     }
 }

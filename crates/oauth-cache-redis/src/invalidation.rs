@@ -127,15 +127,10 @@ pub(crate) async fn run_subscriber(cache: Weak<Inner>, status: Arc<watch::Sender
         if cache.strong_count() == 0 {
             return;
         }
-        tokio::time::sleep(jittered(delay, fastrand::f64())).await;
+        // Half to all of the delay: a fleet that lost Redis at once comes back spread out.
+        tokio::time::sleep(oauth_core::__internal::spread(delay, 0.5, fastrand::f64())).await;
         delay = delay.saturating_mul(2).min(RESUBSCRIBE_MAX);
     }
-}
-
-/// Between half and all of `delay`, by `unit` (drawn from `[0, 1)`), so that the
-/// processes of a fleet that lost Redis at once do not all come back at once.
-fn jittered(delay: Duration, unit: f64) -> Duration {
-    delay.mul_f64(0.5 + 0.5 * unit)
 }
 
 /// Subscribes through the first node of `clients` (starting at `first`, in turn)
@@ -225,22 +220,5 @@ impl Inner {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_resubscription_waits_between_half_and_all_of_its_delay() {
-        let delay = Duration::from_millis(200);
-        assert_eq!(jittered(delay, 0.0), Duration::from_millis(100));
-        assert_eq!(jittered(delay, 0.5), Duration::from_millis(150));
-        let most = jittered(delay, 0.999);
-        assert!(
-            most < delay && most > Duration::from_millis(199),
-            "{most:?}"
-        );
     }
 }

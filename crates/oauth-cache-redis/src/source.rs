@@ -207,7 +207,9 @@ impl TokenSource for RedisBackedSource {
                 tracing::debug!(key = %keys.hash, "token cache: another process is fetching; waiting for its token");
                 waiting = true;
             }
-            let poll = now.checked_add(jitter(delay, fastrand::f64()));
+            // 75–100 % of the delay, so that waiters spread out.
+            let poll =
+                now.checked_add(oauth_core::__internal::spread(delay, 0.75, fastrand::f64()));
             let wake = match (poll, deadline) {
                 (Some(poll), Some(deadline)) => poll.min(deadline),
                 (Some(at), None) | (None, Some(at)) => at,
@@ -225,27 +227,5 @@ impl TokenSource for RedisBackedSource {
             }
             delay = delay.saturating_mul(2).min(settings.poll_max);
         }
-    }
-}
-
-/// 75–100 % of `d`, by `unit` (drawn from `[0, 1)`), so that waiters spread out.
-fn jitter(d: Duration, unit: f64) -> Duration {
-    d.mul_f64(0.75 + 0.25 * unit)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_waiter_polls_after_three_quarters_to_all_of_its_delay() {
-        let delay = Duration::from_millis(400);
-        assert_eq!(jitter(delay, 0.0), Duration::from_millis(300));
-        assert_eq!(jitter(delay, 0.5), Duration::from_millis(350));
-        let most = jitter(delay, 0.999);
-        assert!(
-            most < delay && most > Duration::from_millis(399),
-            "{most:?}"
-        );
     }
 }

@@ -49,7 +49,7 @@ pub mod __internal {
         MAX_SNIPPET_BYTES,
     };
     pub use crate::http::same_origin_redirects;
-    pub use crate::retry::{parse_retry_after, retry_after};
+    pub use crate::retry::{parse_retry_after, retry_after, spread};
 
     /// A [`crate::TransportError`] from a `reqwest` failure, classified.
     pub fn transport_error(err: &reqwest::Error) -> crate::TransportError {

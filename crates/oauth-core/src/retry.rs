@@ -99,6 +99,14 @@ impl RetryPolicy {
     }
 }
 
+/// A point between `floor` (a fraction, `0.0..=1.0`) of `delay` and all of it, placed
+/// by `unit` (drawn from `[0, 1)`, e.g. `fastrand::f64()`): waiters that started
+/// together (processes polling one lock, a fleet resubscribing after an outage)
+/// spread out instead of coming back at once.
+pub fn spread(delay: Duration, floor: f64, unit: f64) -> Duration {
+    delay.mul_f64(floor + (1.0 - floor) * unit)
+}
+
 /// Reads `Retry-After` (delta-seconds or an HTTP date) from the headers.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
@@ -126,6 +134,39 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spread_delay_lies_between_its_floor_and_all_of_it() {
+        // Half to all (a resubscription after an outage).
+        let delay = Duration::from_millis(200);
+        assert_eq!(spread(delay, 0.5, 0.0), Duration::from_millis(100));
+        assert_eq!(spread(delay, 0.5, 0.5), Duration::from_millis(150));
+        let most = spread(delay, 0.5, 0.999);
+        assert!(
+            most < delay && most > Duration::from_millis(199),
+            "{most:?}"
+        );
+        // Three quarters to all (polling a lock another process holds).
+        let delay = Duration::from_millis(400);
+        assert_eq!(spread(delay, 0.75, 0.0), Duration::from_millis(300));
+        assert_eq!(spread(delay, 0.75, 0.5), Duration::from_millis(350));
+        let most = spread(delay, 0.75, 0.999);
+        assert!(
+            most < delay && most > Duration::from_millis(399),
+            "{most:?}"
+        );
+        // Drawn at random: within the bounds, and spread across them.
+        let d = Duration::from_millis(100);
+        let samples: Vec<Duration> = (0..2000)
+            .map(|_| spread(d, 0.75, fastrand::f64()))
+            .collect();
+        for j in &samples {
+            assert!(*j >= d.mul_f64(0.75) && *j <= d, "{j:?}");
+        }
+        let min = samples.iter().min().unwrap();
+        let max = samples.iter().max().unwrap();
+        assert!(*min < Duration::from_millis(78) && *max > Duration::from_millis(97));
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {
