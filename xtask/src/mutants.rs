@@ -486,8 +486,14 @@ fn ensure_installed() -> Result<(), String> {
     )
 }
 
-/// `cargo mutants` with the selection, under `nice` where there is one.
-fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u32)>) -> Command {
+/// `cargo mutants` with the selection, under `nice` where there is one; `in_place`
+/// (under CI) mutates the checkout itself instead of a copy.
+fn mutants_command(
+    options: &Options,
+    diff: Option<&Path>,
+    shard: Option<(u32, u32)>,
+    in_place: bool,
+) -> Command {
     let mut cmd = if cfg!(unix) && Command::new("nice").arg("true").status().is_ok() {
         let mut cmd = Command::new("nice");
         cmd.args(["-n", "19"]).arg(cargo_bin());
@@ -512,7 +518,7 @@ fn mutants_command(options: &Options, diff: Option<&Path>, shard: Option<(u32, u
     if let Some((k, n)) = shard {
         cmd.arg("--shard").arg(format!("{k}/{n}"));
     }
-    if under_ci() {
+    if in_place {
         // A throw-away checkout: mutate it in place and reuse the build `ci` made;
         // `ci` has just run the tests, so no baseline run.
         // (cargo-mutants refuses `--jobs` with `--in-place`: one job is implied.)
@@ -601,7 +607,7 @@ fn write_diff(rev: &str) -> Result<Option<PathBuf>, String> {
 
 /// How many mutants the selection has.
 fn count(options: &Options, diff: Option<&Path>) -> Result<usize, String> {
-    let out = mutants_command(options, diff, None)
+    let out = mutants_command(options, diff, None, under_ci())
         .arg("--list")
         .stderr(Stdio::inherit())
         .output()
@@ -712,7 +718,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if options.record_only {
         eprintln!("\n==> recording the outcomes in {}", out.display());
     } else {
-        let mut cmd = mutants_command(&options, diff.as_deref(), shard);
+        let mut cmd = mutants_command(&options, diff.as_deref(), shard, under_ci());
         cmd.arg("--output").arg(&out);
         eprintln!("\n==> cargo mutants (output in {})", out.display());
         let status = cmd
@@ -1012,6 +1018,39 @@ mod tests {
         assert_eq!(
             record.missed,
             vec![mutant("crates/a/src/x.rs:3:1: replace h with ()")]
+        );
+    }
+
+    /// cargo-mutants 27 refuses `--jobs` beside `--in-place` (CI's mode), which once
+    /// failed the CI step before it tested anything.
+    #[test]
+    fn in_place_runs_pass_no_jobs_and_copies_run_one_job_in_their_own_target() {
+        let args = |in_place: bool| -> Vec<String> {
+            mutants_command(&Options::default(), None, Some((1, 4)), in_place)
+                .get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let ci = args(true);
+        assert!(ci.iter().any(|a| a == "--in-place"), "{ci:?}");
+        assert!(!ci.iter().any(|a| a == "--jobs"), "{ci:?}");
+        assert!(ci.windows(2).any(|w| w == ["--shard", "1/4"]), "{ci:?}");
+
+        let cmd = mutants_command(&Options::default(), None, None, false);
+        let local: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(local.windows(2).any(|w| w == ["--jobs", "1"]), "{local:?}");
+        assert!(!local.iter().any(|a| a == "--in-place"), "{local:?}");
+        let target = cmd
+            .get_envs()
+            .find(|(k, _)| *k == "CARGO_TARGET_DIR")
+            .and_then(|(_, v)| v)
+            .map(|v| v.to_string_lossy().into_owned());
+        assert!(
+            target.is_some_and(|t| t.ends_with("mutants/build")),
+            "a copy builds apart from the developer's target"
         );
     }
 
