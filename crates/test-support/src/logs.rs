@@ -20,10 +20,11 @@ impl std::io::Write for LogCapture {
 }
 
 impl LogCapture {
-    /// The capture of this test binary: a subscriber writing here (events at INFO
-    /// and up, and a line for each span opened, with its fields) installed once as
+    /// The capture of this test binary: a subscriber writing here (events at every
+    /// level, and a line for each span opened, with its fields) installed once as
     /// the global default. Every test of the binary writes into it, so a test looks
-    /// for the lines that name its own server (see [`span_line`](Self::span_line)).
+    /// for the lines that name its own server or file (see
+    /// [`span_line`](Self::span_line), [`lines_naming`](Self::lines_naming)).
     ///
     /// Global rather than per-thread: a callsite another test's thread meets first
     /// while no subscriber is interested can be cached as uninteresting for every
@@ -34,7 +35,7 @@ impl LogCapture {
             let capture = LogCapture::default();
             let writer = capture.clone();
             let subscriber = tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::INFO)
+                .with_max_level(tracing::Level::TRACE)
                 .with_span_events(FmtSpan::NEW)
                 .with_ansi(false)
                 .with_writer(move || writer.clone())
@@ -48,6 +49,15 @@ impl LogCapture {
     /// Everything written so far.
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// The lines that contain `needle` (a server's address, a file's name).
+    pub fn lines_naming(&self, needle: &str) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|line| line.contains(needle))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The first line opening a span named `span` that contains every one of

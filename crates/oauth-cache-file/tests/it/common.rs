@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -218,15 +218,6 @@ impl Logs {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
-    /// The lines that name `needle` (a token file's name, say).
-    pub fn naming(&self, needle: &str) -> Vec<String> {
-        self.text()
-            .lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-
     pub fn warnings(&self) -> Vec<String> {
         self.text()
             .lines()
@@ -245,29 +236,6 @@ impl Write for Logs {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Every `tracing` event of the test binary (every level) from threads with no
-/// capture of their own: the binary's global subscriber, installed once. Tests share
-/// it, so each looks only at the lines naming its own file ([`Logs::naming`]).
-///
-/// A per-thread capture can miss an event whose callsite another test's thread met
-/// first while no subscriber was interested; the global one is interested in every
-/// callsite from the start.
-pub fn global_logs() -> &'static Logs {
-    static GLOBAL: OnceLock<Logs> = OnceLock::new();
-    GLOBAL.get_or_init(|| {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber)
-            .expect("no other global subscriber in this test binary");
-        logs
-    })
 }
 
 /// Captures the `tracing` events of this thread (use a current-thread runtime) for

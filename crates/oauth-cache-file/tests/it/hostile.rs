@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use oauth_core::TokenCache;
 
+use test_support::logs::LogCapture;
+
 use crate::common::*;
 
 /// Puts `content` where the token of the default key goes, then checks that a new
@@ -154,7 +156,7 @@ async fn an_unusable_file_is_warned_about_once_per_fetch_without_quoting_it() {
             &path,
             br#"{"format":"oauth-cache-file/token","v":1,"key":"at-planted-secret"}"#,
         );
-        let logs = global_logs();
+        let logs = LogCapture::global();
 
         let source = CountingSource::new("at-replacement");
         let token = cache_on(dir.path())
@@ -163,7 +165,7 @@ async fn an_unusable_file_is_warned_about_once_per_fetch_without_quoting_it() {
             .unwrap();
         assert_eq!(token.secret(), "at-replacement-1");
         // Looked at twice (before and after taking the lock), reported once.
-        let lines = logs.naming(&stem(&path));
+        let lines = logs.lines_naming(&stem(&path));
         let warnings: Vec<_> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
         assert_eq!(warnings.len(), 1, "{lines:#?}");
         assert!(warnings[0].contains("ignoring a token file"), "{lines:#?}");

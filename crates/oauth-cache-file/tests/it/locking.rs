@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use oauth_cache_file::FileTokenCache;
 use oauth_core::TokenCache;
 
+use test_support::logs::LogCapture;
+
 use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,14 +85,14 @@ async fn a_wait_for_the_lock_is_announced_once_however_often_it_looks() {
             .unwrap();
         let token_file = cache.token_file(&key).unwrap();
         let held = hold_lock(&lock_file(&token_file));
-        let logs = global_logs();
+        let logs = LogCapture::global();
 
         let source = CountingSource::new("at-after-waiting");
         let token = cache.get(&key, &source.as_dyn()).await.unwrap();
         assert_eq!(token.secret(), "at-after-waiting-1");
         // 300 ms of looks, 10 ms apart at first: many looks, one announcement, and
         // one warning when the wait is given up.
-        let lines = logs.naming(&stem(&token_file));
+        let lines = logs.lines_naming(&stem(&token_file));
         let count = |text: &str| lines.iter().filter(|l| l.contains(text)).count();
         assert_eq!(count("waiting for its token"), 1, "{lines:#?}");
         assert_eq!(count("longer than max_lock_wait"), 1, "{lines:#?}");
