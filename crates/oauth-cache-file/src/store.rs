@@ -388,8 +388,6 @@ fn load_or_create_key(dir: &Path) -> Result<SecretBox<[u8; KEY_LEN]>, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
 
     fn token_key() -> CacheKey {
@@ -400,28 +398,13 @@ mod tests {
         AccessToken::valid_for(secret, Duration::from_secs(3600))
     }
 
-    /// What `f` logs (tracing, this thread only), as text.
-    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl io::Write for Buf {
-            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
-        let writer = buf.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let out = tracing::subscriber::with_default(subscriber, f);
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        (out, text)
+    /// What `f` logs about `dir`, as text (the test binary's global capture holds
+    /// every test's lines; the directory tells this test's apart).
+    fn logged<T>(dir: &Path, f: impl FnOnce() -> T) -> (T, String) {
+        let capture = test_support::logs::LogCapture::global();
+        let out = f();
+        let lines = capture.lines_naming(&dir.display().to_string());
+        (out, lines.join("\n"))
     }
 
     #[test]
@@ -567,7 +550,7 @@ mod tests {
         let target = elsewhere.path().join("key");
         fs::rename(&key, &target).unwrap();
         std::os::unix::fs::symlink(&target, &key).unwrap();
-        let (store, logs) = logged(|| Store::open(dir.path()));
+        let (store, logs) = logged(dir.path(), || Store::open(dir.path()));
         store.unwrap();
         assert!(logs.contains("the key file cannot be used"), "{logs}");
         assert!(logs.contains("it is a symbolic link"), "{logs}");
@@ -581,7 +564,7 @@ mod tests {
         drop(Store::open(dir.path()).unwrap());
         let key = dir.path().join(KEY_FILE);
         fs::write(&key, [7u8; KEY_LEN + 1]).unwrap();
-        let (store, logs) = logged(|| Store::open(dir.path()));
+        let (store, logs) = logged(dir.path(), || Store::open(dir.path()));
         store.unwrap();
         assert!(logs.contains("the key file is not 32 bytes"), "{logs}");
         assert!(!logs.contains("larger than"), "{logs}");
